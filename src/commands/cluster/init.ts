@@ -1,0 +1,31 @@
+import {Args, Command, Flags} from '@oclif/core';
+import {ClusterExistsError, initCluster} from '../../config/cluster-init.js';
+import {resolvePaths} from '../../paths.js';
+
+export default class ClusterInit extends Command {
+  static override summary = 'Create a one-node cluster with this node as the master';
+  static override usage = 'cluster init [--primary-ip IP] [--master-netdev DEV] NAME';
+  static override args = {name: Args.string({required: true, description: 'Cluster name'})};
+  static override flags = {
+    'primary-ip': Flags.string({char: 's', description: "This node's primary IP address", default: '127.0.0.1'}),
+    'master-netdev': Flags.string({description: 'Network device of the master IP', default: 'lo'}),
+    'max-running-jobs': Flags.integer({description: 'Jobs the master runs at once', min: 1}),
+  };
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(ClusterInit);
+    const paths = resolvePaths();
+    try {
+      await initCluster(paths, {
+        clusterName: args.name,
+        primaryIp: flags['primary-ip'],
+        masterNetdev: flags['master-netdev'],
+        ...(flags['max-running-jobs'] !== undefined ? {maxRunningJobs: flags['max-running-jobs']} : {}),
+      });
+    } catch (err) {
+      if (err instanceof ClusterExistsError) this.error(err.message, {exit: 1});
+      throw err;
+    }
+    this.log(`Cluster ${args.name} initialised with ${paths.hostname} as master (${paths.configFile})`);
+  }
+}

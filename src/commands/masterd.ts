@@ -1,0 +1,56 @@
+import {Command, Flags} from '@oclif/core';
+import {DEFAULT_QUEUE_SIZE_LIMIT} from '../daemon/job-queue.js';
+import {runMasterd} from '../daemon/masterd.js';
+import {DEFAULT_MAX_MESSAGE_BYTES} from '../protocol/framing.js';
+
+export default class Masterd extends Command {
+  static override summary = 'Run the Ganeti master daemon (job queue, LUXI server, scheduler)';
+  static override description =
+    'Serves LUXI on the master and query sockets under $GANETI_ROOTDIR/var/run/ganeti/socket/, keeps the job ' +
+    'queue in $GANETI_ROOTDIR/var/lib/ganeti/queue and runs jobs. Without -f it detaches once it is ready.';
+  static override usage = 'masterd [-f] [-d] [--no-voting [--yes-do-it]]';
+  static override flags = {
+    foreground: Flags.boolean({char: 'f', description: "Don't detach from the current terminal; also log to stderr"}),
+    debug: Flags.boolean({char: 'd', description: 'Enable debug messages'}),
+    'no-voting': Flags.boolean({description: 'Skip the master voting at start-up (asks for confirmation)'}),
+    'yes-do-it': Flags.boolean({description: 'With --no-voting: do not ask for confirmation'}),
+    'job-queue-size-limit': Flags.integer({
+      description: 'Refuse submissions while this many jobs are not archived',
+      default: DEFAULT_QUEUE_SIZE_LIMIT,
+      min: 1,
+    }),
+    'max-running-jobs': Flags.integer({description: "Jobs executing at once (default: the cluster's max_running_jobs)", min: 1}),
+    'shutdown-linger': Flags.integer({
+      description: 'Seconds to keep answering after the last running job finished on shutdown',
+      default: 5,
+      min: 0,
+    }),
+    'voting-retries': Flags.integer({description: 'Voting rounds after the first when nodes do not answer', default: 6, min: 0}),
+    'voting-interval': Flags.integer({description: 'Seconds between voting rounds', default: 10, min: 0}),
+    'wfjc-nochange': Flags.boolean({description: 'Answer a timed-out WaitForJobChange with "nochange" (Ganeti 2.10)'}),
+    'max-message-size': Flags.integer({description: 'Largest LUXI request in bytes', default: DEFAULT_MAX_MESSAGE_BYTES, min: 1024}),
+    'detached-child': Flags.boolean({hidden: true}),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(Masterd);
+    const passOn = this.argv.filter((a) => a !== '-f' && a !== '--foreground' && a !== '--detached-child');
+    const code = await runMasterd({
+      foreground: flags.foreground,
+      debug: flags.debug,
+      noVoting: flags['no-voting'],
+      yesDoIt: flags['yes-do-it'],
+      detachedChild: flags['detached-child'],
+      queueSizeLimit: flags['job-queue-size-limit'],
+      maxRunningJobs: flags['max-running-jobs'],
+      shutdownLingerMs: flags['shutdown-linger'] * 1000,
+      votingRetries: flags['voting-retries'],
+      votingIntervalMs: flags['voting-interval'] * 1000,
+      nochangeOnTimeout: flags['wfjc-nochange'],
+      maxMessageBytes: flags['max-message-size'],
+      version: this.config.version,
+      argv: passOn.includes('--yes-do-it') || !flags['no-voting'] ? passOn : [...passOn, '--yes-do-it'],
+    });
+    process.exit(code);
+  }
+}

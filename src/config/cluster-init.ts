@@ -1,0 +1,88 @@
+// Creates a one-node cluster: config.data with this node as master, plus ssconf.
+import {randomUUID} from 'node:crypto';
+import {promises as fsp} from 'node:fs';
+import type {GanetiPaths} from '../paths.js';
+import {CONFIG_VERSION, DEFAULT_MAX_RUNNING_JOBS, writeConfig, type ConfigData} from './config.js';
+import {ssconfValues, writeSsconf} from './ssconf.js';
+
+export interface InitOptions {
+  clusterName: string;
+  primaryIp: string;
+  masterNetdev?: string;
+  maxRunningJobs?: number;
+}
+
+export class ClusterExistsError extends Error {}
+
+export async function initCluster(paths: GanetiPaths, opts: InitOptions): Promise<ConfigData> {
+  try {
+    await fsp.access(paths.configFile);
+    throw new ClusterExistsError(`Cluster is already initialised (${paths.configFile} exists)`);
+  } catch (err) {
+    if (err instanceof ClusterExistsError) throw err;
+  }
+  for (const dir of [paths.dataDir, paths.queueDir, paths.socketDir, paths.logDir]) {
+    await fsp.mkdir(dir, {recursive: true, mode: 0o750});
+  }
+  const now = Date.now() / 1000;
+  const nodeUuid = randomUUID();
+  const groupUuid = randomUUID();
+  const cfg: ConfigData = {
+    version: CONFIG_VERSION,
+    cluster: {
+      cluster_name: opts.clusterName,
+      master_node: nodeUuid,
+      uuid: randomUUID(),
+      master_ip: opts.primaryIp,
+      master_netdev: opts.masterNetdev ?? 'lo',
+      master_netmask: 32,
+      candidate_pool_size: 10,
+      max_running_jobs: opts.maxRunningJobs ?? DEFAULT_MAX_RUNNING_JOBS,
+      tags: [],
+      serial_no: 1,
+      ctime: now,
+      mtime: now,
+    },
+    nodes: {
+      [nodeUuid]: {
+        name: paths.hostname,
+        uuid: nodeUuid,
+        primary_ip: opts.primaryIp,
+        secondary_ip: opts.primaryIp,
+        master_candidate: true,
+        master_capable: true,
+        vm_capable: true,
+        offline: false,
+        drained: false,
+        group: groupUuid,
+        ndparams: {},
+        powered: true,
+        tags: [],
+        serial_no: 1,
+        ctime: now,
+        mtime: now,
+      },
+    },
+    nodegroups: {
+      [groupUuid]: {
+        name: 'default',
+        uuid: groupUuid,
+        alloc_policy: 'preferred',
+        tags: [],
+        serial_no: 1,
+        ctime: now,
+        mtime: now,
+      },
+    },
+    instances: {},
+    networks: {},
+    disks: {},
+    filters: {},
+    serial_no: 1,
+    ctime: now,
+    mtime: now,
+  };
+  await writeConfig(paths.configFile, cfg);
+  await writeSsconf(paths, ssconfValues(cfg));
+  return cfg;
+}

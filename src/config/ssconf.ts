@@ -1,0 +1,41 @@
+// ssconf_* files: the flat copies of cluster facts that clients and node daemons read.
+import {promises as fsp} from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import type {GanetiPaths} from '../paths.js';
+import {DurableWriter} from '../queue/durable-writer.js';
+import {masterNode, niceSort, type ConfigData} from './config.js';
+
+export const RELEASE_VERSION = '3.0.2';
+
+export function ssconfValues(cfg: ConfigData): Record<string, string> {
+  const nodes = niceSort(Object.values(cfg.nodes), (n) => n.name);
+  const candidates = nodes.filter((n) => n.master_candidate);
+  const lines = (xs: string[]): string => xs.join('\n');
+  return {
+    cluster_name: cfg.cluster.cluster_name,
+    master_node: masterNode(cfg)?.name ?? '',
+    master_ip: cfg.cluster.master_ip,
+    master_netdev: cfg.cluster.master_netdev,
+    node_list: lines(nodes.map((n) => n.name)),
+    node_primary_ips: lines(nodes.map((n) => `${n.name} ${n.primary_ip}`)),
+    node_secondary_ips: lines(nodes.map((n) => `${n.name} ${n.secondary_ip}`)),
+    master_candidates: lines(candidates.map((n) => n.name)),
+    master_candidates_ips: lines(candidates.map((n) => n.primary_ip)),
+    online_nodes: lines(nodes.filter((n) => !n.offline).map((n) => n.name)),
+    offline_nodes: lines(nodes.filter((n) => n.offline).map((n) => n.name)),
+    nodegroups: lines(niceSort(Object.values(cfg.nodegroups), (g) => g.name).map((g) => `${g.uuid} ${g.name}`)),
+    release_version: RELEASE_VERSION,
+    primary_ip_family: '2',
+  };
+}
+
+/** Writes every ssconf file (mode 0444, value + newline), then fsyncs the directory. */
+export async function writeSsconf(paths: GanetiPaths, values: Record<string, string>): Promise<void> {
+  await fsp.mkdir(paths.dataDir, {recursive: true, mode: 0o755});
+  await Promise.all(
+    Object.entries(values).map(([key, value]) =>
+      writeFileAtomic(paths.ssconf(key), value === '' ? '' : `${value}\n`, {mode: 0o444, fsync: true}),
+    ),
+  );
+  await new DurableWriter().syncDir(paths.dataDir);
+}

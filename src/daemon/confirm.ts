@@ -1,0 +1,29 @@
+// The --no-voting confirmation (masterd.md §3.3): only an interactive, exact "YES" proceeds.
+import Enquirer from 'enquirer';
+import {StartupError} from './startup-error.js';
+
+export async function confirmNoVoting(): Promise<void> {
+  if (process.stdin.isTTY !== true) {
+    throw new StartupError(
+      'The --no-voting option needs an interactive confirmation and standard input is not a terminal; ' +
+        'add --yes-do-it to skip the confirmation. Aborting.',
+    );
+  }
+  process.stdout.write(
+    'WARNING: the --no-voting option was given. The master daemon will start without asking the other\n' +
+      'nodes which node is the master. If another node is running as master too, the two masters will\n' +
+      'overwrite each other\'s configuration and job queue and data can be lost.\n',
+  );
+  let answer = '';
+  try {
+    const res = await Enquirer.prompt<{answer: string}>({
+      type: 'input',
+      name: 'answer',
+      message: "Type YES (in capitals) to start without voting",
+    });
+    answer = res.answer;
+  } catch {
+    answer = '';
+  }
+  if (answer.trim() !== 'YES') throw new StartupError('Aborting.');
+}

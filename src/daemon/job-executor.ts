@@ -1,0 +1,184 @@
+// Runs one job's opcodes in order (masterd.md §6.2): waiting -> dependencies -> locks ->
+// running -> result, with the write points of jobqueue.md §8.
+import type {Logger} from 'pino';
+import type {ConfigData} from '../config/config.js';
+import {encodeError, GanetiError} from '../protocol/errors.js';
+import {CANCEL_MESSAGE, FINALIZED, nowTimestamp, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
+import type {JobQueue} from './job-queue.js';
+import {LockAbortedError, type LockManager} from './locks.js';
+import {LOGICAL_UNITS} from './opcodes/index.js';
+import type {NodeRpc, OpEnv} from './opcodes/logical-unit.js';
+
+export type RunOutcome = 'finished' | 'waitdep' | 'shutdown';
+
+export interface ExecutorContext {
+  queue: JobQueue;
+  locks: LockManager;
+  log: Logger;
+  config(): ConfigData;
+  rpc?: NodeRpc;
+  /** True after the first SIGTERM: no new opcode may start. */
+  stopping(): boolean;
+  /** Aborted on the second signal: in-flight opcodes stop at once. */
+  hardStop: AbortSignal;
+}
+
+/** Per-job controls reachable from LUXI calls while the job runs. */
+export class JobRun {
+  /** Aborts a lock wait (cancel, shutdown). */
+  waitAbort = new AbortController();
+  /** Aborts execution (kill, second signal). */
+  execAbort = new AbortController();
+  waitingOn: number | null = null;
+}
+
+type DepVerdict = {kind: 'continue'} | {kind: 'wait'; on: number} | {kind: 'cancel'} | {kind: 'error'; message: string};
+
+async function checkDependencies(job: QueuedJob, op: QueuedOpcode, queue: JobQueue): Promise<DepVerdict> {
+  const input = op.input as Record<string, unknown>;
+  const deps = Array.isArray(input.depends) ? (input.depends as Array<[number, string[]]>) : [];
+  for (const [depId, wanted] of deps) {
+    if (depId === job.id) return {kind: 'error', message: "Job can't depend on itself"};
+    const dep = await queue.find(depId);
+    if (dep === null) return {kind: 'error', message: `Dependency error: Job ${depId} not found`};
+    const status = dep.status;
+    if (!FINALIZED.has(status)) return {kind: 'wait', on: depId};
+    if (status === 'canceled' && wanted.length > 0 && !wanted.includes('canceled')) return {kind: 'cancel'};
+    if (wanted.length > 0 && !wanted.includes(status)) {
+      return {
+        kind: 'error',
+        message: `Dependency job ${depId} finished with status '${status}', not one of '${wanted.join(', ')}' as required`,
+      };
+    }
+  }
+  return {kind: 'continue'};
+}
+
+function finishCanceled(job: QueuedJob): void {
+  const now = nowTimestamp();
+  for (const op of job.ops) {
+    if (op.finalized) continue;
+    op.status = 'canceled';
+    op.result = CANCEL_MESSAGE;
+    op.endTimestamp = now;
+  }
+  job.endTimestamp = now;
+}
+
+function failFrom(job: QueuedJob, index: number, result: unknown): void {
+  const now = nowTimestamp();
+  job.ops.forEach((op, i) => {
+    if (i < index || op.finalized) return;
+    op.status = 'error';
+    op.result = i === index ? result : ['OpExecError', ['Preceding opcode failed']];
+    if (i === index) op.endTimestamp = now;
+  });
+  job.endTimestamp = now;
+}
+
+export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext): Promise<RunOutcome> {
+  const {queue} = ctx;
+  const owner = `job/${job.id}`;
+  for (let i = 0; i < job.ops.length; i++) {
+    const op = job.ops[i]!;
+    if (op.finalized) continue;
+    if (op.status === 'canceling') {
+      finishCanceled(job);
+      await queue.persist(job);
+      return 'finished';
+    }
+    if (ctx.stopping()) return backToQueued(job, op, queue);
+    if (op.status === 'queued') {
+      const now = nowTimestamp();
+      op.status = 'waiting';
+      op.startTimestamp = now;
+      op.result = null;
+      job.startTimestamp ??= now;
+      void queue.persist(job).catch(() => undefined);
+    }
+
+    const dep = await checkDependencies(job, op, queue);
+    if (dep.kind === 'wait') {
+      run.waitingOn = dep.on;
+      return 'waitdep';
+    }
+    run.waitingOn = null;
+    if (dep.kind === 'cancel') {
+      finishCanceled(job);
+      await queue.persist(job);
+      return 'finished';
+    }
+    if (dep.kind === 'error') {
+      failFrom(job, i, ['OpExecError', [dep.message]]);
+      await queue.persist(job);
+      return 'finished';
+    }
+
+    const input = op.input as Record<string, unknown>;
+    const lu = LOGICAL_UNITS.get(String(input.OP_ID));
+    const env: OpEnv = {
+      cfg: ctx.config(),
+      signal: AbortSignal.any([run.execAbort.signal, ctx.hardStop]),
+      feedback: (message, type = 'message') => {
+        op.log.push([job.logSerial + 1, nowTimestamp(), type, message]);
+        void queue.persist(job).catch(() => undefined);
+      },
+      ...(ctx.rpc !== undefined ? {rpc: ctx.rpc} : {}),
+    };
+    try {
+      if (lu === undefined) throw new GanetiError('OpCodeUnknown', [`Unknown opcode ${String(input.OP_ID)}`]);
+      const requests = await lu.locks(input, env);
+      await ctx.locks.acquire(owner, requests, op.priority, run.waitAbort.signal);
+    } catch (err) {
+      if (err instanceof LockAbortedError) {
+        run.waitAbort = new AbortController();
+        if ((op.status as string) === 'canceling') {
+          finishCanceled(job);
+          await queue.persist(job);
+          return 'finished';
+        }
+        return backToQueued(job, op, queue);
+      }
+      failFrom(job, i, encodeError(err));
+      await queue.persist(job);
+      return 'finished';
+    }
+
+    try {
+      if ((op.status as string) === 'canceling') {
+        finishCanceled(job);
+        await queue.persist(job);
+        return 'finished';
+      }
+      op.status = 'running';
+      op.execTimestamp = nowTimestamp();
+      // The "running" state must be on disk before the opcode acts: a crash then reads as
+      // "Unclean master daemon shutdown" instead of running it a second time.
+      await queue.persist(job);
+      try {
+        const result = input.dry_run === true ? null : await lu!.exec(input, env);
+        op.status = 'success';
+        op.result = result ?? null;
+        op.endTimestamp = nowTimestamp();
+        if (i === job.ops.length - 1) job.endTimestamp = op.endTimestamp;
+      } catch (err) {
+        if (ctx.hardStop.aborted) return 'shutdown';
+        const killed = run.execAbort.signal.aborted;
+        failFrom(job, i, killed ? ['OpExecError', ['Job killed by request']] : encodeError(err));
+      }
+    } finally {
+      ctx.locks.release(owner);
+    }
+    await queue.persist(job);
+    if (job.finalized) return 'finished';
+  }
+  return 'finished';
+}
+
+async function backToQueued(job: QueuedJob, op: QueuedOpcode, queue: JobQueue): Promise<RunOutcome> {
+  if (op.status === 'waiting') {
+    op.status = 'queued';
+    await queue.persist(job);
+  }
+  return 'shutdown';
+}

@@ -1,0 +1,443 @@
+// The master's job queue: the live jobs in memory, their durable files, submissions,
+// change notifications (WaitForJobChange), cancel, priorities, archiving.
+import type {Logger} from 'pino';
+import {stringifyJson} from '../json/lossless.js';
+import {reasonSource} from '../opcodes/summary.js';
+import {OpcodeValidationError, validateOpcode} from '../opcodes/validate.js';
+import {GanetiError, genericError, LuxiParseError} from '../protocol/errors.js';
+import {checkOldStyleFields, plainValue} from '../query/fields.js';
+import {JOB_FIELDS, cachedSummary, type JobItem} from '../query/job-fields.js';
+import {
+  CANCEL_MESSAGE,
+  FINALIZED,
+  nowTimestamp,
+  QueuedJob,
+  QueuedOpcode,
+  SUBMIT_PRIORITIES,
+  timestampSeconds,
+  type LogEntry,
+  type Timestamp,
+} from '../queue/job.js';
+import type {QueueStore} from '../queue/store.js';
+
+export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
+export const WFJC_TIMEOUT_MAX = 89;
+export const CANCEL_WAIT_MS = 44_000;
+
+export type SubmitResult = [true, number] | [false, string];
+
+export interface JobQueueEvents {
+  /** A job was created or its opcodes should be (re)considered by the scheduler. */
+  onRunnable(job: QueuedJob): void;
+  /** A queued job was canceled or changed priority. */
+  onUpdated(job: QueuedJob): void;
+  /** Cancel of a job that is waiting in the executor (locks or dependencies). */
+  onCancelWaiting(job: QueuedJob): void;
+  /** kill=true on a running job. */
+  onKill(job: QueuedJob): boolean;
+}
+
+interface WriteState {
+  inflight: Promise<void>;
+  again: Promise<void> | null;
+}
+
+export interface JobQueueOptions {
+  sizeLimit: number;
+  nochangeOnTimeout: boolean;
+}
+
+export class JobQueue {
+  readonly jobs = new Map<number, QueuedJob>();
+  private readonly listeners = new Map<number, Set<() => void>>();
+  private readonly writes = new Map<number, WriteState>();
+  private readonly archiving = new Set<number>();
+  shuttingDown = false;
+  events: JobQueueEvents | null = null;
+  onWriteError: (err: unknown) => void = () => undefined;
+
+  constructor(
+    readonly store: QueueStore,
+    private readonly log: Logger,
+    readonly opts: JobQueueOptions,
+  ) {}
+
+  // --- persistence and notification ---------------------------------------------------
+
+  /**
+   * Writes the job's current state durably, then tells its watchers. Writes of one job
+   * coalesce: while one is in flight, later changes go out together in the next one.
+   */
+  persist(job: QueuedJob): Promise<void> {
+    const state = this.writes.get(job.id);
+    if (state !== undefined) {
+      state.again ??= state.inflight.then(
+        () => this.startWrite(job),
+        () => this.startWrite(job),
+      );
+      return state.again;
+    }
+    return this.startWrite(job);
+  }
+
+  private startWrite(job: QueuedJob): Promise<void> {
+    const state: WriteState = {inflight: Promise.resolve(), again: null};
+    state.inflight = this.store.writeJob(job).then(
+      () => {
+        this.finishWrite(job, state);
+        this.notify(job.id);
+      },
+      (err: unknown) => {
+        this.finishWrite(job, state);
+        this.log.error({job: job.id, err}, 'writing the job file failed');
+        this.onWriteError(err);
+        throw err;
+      },
+    );
+    this.writes.set(job.id, state);
+    return state.inflight;
+  }
+
+  private finishWrite(job: QueuedJob, state: WriteState): void {
+    if (this.writes.get(job.id) === state) {
+      if (state.again === null) this.writes.delete(job.id);
+      else this.writes.set(job.id, {inflight: state.again, again: null});
+    }
+  }
+
+  /** Resolves when no write of this job is in flight any more. */
+  async flushed(id: number): Promise<void> {
+    for (let s = this.writes.get(id); s !== undefined; s = this.writes.get(id)) {
+      await (s.again ?? s.inflight).catch(() => undefined);
+    }
+  }
+
+  listen(id: number, cb: () => void): () => void {
+    let set = this.listeners.get(id);
+    if (set === undefined) {
+      set = new Set();
+      this.listeners.set(id, set);
+    }
+    set.add(cb);
+    return () => {
+      set.delete(cb);
+      if (set.size === 0) this.listeners.delete(id);
+    };
+  }
+
+  notify(id: number): void {
+    const set = this.listeners.get(id);
+    if (set !== undefined) for (const cb of [...set]) cb();
+  }
+
+  // --- loading ------------------------------------------------------------------------
+
+  /** Restart rules (jobqueue.md §9); returns the jobs to schedule. */
+  async recover(): Promise<{requeued: QueuedJob[]; failed: number}> {
+    const requeued: QueuedJob[] = [];
+    const repairs: Array<Promise<void>> = [];
+    let failed = 0;
+    const now = nowTimestamp();
+    for (const job of [...this.jobs.values()].sort((a, b) => a.id - b.id)) {
+      const status = job.status;
+      if (status === 'queued') {
+        requeued.push(job);
+      } else if (status === 'waiting') {
+        for (const op of job.ops) {
+          if (!op.finalized) {
+            op.status = 'queued';
+            op.result = null;
+          }
+        }
+        repairs.push(this.persist(job));
+        requeued.push(job);
+      } else if (status === 'running' || status === 'canceling') {
+        for (const op of job.ops) {
+          if (!op.finalized) {
+            op.status = 'error';
+            op.result = ['OpExecError', ['Unclean master daemon shutdown']];
+            op.endTimestamp = now;
+          }
+        }
+        job.endTimestamp = now;
+        repairs.push(this.persist(job));
+        failed++;
+      }
+    }
+    await Promise.all(repairs);
+    return {requeued, failed};
+  }
+
+  // --- submission ---------------------------------------------------------------------
+
+  private checkAccepting(n: number, ignoreDrain: boolean): void {
+    if (this.shuttingDown) throw new GanetiError('JobQueueError', ['Job queue is shutting down, refusing job']);
+    if (!ignoreDrain && this.store.isDrained) throw genericError('Queue drained');
+    if (this.jobs.size + n > this.opts.sizeLimit) throw new GanetiError('JobQueueFull', []);
+  }
+
+  /** SubmitJob / SubmitJobToDrainedQueue. */
+  async submitOne(ops: unknown, ignoreDrain: boolean): Promise<number> {
+    const validated = this.validateJob(ops, false);
+    if (typeof validated === 'string') throw new LuxiParseError(validated);
+    const [res] = await this.create([validated], ignoreDrain);
+    if (res === undefined || !res[0]) throw genericError(String(res?.[1]));
+    return res[1];
+  }
+
+  /** SubmitManyJobs: per-job results; relative dependencies resolved within the batch. */
+  async submitMany(jobs: unknown[]): Promise<SubmitResult[]> {
+    const validated = jobs.map((ops) => this.validateJob(ops, true));
+    return this.create(validated, false);
+  }
+
+  private validateJob(ops: unknown, allowRelative: boolean): Array<Record<string, unknown>> | string {
+    if (!Array.isArray(ops)) return 'Invalid job: expected a list of opcodes';
+    if (ops.length === 0) return 'A job needs at least one opcode';
+    try {
+      return ops.map((op) => validateOpcode(op, {allowRelativeDepends: allowRelative}));
+    } catch (err) {
+      if (err instanceof OpcodeValidationError) return err.message;
+      throw err;
+    }
+  }
+
+  private async create(jobs: Array<Array<Record<string, unknown>> | string>, ignoreDrain: boolean): Promise<SubmitResult[]> {
+    this.checkAccepting(jobs.filter((j) => typeof j !== 'string').length, ignoreDrain);
+    const ids = this.store.reserveIds(jobs.length);
+    const received = nowTimestamp();
+    const receivedNs = BigInt(received[0]) * 1_000_000_000n + BigInt(received[1]) * 1000n;
+    const results: SubmitResult[] = [];
+    const created: QueuedJob[] = [];
+    jobs.forEach((ops, idx) => {
+      const id = ids[idx]!;
+      if (typeof ops === 'string') {
+        results.push([false, ops]);
+        return;
+      }
+      const err = resolveRelativeDepends(ops, ids, idx);
+      if (err !== null) {
+        results.push([false, err]);
+        return;
+      }
+      const job = new QueuedJob(
+        id,
+        ops.map((input, i) => {
+          const reason = (input.reason as unknown[] | undefined) ?? [];
+          const opId = String(input.OP_ID);
+          input.reason = [...reason, [reasonSource(opId), `job=${id};index=${i}`, receivedNs]];
+          return new QueuedOpcode(input);
+        }),
+      );
+      job.receivedTimestamp = received;
+      created.push(job);
+      results.push([true, id]);
+    });
+    await Promise.all([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
+    for (const job of created) {
+      this.jobs.set(job.id, job);
+      this.events?.onRunnable(job);
+    }
+    return results;
+  }
+
+  // --- lookups --------------------------------------------------------------------------
+
+  /** A live job, or an archived one read from disk. */
+  async find(id: number): Promise<QueuedJob | null> {
+    return this.jobs.get(id) ?? (await this.store.readJob(id, true));
+  }
+
+  // --- WaitForJobChange ---------------------------------------------------------------
+
+  async waitForChange(
+    id: number,
+    fields: string[],
+    prevInfo: unknown,
+    prevSerial: number | null,
+    timeoutS: number,
+  ): Promise<unknown> {
+    checkOldStyleFields(JOB_FIELDS, fields);
+    const getters = fields.map((f) => JOB_FIELDS.get(f)!);
+    let job: QueuedJob | null = this.jobs.get(id) ?? null;
+    if (job === null) {
+      job = await this.store.readJob(id, true);
+      if (job === null) throw new GanetiError('JobLost', ["Can't load job file"]);
+    }
+    const prevText = stringifyJson(prevInfo);
+    const check = (j: QueuedJob): [unknown[], LogEntry[]] | null => {
+      const info = getters.map((g) => plainValue(g.get({id, job: j})));
+      const logs = j.logEntriesAfter(prevSerial);
+      if (FINALIZED.has(j.status) || logs.length > 0 || stringifyJson(info) !== prevText) return [info, logs];
+      return null;
+    };
+    const first = check(job);
+    if (first !== null) return first;
+    const timeoutMs = Math.max(0, Math.min(WFJC_TIMEOUT_MAX, timeoutS)) * 1000;
+    return new Promise((resolve) => {
+      const done = (value: unknown): void => {
+        clearTimeout(timer);
+        unlisten();
+        resolve(value);
+      };
+      const timer = setTimeout(() => {
+        if (this.opts.nochangeOnTimeout) done('nochange');
+        else done([getters.map((g) => plainValue(g.get({id, job: this.jobs.get(id) ?? job}))), []]);
+      }, timeoutMs);
+      const unlisten = this.listen(id, () => {
+        const current = this.jobs.get(id) ?? job;
+        const res = check(current);
+        if (res !== null) done(res);
+      });
+    });
+  }
+
+  // --- cancel and priority ------------------------------------------------------------
+
+  async cancel(id: number, kill: boolean): Promise<[boolean, string]> {
+    const job = this.jobs.get(id);
+    if (job === undefined || job.finalized) return [false, `Job ${id} not found in queue`];
+    const status = job.status;
+    if (status === 'queued' && !job.ops.some((op) => op.status !== 'queued' && !op.finalized)) {
+      const now = nowTimestamp();
+      for (const op of job.ops) {
+        if (op.finalized) continue;
+        op.status = 'canceled';
+        op.result = CANCEL_MESSAGE;
+      }
+      job.endTimestamp = now;
+      this.events?.onUpdated(job);
+      await this.persist(job);
+      return [true, `Dequeued job ${id}`];
+    }
+    if (status === 'waiting' || status === 'canceling') {
+      for (const op of job.ops) if (!op.finalized) op.status = 'canceling';
+      void this.persist(job).catch(() => undefined);
+      this.events?.onCancelWaiting(job);
+      return this.awaitCanceled(job);
+    }
+    if (status === 'running' && kill) {
+      if (this.events?.onKill(job) === true) return [true, 'SIGKILL send to the process'];
+    }
+    return [false, "Job no longer waiting, can't cancel (informed it anyway)"];
+  }
+
+  private awaitCanceled(job: QueuedJob): Promise<[boolean, string]> {
+    const verdict = (): [boolean, string] | null => {
+      const s = job.status;
+      if (s === 'canceled') return [true, 'Job successfully cancelled'];
+      if (FINALIZED.has(s)) return [false, `Job exited before it could have been canceled, status ${s}`];
+      return null;
+    };
+    const now = verdict();
+    if (now !== null) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        unlisten();
+        resolve([false, `Job could not be canceled, status ${job.status}`]);
+      }, CANCEL_WAIT_MS);
+      const unlisten = this.listen(job.id, () => {
+        const v = verdict();
+        if (v !== null) {
+          clearTimeout(timer);
+          unlisten();
+          resolve(v);
+        }
+      });
+    });
+  }
+
+  async changePriority(id: number, priority: number): Promise<[boolean, string]> {
+    if (!SUBMIT_PRIORITIES.includes(priority)) {
+      throw genericError(`Invalid priority ${priority}, allowed are ${SUBMIT_PRIORITIES.join(', ')}`);
+    }
+    const job = this.jobs.get(id);
+    if (job === undefined) return [false, `Job ${id} not found in queue`];
+    const status = job.status;
+    if (job.finalized) return [false, `Job ${id} is finished`];
+    if (status === 'canceling') return [false, `Job ${id} is cancelling`];
+    let changed = false;
+    for (const op of job.ops) {
+      if (op.status === 'queued' || op.status === 'waiting') {
+        op.priority = priority;
+        changed = true;
+      }
+    }
+    if (!changed) return [false, `Job ${id} had no pending opcodes`];
+    this.events?.onUpdated(job);
+    await this.persist(job);
+    return [true, `Priorities of pending opcodes for job ${id} have been changed to ${priority}`];
+  }
+
+  // --- archive --------------------------------------------------------------------------
+
+  async archive(id: number): Promise<boolean> {
+    const job = this.jobs.get(id);
+    if (job === undefined || !job.finalized || this.archiving.has(id)) return false;
+    this.archiving.add(id);
+    try {
+      await this.flushed(id);
+      await this.store.archiveJob(id);
+      this.jobs.delete(id);
+      job.archived = true;
+      this.notify(id);
+      return true;
+    } catch (err) {
+      this.log.error({job: id, err}, 'archiving failed');
+      return false;
+    } finally {
+      this.archiving.delete(id);
+    }
+  }
+
+  /** AutoArchiveJobs: [archived, unchecked left] (luxi.md §4.8). */
+  async autoArchive(age: number, timeoutS: number): Promise<[number, number]> {
+    const deadline = Date.now() + Math.max(0, timeoutS) * 1000;
+    const cutoff = Date.now() / 1000 - age;
+    const ids = [...this.jobs.keys()].sort((a, b) => a - b);
+    let archived = 0;
+    let i = 0;
+    for (; i < ids.length; i += 10) {
+      if (Date.now() > deadline) break;
+      const batch = ids.slice(i, i + 10).filter((id) => {
+        const job = this.jobs.get(id);
+        if (job === undefined || !job.finalized) return false;
+        if (age < 0) return true;
+        const ref: Timestamp | null = job.endTimestamp ?? job.startTimestamp ?? job.receivedTimestamp;
+        return ref !== null && timestampSeconds(ref) < cutoff;
+      });
+      const done = await Promise.all(batch.map((id) => this.archive(id)));
+      archived += done.filter(Boolean).length;
+    }
+    return [archived, Math.max(0, ids.length - i)];
+  }
+
+  async setDrain(flag: boolean): Promise<void> {
+    await this.store.setDrained(flag);
+  }
+
+  summaryOf(job: QueuedJob): string[] {
+    return job.ops.map(cachedSummary);
+  }
+}
+
+/** Rewrites negative dependency ids to absolute ones; an error text when one points before the batch. */
+function resolveRelativeDepends(ops: Array<Record<string, unknown>>, ids: number[], idx: number): string | null {
+  for (const op of ops) {
+    const deps = op.depends;
+    if (!Array.isArray(deps)) continue;
+    const resolved: unknown[] = [];
+    for (const d of deps as Array<[number, string[]]>) {
+      const [depId, statuses] = d;
+      if (depId >= 0) {
+        resolved.push([depId, statuses]);
+        continue;
+      }
+      const target = idx + depId;
+      if (target < 0) return `Unable to resolve relative job ID ${depId}`;
+      resolved.push([ids[target], statuses]);
+    }
+    op.depends = resolved;
+  }
+  return null;
+}

@@ -1,0 +1,264 @@
+// Every LUXI method masterd serves: argument decoding and the handler, one entry per method.
+import {promises as fsp} from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import {masterNode, nodeByName} from '../config/config.js';
+import {RELEASE_VERSION} from '../config/ssconf.js';
+import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
+import {LUXI_VERSION} from '../protocol/messages.js';
+import type {Master} from './master.js';
+import {query, queryFieldDefs, queryJobsOldStyle, queryOldStyle} from './queries.js';
+
+interface Method {
+  /** Allowed argument counts. */
+  arity: number[];
+  handle(m: Master, args: unknown[]): Promise<unknown> | unknown;
+}
+
+function jobId(v: unknown): number {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
+  if (typeof v === 'string' && /^\s*\d+\s*$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
+  throw new LuxiParseError(`Invalid job id ${JSON.stringify(typeof v === 'bigint' ? v.toString() : v)}`);
+}
+
+function stringList(v: unknown, what: string): string[] {
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new LuxiParseError(`Invalid ${what}: expected a list of strings`);
+  return v as string[];
+}
+
+function optStringList(v: unknown, what: string): string[] | null {
+  return v === null ? null : stringList(v, what);
+}
+
+function bool(v: unknown, what: string): boolean {
+  if (typeof v !== 'boolean') throw new LuxiParseError(`Invalid ${what}: expected a boolean`);
+  return v;
+}
+
+function num(v: unknown, what: string): number {
+  if (typeof v === 'bigint') return Number(v);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new LuxiParseError(`Invalid ${what}: expected a number`);
+  return v;
+}
+
+function int(v: unknown, what: string): number {
+  const n = num(v, what);
+  if (!Number.isInteger(n)) throw new LuxiParseError(`Invalid ${what}: expected an integer`);
+  return n;
+}
+
+function jobIdList(v: unknown): number[] | null {
+  if (v === null) return null;
+  if (!Array.isArray(v)) throw new LuxiParseError('Invalid job id list');
+  return v.map(jobId);
+}
+
+const oldStyle = (what: string): Method => ({
+  arity: [3],
+  handle: (m, [names, fields, useLocking]) => {
+    if (bool(useLocking, 'use_locking')) throw opPrereqError('Sync queries are not allowed', 'wrong_input');
+    return queryOldStyle(m, what, stringList(names, 'names'), stringList(fields, 'fields'));
+  },
+});
+
+const notImplemented = (name: string, arity: number): Method => ({
+  arity: [arity],
+  handle: () => {
+    throw genericError(`Luxi call '${name}' not implemented`);
+  },
+});
+
+async function watcherPause(m: Master): Promise<number | null> {
+  try {
+    const text = await fsp.readFile(m.paths.watcherPauseFile, 'utf8');
+    const until = Number.parseInt(text.trim(), 10);
+    return Number.isFinite(until) && until > Date.now() / 1000 ? until : null;
+  } catch {
+    return null;
+  }
+}
+
+function clusterInfo(m: Master): Record<string, unknown> {
+  const cfg = m.config();
+  const c = cfg.cluster;
+  return {
+    software_version: RELEASE_VERSION,
+    protocol_version: LUXI_VERSION,
+    config_version: cfg.version,
+    os_api_version: 20,
+    export_version: 0,
+    vcs_version: `ganeti-ts ${m.version}`,
+    architecture: ['64bits', process.arch === 'x64' ? 'x86_64' : process.arch],
+    name: c.cluster_name,
+    master: masterNode(cfg)?.name ?? null,
+    default_hypervisor: 'fake',
+    enabled_hypervisors: ['fake'],
+    hvparams: {},
+    os_hvp: {},
+    beparams: {},
+    osparams: {},
+    ipolicy: {},
+    nicparams: {},
+    ndparams: {},
+    diskparams: {},
+    candidate_pool_size: c.candidate_pool_size,
+    max_running_jobs: c.max_running_jobs,
+    max_tracked_jobs: c.max_running_jobs,
+    mac_prefix: 'aa:00:00',
+    master_netdev: c.master_netdev,
+    master_netmask: c.master_netmask,
+    use_external_mip_script: false,
+    volume_group_name: null,
+    drbd_usermode_helper: null,
+    file_storage_dir: '',
+    shared_file_storage_dir: '',
+    gluster_storage_dir: '',
+    maintain_node_health: false,
+    ctime: c.ctime,
+    mtime: c.mtime,
+    uuid: c.uuid,
+    tags: [...c.tags].sort(),
+    uid_pool: [],
+    default_iallocator: '',
+    default_iallocator_params: {},
+    reserved_lvs: [],
+    primary_ip_version: 4,
+    prealloc_wipe_disks: false,
+    hidden_os: [],
+    blacklisted_os: [],
+    enabled_disk_templates: [],
+    install_image: '',
+    instance_communication_network: '',
+    zeroing_image: '',
+    compression_tools: [],
+    enabled_user_shutdown: false,
+    enabled_data_collectors: {},
+    data_collector_interval: {},
+    modify_ssh_setup: false,
+    ssh_key_type: 'rsa',
+    ssh_key_bits: 2048,
+  };
+}
+
+export const METHODS: Record<string, Method> = {
+  SubmitJob: {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, false)},
+  SubmitJobToDrainedQueue: {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, true)},
+  SubmitManyJobs: {
+    arity: [1],
+    handle: (m, [jobs]) => {
+      if (!Array.isArray(jobs)) throw new LuxiParseError('Invalid job list: expected a list of jobs');
+      return m.queue.submitMany(jobs);
+    },
+  },
+  WaitForJobChange: {
+    arity: [5],
+    handle: (m, [id, fields, prevInfo, prevSerial, timeout]) =>
+      m.queue.waitForChange(
+        jobId(id),
+        stringList(fields, 'fields'),
+        prevInfo,
+        prevSerial === null ? null : int(prevSerial, 'previous log serial'),
+        num(timeout, 'timeout'),
+      ),
+  },
+  QueryJobs: {arity: [2], handle: (m, [ids, fields]) => queryJobsOldStyle(m, jobIdList(ids), stringList(fields, 'fields'))},
+  Query: {arity: [3], handle: (m, [what, fields, filter]) => query(m, what, stringList(fields, 'fields'), filter)},
+  QueryFields: {arity: [2], handle: (_m, [what, fields]) => queryFieldDefs(what, optStringList(fields, 'fields'))},
+  CancelJob: {
+    arity: [1, 2],
+    handle: (m, [id, kill]) => m.queue.cancel(jobId(id), kill === undefined ? false : bool(kill, 'kill')),
+  },
+  ChangeJobPriority: {arity: [2], handle: (m, [id, prio]) => m.queue.changePriority(jobId(id), int(prio, 'priority'))},
+  ArchiveJob: {arity: [1], handle: (m, [id]) => m.queue.archive(jobId(id))},
+  AutoArchiveJobs: {arity: [2], handle: (m, [age, timeout]) => m.queue.autoArchive(num(age, 'age'), num(timeout, 'timeout'))},
+  SetDrainFlag: {
+    arity: [1],
+    handle: async (m, [flag]) => {
+      await m.setDrainFlag(bool(flag, 'drain flag'));
+      return true;
+    },
+  },
+  SetWatcherPause: {
+    arity: [1],
+    handle: async (m, [until]) => {
+      if (until === null) {
+        await fsp.rm(m.paths.watcherPauseFile, {force: true});
+        return null;
+      }
+      const t = num(until, 'pause end time');
+      if (t < Date.now() / 1000) throw genericError('Unable to set pause end time in the past');
+      await writeFileAtomic(m.paths.watcherPauseFile, `${Math.trunc(t)}\n`, {mode: 0o644, fsync: true});
+      return t;
+    },
+  },
+  QueryClusterInfo: {arity: [0], handle: (m) => clusterInfo(m)},
+  QueryConfigValues: {
+    arity: [1],
+    handle: async (m, [fields]) => {
+      const cfg = m.config();
+      const pause = await watcherPause(m);
+      const values: Record<string, unknown> = {
+        cluster_name: cfg.cluster.cluster_name,
+        watcher_pause: pause,
+        master_node: masterNode(cfg)?.name ?? null,
+        drain_flag: m.queue.store.isDrained,
+        modify_ssh_setup: false,
+        ssh_key_type: 'rsa',
+        ssh_key_bits: 2048,
+      };
+      return stringList(fields, 'fields').map((f) => (f in values ? values[f] : null));
+    },
+  },
+  QueryTags: {
+    arity: [2],
+    handle: (m, [kind, name]) => {
+      const cfg = m.config();
+      const sorted = (tags: string[] | undefined): string[] => [...(tags ?? [])].sort();
+      switch (kind) {
+        case 'cluster':
+          return sorted(cfg.cluster.tags);
+        case 'node': {
+          const node = nodeByName(cfg, String(name));
+          if (node === undefined) throw opPrereqError(`Node ${String(name)} not found`, 'unknown_entity');
+          return sorted(node.tags);
+        }
+        case 'nodegroup': {
+          const group = Object.values(cfg.nodegroups).find((g) => g.name === name || g.uuid === name);
+          if (group === undefined) throw opPrereqError(`Node group ${String(name)} not found`, 'unknown_entity');
+          return sorted(group.tags);
+        }
+        case 'instance':
+          throw opPrereqError(`Instance ${String(name)} not found`, 'unknown_entity');
+        case 'network':
+          throw opPrereqError(`Network ${String(name)} not found`, 'unknown_entity');
+        default:
+          throw new LuxiParseError(`Invalid tag kind ${JSON.stringify(kind)}`);
+      }
+    },
+  },
+  QueryNodes: oldStyle('node'),
+  QueryGroups: oldStyle('group'),
+  QueryInstances: oldStyle('instance'),
+  QueryNetworks: oldStyle('network'),
+  QueryExports: {arity: [2], handle: () => []},
+  PickupJob: {
+    arity: [1],
+    handle: () => {
+      throw genericError("Luxi call 'PickupJob' is for internal use only");
+    },
+  },
+  QueryFilters: notImplemented('QueryFilters', 2),
+  ReplaceFilter: notImplemented('ReplaceFilter', 5),
+  DeleteFilter: notImplemented('DeleteFilter', 1),
+};
+
+/** Decodes and runs one request; throws LuxiParseError for undecodable ones. */
+export function dispatch(m: Master, method: string, args: unknown[]): Promise<unknown> | unknown {
+  const def = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+  if (def === undefined) {
+    throw new LuxiParseError(`Unable to parse LUXI request method: Invalid string value for type LuxiReq: "${method}"`);
+  }
+  if (!def.arity.includes(args.length)) {
+    throw new LuxiParseError(`Invalid arguments for ${method}: expected ${def.arity.join(' or ')} argument(s), got ${args.length}`);
+  }
+  return def.handle(m, args);
+}

@@ -1,0 +1,171 @@
+// The running master: configuration, queue, scheduler, locks and the LUXI server, wired up.
+import type {Logger} from 'pino';
+import {readConfig, type ConfigData} from '../config/config.js';
+import type {GanetiPaths} from '../paths.js';
+import {FsyncError, type WriteFault} from '../queue/durable-writer.js';
+import type {QueuedJob} from '../queue/job.js';
+import {QueueStore} from '../queue/store.js';
+import type {ExecutorContext} from './job-executor.js';
+import {JobQueue} from './job-queue.js';
+import {LockManager} from './locks.js';
+import {dispatch} from './luxi-methods.js';
+import {LuxiServer} from './luxi-server.js';
+import type {NodeRpc} from './opcodes/logical-unit.js';
+import {Scheduler} from './scheduler.js';
+
+export interface MasterOptions {
+  paths: GanetiPaths;
+  log: Logger;
+  version: string;
+  queueSizeLimit: number;
+  /** Concurrently executing jobs; default: the cluster's max_running_jobs. */
+  maxRunningJobs?: number;
+  maxMessageBytes: number;
+  idleTimeoutMs: number;
+  nochangeOnTimeout: boolean;
+  rpc?: NodeRpc;
+  writeFault?: WriteFault;
+}
+
+export class Master {
+  readonly paths: GanetiPaths;
+  readonly log: Logger;
+  readonly version: string;
+  readonly queue: JobQueue;
+  readonly locks = new LockManager();
+  readonly scheduler: Scheduler;
+  readonly server: LuxiServer;
+  readonly hardStop = new AbortController();
+  private stopping = false;
+  /** Called when continuing could lose acknowledged data (a failed fsync). */
+  onFatal: (err: Error) => void = () => undefined;
+
+  private constructor(
+    private cfg: ConfigData,
+    opts: MasterOptions,
+  ) {
+    this.paths = opts.paths;
+    this.log = opts.log;
+    this.version = opts.version;
+    const store = new QueueStore(opts.paths.queueDir, opts.writeFault);
+    this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout});
+    this.queue.onWriteError = (err) => {
+      if (err instanceof FsyncError) this.onFatal(err);
+    };
+    const ctx: ExecutorContext = {
+      queue: this.queue,
+      locks: this.locks,
+      log: opts.log,
+      config: () => this.cfg,
+      stopping: () => this.stopping,
+      hardStop: this.hardStop.signal,
+      ...(opts.rpc !== undefined ? {rpc: opts.rpc} : {}),
+    };
+    this.scheduler = new Scheduler(ctx, this.queue.jobs, opts.log, opts.maxRunningJobs ?? cfg.cluster.max_running_jobs);
+    this.queue.events = {
+      onRunnable: (job) => this.scheduler.add(job),
+      onUpdated: (job) => this.jobUpdated(job),
+      onCancelWaiting: (job) => {
+        const run = this.scheduler.runOf(job.id);
+        run?.waitAbort.abort();
+        this.scheduler.wake(job);
+      },
+      onKill: (job) => {
+        const run = this.scheduler.running.get(job.id);
+        if (run === undefined) return false;
+        run.execAbort.abort(new Error('Job killed by request'));
+        return true;
+      },
+    };
+    this.server = new LuxiServer((method, args) => dispatch(this, method, args), opts.log, {
+      maxMessageBytes: opts.maxMessageBytes,
+      idleTimeoutMs: opts.idleTimeoutMs,
+    });
+  }
+
+  static async create(opts: MasterOptions, cfg?: ConfigData): Promise<Master> {
+    return new Master(cfg ?? (await readConfig(opts.paths.configFile)), opts);
+  }
+
+  config(): ConfigData {
+    return this.cfg;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** Opens the queue, loads and repairs the jobs (jobqueue.md §9), returns what it found. */
+  async openQueue(): Promise<{loaded: number; skipped: number; requeued: number; failed: number}> {
+    const store = this.queue.store;
+    await store.open();
+    let loaded = 0;
+    let skipped = 0;
+    let maxId = 0;
+    const started = Date.now();
+    await store.loadLiveJobs(
+      (job) => {
+        this.queue.jobs.set(job.id, job);
+        if (job.id > maxId) maxId = job.id;
+        if (++loaded % 10000 === 0) this.log.info({loaded, ms: Date.now() - started}, 'loading jobs');
+      },
+      (p) => {
+        skipped++;
+        this.log.warn({file: p.name, reason: p.reason}, 'skipping unreadable job file');
+      },
+    );
+    store.raiseSerial(Math.max(maxId, await store.maxArchivedId()));
+    await store.persistSerial();
+    const {requeued, failed} = await this.queue.recover();
+    return {loaded, skipped, requeued: requeued.length, failed};
+  }
+
+  /** Hands the recovered queued jobs to the scheduler. */
+  startScheduling(): void {
+    const pending = [...this.queue.jobs.values()].filter((j) => !j.finalized).sort((a, b) => a.id - b.id);
+    for (const job of pending) this.scheduler.add(job);
+  }
+
+  async listen(): Promise<void> {
+    await this.server.listen(this.paths.masterSocket);
+    await this.server.listen(this.paths.querySocket);
+  }
+
+  async setDrainFlag(flag: boolean): Promise<void> {
+    await this.queue.setDrain(flag);
+  }
+
+  private jobUpdated(job: QueuedJob): void {
+    if (job.finalized) {
+      this.scheduler.drop(job.id);
+      this.scheduler.finished(job.id);
+    } else {
+      this.scheduler.add(job);
+    }
+  }
+
+  /**
+   * First signal: refuse submissions, put opcodes waiting for locks back to queued, let
+   * running opcodes finish. Resolves when nothing executes any more.
+   */
+  async drain(): Promise<boolean> {
+    this.stopping = true;
+    this.queue.shuttingDown = true;
+    const hadRunning = this.scheduler.running.size > 0;
+    for (const run of this.scheduler.running.values()) run.waitAbort.abort();
+    await this.scheduler.idle();
+    return hadRunning;
+  }
+
+  /** Second signal: abort executing opcodes (their jobs read "running" until the next start). */
+  abortNow(): void {
+    this.stopping = true;
+    this.queue.shuttingDown = true;
+    this.hardStop.abort(new Error('master daemon exiting'));
+  }
+
+  async close(): Promise<void> {
+    await this.server.close();
+  }
+
+}

@@ -1,0 +1,50 @@
+// What an opcode implementation (Ganeti's "logical unit") provides to the job executor.
+import type {ConfigData} from '../../config/config.js';
+import type {LockRequest} from '../locks.js';
+
+export interface OpEnv {
+  cfg: ConfigData;
+  /** Aborted when the job is killed or the daemon exits at once. */
+  signal: AbortSignal;
+  /** Appends an entry to the job's execution log (type "message" unless given). */
+  feedback(message: unknown, type?: string): void;
+  /** Runs a node daemon procedure on the named nodes (absent until node RPC is configured). */
+  rpc?: NodeRpc;
+}
+
+export interface NodeRpcResult {
+  node: string;
+  ok: boolean;
+  payload: unknown;
+}
+
+export type NodeRpc = (nodes: string[], procedure: string, args: unknown[], timeoutMs: number) => Promise<NodeRpcResult[]>;
+
+export interface LogicalUnit {
+  /** Validates against the configuration and names the locks (Ganeti's ExpandNames). */
+  locks(op: Record<string, unknown>, env: OpEnv): Promise<LockRequest[]> | LockRequest[];
+  exec(op: Record<string, unknown>, env: OpEnv): Promise<unknown>;
+}
+
+/** " - INFO: ..." as Ganeti's LogInfo writes it. */
+export function info(env: OpEnv, message: string): void {
+  env.feedback(` - INFO: ${message}`);
+}
+
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, {once: true});
+  });
+}

@@ -1,0 +1,93 @@
+// JSON that keeps integers beyond 2^53 exact (Ganeti's reason-trail timestamps are
+// nanoseconds, ~1.8e18). Such integers are held as bigint in memory.
+// lossless-json does the same but parses ~4x slower than this: JSON.parse does the work
+// and only the unsafe integer tokens are rewritten around it.
+
+const MARK = `\uE000big${Math.random().toString(36).slice(2)}:`;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Positions [start, end) of integer tokens, outside strings, too large for a double. */
+function unsafeIntegerTokens(text: string): Array<[number, number]> | null {
+  let found: Array<[number, number]> | null = null;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      // skip a string literal
+      i++;
+      while (i < n) {
+        const d = text.charCodeAt(i);
+        if (d === 92) i += 2;
+        else if (d === 34) break;
+        else i++;
+      }
+      i++;
+    } else if (isDigit(c) || c === 45) {
+      const start = i;
+      i++;
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      const next = i < n ? text.charCodeAt(i) : 0;
+      const isInteger = next !== 46 && next !== 101 && next !== 69;
+      if (isInteger) {
+        const digits = text.charCodeAt(start) === 45 ? i - start - 1 : i - start;
+        if (digits >= 16 && !Number.isSafeInteger(Number(text.slice(start, i)))) {
+          (found ??= []).push([start, i]);
+        }
+      } else {
+        while (i < n && /[0-9.eE+-]/.test(text[i]!)) i++;
+      }
+    } else {
+      i++;
+    }
+  }
+  return found;
+}
+
+function revive(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.startsWith(MARK) ? BigInt(value.slice(MARK.length)) : value;
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = revive(value[i]);
+    return value;
+  }
+  if (value !== null && typeof value === 'object') {
+    const obj = value as Record<string, unknown>;
+    for (const k of Object.keys(obj)) obj[k] = revive(obj[k]);
+  }
+  return value;
+}
+
+/** JSON.parse, except that unsafe integers become bigint. Throws SyntaxError like JSON.parse. */
+export function parseJson(text: string): unknown {
+  const tokens = unsafeIntegerTokens(text);
+  if (tokens === null) return JSON.parse(text);
+  let rewritten = '';
+  let last = 0;
+  for (const [s, e] of tokens) {
+    rewritten += text.slice(last, s) + '"' + MARK + text.slice(s, e) + '"';
+    last = e;
+  }
+  rewritten += text.slice(last);
+  return revive(JSON.parse(rewritten));
+}
+
+const markedBigint = new RegExp(`"${MARK}(-?\\d+)"`, 'g');
+
+function bigintReplacer(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? MARK + value.toString() : value;
+}
+
+/** JSON.stringify that writes bigint values as plain JSON integers. */
+export function stringifyJson(value: unknown): string {
+  try {
+    return JSON.stringify(value);
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err;
+  }
+  return JSON.stringify(value, bigintReplacer).replace(markedBigint, '$1');
+}

@@ -1,0 +1,99 @@
+// Query fields of the configuration-backed resources: nodes, node groups, locks.
+import type {ConfigData, NodeConfig, NodeGroupConfig} from '../config/config.js';
+import type {LockRow} from '../daemon/locks.js';
+import {fieldSet, RS_NORMAL, type Field, type FieldKind} from './fields.js';
+
+export interface NodeItem {
+  node: NodeConfig;
+  cfg: ConfigData;
+}
+
+export interface GroupItem {
+  group: NodeGroupConfig;
+  cfg: ConfigData;
+}
+
+const serialDoc = (what: string): string => `${what} object serial number, incremented on each modification`;
+
+function f<T>(name: string, title: string, kind: FieldKind, doc: string, get: (item: T) => unknown): Field<T> {
+  return {name, title, kind, doc, get: (item) => [RS_NORMAL, get(item)]};
+}
+
+function nodeRole(item: NodeItem): string {
+  const n = item.node;
+  if (n.uuid === item.cfg.cluster.master_node) return 'M';
+  if (n.master_candidate) return 'C';
+  if (n.drained) return 'D';
+  if (n.offline) return 'O';
+  return 'R';
+}
+
+export const NODE_FIELDS = fieldSet<NodeItem>([
+  f('name', 'Node', 'text', 'Node name', (i) => i.node.name),
+  f('uuid', 'UUID', 'text', 'Node UUID', (i) => i.node.uuid),
+  f('pip', 'PrimaryIP', 'text', 'Primary IP address', (i) => i.node.primary_ip),
+  f('sip', 'SecondaryIP', 'text', 'Secondary IP address', (i) => i.node.secondary_ip),
+  f('master', 'IsMaster', 'bool', 'Whether node is master', (i) => i.node.uuid === i.cfg.cluster.master_node),
+  f('master_candidate', 'MasterC', 'bool', 'Whether node is a master candidate', (i) => i.node.master_candidate),
+  f('master_capable', 'MasterCapable', 'bool', 'Whether node can become a master candidate', (i) => i.node.master_capable),
+  f('vm_capable', 'VMCapable', 'bool', 'Whether node can host instances', (i) => i.node.vm_capable),
+  f('offline', 'Offline', 'bool', 'Whether node is marked offline', (i) => i.node.offline),
+  f('drained', 'Drained', 'bool', 'Whether node is drained', (i) => i.node.drained),
+  f(
+    'role',
+    'Role',
+    'text',
+    'Node role; "M" for master, "C" for master candidate, "R" for regular, "D" for drained, "O" for offline',
+    nodeRole,
+  ),
+  f('group', 'Group', 'text', 'Node group', (i) => i.cfg.nodegroups[i.node.group]?.name ?? i.node.group),
+  f('group.uuid', 'GroupUUID', 'text', 'UUID of node group', (i) => i.node.group),
+  f('pinst_cnt', 'Pinst', 'number', 'Number of instances with this node as primary', () => 0),
+  f('sinst_cnt', 'Sinst', 'number', 'Number of instances with this node as secondary', () => 0),
+  f('tags', 'Tags', 'other', 'Tags', (i) => [...(i.node.tags ?? [])]),
+  f('serial_no', 'SerialNo', 'number', serialDoc('Node'), (i) => i.node.serial_no),
+  f('ctime', 'CTime', 'timestamp', 'Creation timestamp', (i) => i.node.ctime),
+  f('mtime', 'MTime', 'timestamp', 'Modification timestamp', (i) => i.node.mtime),
+]);
+
+function groupNodes(item: GroupItem): string[] {
+  return Object.values(item.cfg.nodes)
+    .filter((n) => n.group === item.group.uuid)
+    .map((n) => n.name)
+    .sort(new Intl.Collator('en', {numeric: true}).compare);
+}
+
+export const GROUP_FIELDS = fieldSet<GroupItem>([
+  f('name', 'Group', 'text', 'Group name', (i) => i.group.name),
+  f('uuid', 'UUID', 'text', 'Group UUID', (i) => i.group.uuid),
+  f('alloc_policy', 'AllocPolicy', 'text', 'Allocation policy for group', (i) => i.group.alloc_policy),
+  f('node_cnt', 'Nodes', 'number', 'Number of nodes', (i) => groupNodes(i).length),
+  f('node_list', 'NodeList', 'other', 'List of nodes', groupNodes),
+  f('tags', 'Tags', 'other', 'Tags', (i) => [...(i.group.tags ?? [])]),
+  f('serial_no', 'SerialNo', 'number', serialDoc('Group'), (i) => i.group.serial_no),
+  f('ctime', 'CTime', 'timestamp', 'Creation timestamp', (i) => i.group.ctime),
+  f('mtime', 'MTime', 'timestamp', 'Modification timestamp', (i) => i.group.mtime),
+]);
+
+export const LOCK_FIELDS = fieldSet<LockRow>([
+  f('name', 'Name', 'other', 'Lock name', (l) => l.name),
+  f('mode', 'Mode', 'other', 'Mode in which the lock is currently acquired (exclusive or shared)', (l) => l.mode),
+  f('owner', 'Owner', 'other', 'Current lock owner(s)', (l) => l.owner),
+  f('pending', 'Pending', 'other', 'Jobs waiting for the lock', (l) => l.pending),
+]);
+
+/** Resources the 3.0 client may query that ganeti-ts has no items of. */
+export const EMPTY_RESOURCES: Record<string, Array<Field<never>>> = {
+  instance: [
+    {name: 'name', title: 'Instance', kind: 'text', doc: 'Instance name', get: () => [RS_NORMAL, null]},
+    {name: 'uuid', title: 'UUID', kind: 'text', doc: 'Instance UUID', get: () => [RS_NORMAL, null]},
+  ],
+  network: [
+    {name: 'name', title: 'Network', kind: 'text', doc: 'Name', get: () => [RS_NORMAL, null]},
+    {name: 'uuid', title: 'UUID', kind: 'text', doc: 'Network UUID', get: () => [RS_NORMAL, null]},
+  ],
+  export: [
+    {name: 'node', title: 'Node', kind: 'text', doc: 'Node name', get: () => [RS_NORMAL, null]},
+    {name: 'export', title: 'Export', kind: 'text', doc: 'Export name', get: () => [RS_NORMAL, null]},
+  ],
+};

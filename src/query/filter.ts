@@ -1,0 +1,337 @@
+// Server side of the query filter language: the JSON form (queries.md §4.1-4.2, 3.x semantics).
+// A filter is decoded once into a tree (parse errors first, like 3.x decoding the request), then
+// fields are resolved and the tree is turned into closures that are cheap to run per item.
+import {GanetiError, LuxiParseError, parameterError} from '../protocol/errors.js';
+
+export type QueryValue = [status: number, value: unknown];
+
+export interface FilterField<T> {
+  kind: 'text' | 'bool' | 'number' | 'float' | 'unit' | 'timestamp' | 'other' | 'unknown';
+  get(item: T): QueryValue;
+  /** true for the job *_ts fields: compare the seconds element */
+  timestampPair?: boolean;
+}
+
+const RS_NORMAL = 0;
+const MAX_DEPTH = 64;
+
+type Integer = number | bigint;
+type Value = string | Integer;
+/** A [seconds, microseconds] filter value: accepted for timestamp-pair fields only. */
+type TimestampValue = readonly [Integer, Integer];
+type Comparison = '==' | '<' | '<=' | '>' | '>=';
+
+type Node =
+  | {op: 'empty'}
+  | {op: '&' | '|'; kids: Node[]}
+  | {op: '!'; kid: Node}
+  | {op: '?'; field: string}
+  | {op: Comparison; field: string; value: Value | TimestampValue}
+  | {op: '=~'; field: string; regex: RegExp}
+  | {op: '=[]'; field: string; value: Value};
+
+const EMPTY: Node = {op: 'empty'};
+const COMPARISONS = new Map<unknown, Comparison>([['==', '=='], ['=', '=='], ['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>=']]);
+
+/** A JSON rendering in the style of Ganeti's error messages (", " and ": " separators). */
+function ppJson(v: unknown): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Array.isArray(v)) return `[${v.map(ppJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object') {
+    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${ppJson(x)}`).join(', ')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+function isInteger(v: unknown): v is Integer {
+  return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
+}
+
+const LEADING_FLAGS = /^\(\?([ims]+)\)/;
+
+/**
+ * Compiles a filter regular expression: JavaScript has no inline flag groups, so a leading
+ * `(?i)`/`(?s)`/`(?is)` (what the client sends for `/re/is`) becomes RegExp flags. No `u` flag:
+ * Python's re.escape output (`\-`, `\#`) is invalid in unicode mode. Throws a SyntaxError whose
+ * message is the bare reason ("Unterminated group").
+ */
+export function compileRegex(pattern: string): RegExp {
+  const flags = new Set<string>();
+  let body = pattern;
+  for (let m = LEADING_FLAGS.exec(body); m !== null; m = LEADING_FLAGS.exec(body)) {
+    for (const f of m[1]!) flags.add(f);
+    body = body.slice(m[0].length);
+  }
+  try {
+    return new RegExp(body, [...flags].join(''));
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new SyntaxError(message.slice(message.lastIndexOf(': ') + 1).trim());
+  }
+}
+
+function fieldName(v: unknown): string {
+  if (typeof v !== 'string') throw new LuxiParseError(`Cannot deserialise field name, expecting string, got ${ppJson(v)}`);
+  return v;
+}
+
+function filterValue(v: unknown): Value {
+  if (typeof v === 'string' || isInteger(v)) return v;
+  if (typeof v === 'number') {
+    throw new LuxiParseError(`Cannot deserialise numeric filter value, expecting integral but got a fractional value: ${v}`);
+  }
+  throw new LuxiParseError(`Cannot deserialise filter value, expecting string or integer, got ${ppJson(v)}`);
+}
+
+function isTimestampValue(v: unknown): v is TimestampValue {
+  return Array.isArray(v) && v.length === 2 && isInteger(v[0]) && isInteger(v[1]);
+}
+
+function parseNode(f: unknown, depth: number): Node {
+  if (f === null) return EMPTY;
+  if (depth > MAX_DEPTH) throw parameterError('Filter nested too deep');
+  if (!Array.isArray(f) || typeof f[0] !== 'string') {
+    throw new LuxiParseError(`Cannot deserialise filter: expected array [string, args], got ${ppJson(f)}`);
+  }
+  const op = f[0];
+  const args: unknown[] = f.slice(1);
+  switch (op) {
+    case '&':
+    case '|':
+      return {op, kids: args.map((a) => parseNode(a, depth + 1))};
+    case '!':
+      if (args.length !== 1) throw new LuxiParseError(`Cannot deserialise field, expected [filter] but got ${ppJson(args)}`);
+      return {op, kid: parseNode(args[0], depth + 1)};
+    case '?':
+      if (args.length !== 1) throw new LuxiParseError(`Cannot deserialise field, expected [fieldname] but got ${ppJson(args)}`);
+      return {op, field: fieldName(args[0])};
+  }
+  const comparison = COMPARISONS.get(op);
+  if (comparison === undefined && op !== '!=' && op !== '=~' && op !== '=[]') {
+    throw new LuxiParseError(`Unknown filter operand '${op}'`);
+  }
+  if (args.length !== 2) {
+    throw new LuxiParseError(`Cannot deserialise field/value pair, expected [fieldname, value] but got ${ppJson(args)}`);
+  }
+  const field = fieldName(args[0]);
+  if (op === '=~') {
+    if (typeof args[1] !== 'string') {
+      throw new LuxiParseError(`Cannot deserialise regular expression, expecting string, got ${ppJson(args[1])}`);
+    }
+    try {
+      return {op, field, regex: compileRegex(args[1])};
+    } catch (err) {
+      throw new LuxiParseError(`Invalid regular expression '${args[1]}': ${(err as Error).message}`);
+    }
+  }
+  if (op === '=[]') return {op, field, value: filterValue(args[1])};
+  const value = isTimestampValue(args[1]) ? args[1] : filterValue(args[1]);
+  // "!=" is the negation of "==", so an item without data (accepted by "==") is rejected.
+  return comparison === undefined ? {op: '!', kid: {op: '==', field, value}} : {op: comparison, field, value};
+}
+
+function parseFilter(filter: unknown): Node {
+  if (Array.isArray(filter) && filter.length === 0) return EMPTY;
+  return parseNode(filter, 1);
+}
+
+/** Code point order (plain `<` on strings compares UTF-16 code units). */
+function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
+  if (i === n) return a.length - b.length;
+  return codePointOrderUnit(a.charCodeAt(i)) - codePointOrderUnit(b.charCodeAt(i));
+}
+
+function codePointOrderUnit(u: number): number {
+  if (u >= 0xe000) return u - 0x800;
+  if (u >= 0xd800) return u + 0x2000;
+  return u;
+}
+
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isNumber(v: unknown): v is Integer {
+  return typeof v === 'number' || typeof v === 'bigint';
+}
+
+const ORDER: Record<Comparison, (c: number) => boolean> = {
+  '==': (c) => c === 0,
+  '<': (c) => c < 0,
+  '<=': (c) => c <= 0,
+  '>': (c) => c > 0,
+  '>=': (c) => c >= 0,
+};
+
+function typeMismatch(actual: unknown, value: Value): GanetiError {
+  return parameterError(`Invalid types in comparison, trying to compare ${ppJson(actual)} with '${String(value)}'`);
+}
+
+function timestamp(v: unknown): [Integer, Integer] {
+  if (Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1])) return [v[0], v[1]];
+  throw new GanetiError('ProgrammerError', ['Internal error: Getter returned non-timestamp for QffTimestamp']);
+}
+
+type Test = (v: unknown) => boolean;
+
+function comparisonTest(op: Comparison, value: Value): Test {
+  const accept = ORDER[op];
+  if (typeof value === 'string') {
+    return (v) => {
+      if (typeof v !== 'string') throw typeMismatch(v, value);
+      return accept(compareStrings(v, value));
+    };
+  }
+  return (v) => {
+    if (!isNumber(v)) throw typeMismatch(v, value);
+    return accept(compareNumbers(v, value));
+  };
+}
+
+function timestampComparisonTest(op: Comparison, [s, us]: TimestampValue): Test {
+  const accept = ORDER[op];
+  return (v) => {
+    const [vs, vus] = timestamp(v);
+    return accept(compareNumbers(vs, s) || compareNumbers(vus, us));
+  };
+}
+
+function conversionError(v: unknown, what: string): GanetiError {
+  return new GanetiError('GenericError', [`Cannot convert value '${ppJson(v)}', error: Unable to read ${what}`]);
+}
+
+function containsTest(value: Value): Test {
+  const isString = typeof value === 'string';
+  return (v) => {
+    if (!Array.isArray(v)) throw conversionError(v, 'list');
+    let found = false;
+    for (const e of v) {
+      if (isString ? typeof e !== 'string' : !isNumber(e)) throw conversionError(v, isString ? 'String' : 'Integer');
+      if (e == value) found = true; // == so that number and bigint compare by value
+    }
+    return found;
+  };
+}
+
+type Leaf = Exclude<Node, {op: 'empty' | '&' | '|' | '!'}>;
+
+function leafTest(node: Leaf): Test {
+  switch (node.op) {
+    case '?':
+      return (v) => {
+        if (typeof v !== 'boolean') throw parameterError(`Unexpected value '${ppJson(v)}' in boolean context`);
+        return v;
+      };
+    case '=~': {
+      const {regex} = node;
+      return (v) => {
+        if (typeof v !== 'string') {
+          throw parameterError(`Invalid field value used in regexp matching, expecting string but got '${ppJson(v)}'`);
+        }
+        return regex.test(v);
+      };
+    }
+    case '=[]':
+      return containsTest(node.value);
+    default:
+      return typeof node.value === 'object'
+        ? timestampComparisonTest(node.op, node.value)
+        : comparisonTest(node.op, node.value);
+  }
+}
+
+/** Timestamp-pair fields are filtered on their seconds, unless the filter value is a pair too. */
+function fieldTest(node: Leaf, timestampPair: boolean): Test {
+  const pairValue = 'value' in node && typeof node.value === 'object';
+  if (pairValue && !timestampPair) {
+    throw new LuxiParseError(`Cannot deserialise filter value, expecting string or integer, got ${ppJson(node.value)}`);
+  }
+  const test = leafTest(node);
+  return timestampPair && !pairValue ? (v) => test(timestamp(v)[0]) : test;
+}
+
+function compileNode<T>(node: Node, lookup: (name: string) => FilterField<T> | undefined): (item: T) => boolean {
+  switch (node.op) {
+    case 'empty':
+      return () => true;
+    case '&': {
+      const kids = node.kids.map((k) => compileNode(k, lookup));
+      return (item) => {
+        for (const k of kids) if (!k(item)) return false;
+        return true;
+      };
+    }
+    case '|': {
+      const kids = node.kids.map((k) => compileNode(k, lookup));
+      return (item) => {
+        for (const k of kids) if (k(item)) return true;
+        return false;
+      };
+    }
+    case '!': {
+      const kid = compileNode(node.kid, lookup);
+      return (item) => !kid(item);
+    }
+  }
+  const field = lookup(node.field);
+  if (field === undefined) throw parameterError(`Can't find field named '${node.field}'`);
+  const test = fieldTest(node, field.timestampPair === true);
+  // A value without data (unavailable, offline, ...) passes the condition (3.x: "no data, accept").
+  return (item) => {
+    const [status, value] = field.get(item);
+    return status !== RS_NORMAL || test(value);
+  };
+}
+
+/**
+ * Compiles a JSON filter (null or [] = everything). Throws LuxiParseError for a malformed filter,
+ * ParameterError for unknown fields or excessive nesting; evaluation throws on type mismatches.
+ */
+export function compileFilter<T>(filter: unknown, lookup: (name: string) => FilterField<T> | undefined): (item: T) => boolean {
+  return compileNode(parseFilter(filter), lookup);
+}
+
+/** Names of the fields a filter refers to, in order of first appearance; throws like compileFilter. */
+export function filterFieldNames(filter: unknown): string[] {
+  const names = new Set<string>();
+  const walk = (n: Node): void => {
+    if ('kids' in n) n.kids.forEach(walk);
+    else if ('kid' in n) walk(n.kid);
+    else if ('field' in n) names.add(n.field);
+  };
+  walk(parseFilter(filter));
+  return [...names];
+}
+
+function jobId(v: unknown): number | null {
+  if (typeof v === 'string') v = /^[0-9]+$/.test(v) ? Number(v) : null;
+  else if (typeof v === 'bigint') v = Number(v);
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
+}
+
+function collectIds(f: unknown, idField: string, out: number[], depth: number): boolean {
+  if (!Array.isArray(f) || depth > MAX_DEPTH) return false;
+  if (f[0] === '|') return f.slice(1).every((k: unknown) => collectIds(k, idField, out, depth + 1));
+  if ((f[0] === '==' || f[0] === '=') && f.length === 3 && f[1] === idField) {
+    const id = jobId(f[2]);
+    if (id === null) return false;
+    out.push(id);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * The IDs a query asks for by name (queries.md §2.1): an OR tree, or a single leaf, of equality
+ * tests on idField. null when the filter is empty or anything else.
+ */
+export function requestedIdsFromFilter(filter: unknown, idField: string): Array<number> | null {
+  if (filter === null) return null;
+  const ids: number[] = [];
+  if (!collectIds(filter, idField, ids, 1) || ids.length === 0) return null;
+  return [...new Set(ids)];
+}

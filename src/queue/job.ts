@@ -1,0 +1,225 @@
+// The job and queued-opcode model, status derivation, and the job file format.
+import {parseJson, stringifyJson} from '../json/lossless.js';
+
+export type OpStatus = 'queued' | 'waiting' | 'canceling' | 'running' | 'canceled' | 'success' | 'error';
+export type JobStatus = OpStatus;
+export type Timestamp = [seconds: number, microseconds: number];
+export type LogEntry = [serial: number, timestamp: Timestamp, type: string, message: unknown];
+
+export const OP_STATUSES: readonly OpStatus[] = ['queued', 'waiting', 'canceling', 'running', 'canceled', 'success', 'error'];
+export const FINALIZED: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);
+export const PENDING: ReadonlySet<string> = new Set(['queued', 'waiting', 'canceling']);
+export const OP_PRIO_DEFAULT = 0;
+export const OP_PRIO_HIGHEST = -20;
+export const OP_PRIO_LOWEST = 19;
+export const SUBMIT_PRIORITIES: readonly number[] = [-10, 0, 10];
+export const CANCEL_MESSAGE = 'Job canceled by request';
+
+/** Now as [seconds, microseconds] (microsecond resolution, truncated like Ganeti). */
+export function nowTimestamp(ms = performance.timeOrigin + performance.now()): Timestamp {
+  const us = Math.trunc(ms * 1000);
+  return [Math.trunc(us / 1e6), us % 1e6];
+}
+
+export function timestampSeconds(ts: Timestamp): number {
+  return ts[0] + ts[1] / 1e6;
+}
+
+export class QueuedOpcode {
+  status: OpStatus = 'queued';
+  result: unknown = null;
+  log: LogEntry[] = [];
+  priority: number;
+  startTimestamp: Timestamp | null = null;
+  execTimestamp: Timestamp | null = null;
+  endTimestamp: Timestamp | null = null;
+  /** The input never changes after submission: its JSON text is kept to avoid re-serialising. */
+  private inputJson: string | undefined;
+
+  constructor(readonly input: unknown) {
+    const p = isObject(input) ? input.priority : undefined;
+    this.priority = typeof p === 'number' ? p : OP_PRIO_DEFAULT;
+  }
+
+  get finalized(): boolean {
+    return FINALIZED.has(this.status);
+  }
+
+  toJson(): string {
+    this.inputJson ??= stringifyJson(this.input);
+    return (
+      `{"input":${this.inputJson},"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
+      `"log":${stringifyJson(this.log)},"priority":${this.priority},` +
+      `"start_timestamp":${tsJson(this.startTimestamp)},"exec_timestamp":${tsJson(this.execTimestamp)},` +
+      `"end_timestamp":${tsJson(this.endTimestamp)}}`
+    );
+  }
+}
+
+function tsJson(ts: Timestamp | null): string {
+  return ts === null ? 'null' : `[${ts[0]},${ts[1]}]`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export class QueuedJob {
+  receivedTimestamp: Timestamp | null = null;
+  startTimestamp: Timestamp | null = null;
+  endTimestamp: Timestamp | null = null;
+  /** True when the file lives under archive/ (a property of where it was read, not of its content). */
+  archived = false;
+  /** Top-level keys of a foreign job file that we keep when rewriting it. */
+  extra: Record<string, unknown> | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly ops: QueuedOpcode[],
+  ) {}
+
+  /** Derived status (jobqueue.md §3.3). */
+  get status(): JobStatus {
+    let status: JobStatus = 'queued';
+    let allSuccess = true;
+    for (const op of this.ops) {
+      if (op.status === 'success') continue;
+      allSuccess = false;
+      switch (op.status) {
+        case 'queued':
+          break;
+        case 'waiting':
+        case 'running':
+          status = op.status;
+          break;
+        default:
+          return op.status;
+      }
+    }
+    return allSuccess ? 'success' : status;
+  }
+
+  get finalized(): boolean {
+    return FINALIZED.has(this.status);
+  }
+
+  /** Minimum priority over unfinished opcodes; the default when all are finished. */
+  get priority(): number {
+    let prio: number | null = null;
+    for (const op of this.ops) {
+      if (!op.finalized && (prio === null || op.priority < prio)) prio = op.priority;
+    }
+    return prio ?? OP_PRIO_DEFAULT;
+  }
+
+  /** Highest log serial used so far (log serials are unique across the whole job). */
+  get logSerial(): number {
+    let max = 0;
+    for (const op of this.ops) {
+      const last = op.log[op.log.length - 1];
+      if (last !== undefined && last[0] > max) max = last[0];
+    }
+    return max;
+  }
+
+  logEntriesAfter(serial: number | null): LogEntry[] {
+    const out: LogEntry[] = [];
+    for (const op of this.ops) {
+      for (const entry of op.log) if (serial === null || entry[0] > serial) out.push(entry);
+    }
+    return out;
+  }
+
+  /** The job file text: compact JSON and a newline, keys in the order Ganeti 3.x writes them. */
+  toFileText(): string {
+    let text =
+      `{"id":${this.id},"ops":[${this.ops.map((op) => op.toJson()).join(',')}],` +
+      `"received_timestamp":${tsJson(this.receivedTimestamp)},"start_timestamp":${tsJson(this.startTimestamp)},` +
+      `"end_timestamp":${tsJson(this.endTimestamp)}`;
+    if (this.extra !== null) {
+      for (const [k, v] of Object.entries(this.extra)) text += `,${JSON.stringify(k)}:${stringifyJson(v)}`;
+    }
+    return text + '}\n';
+  }
+}
+
+export class CorruptJobError extends Error {}
+
+const JOB_KEYS = new Set(['id', 'ops', 'received_timestamp', 'start_timestamp', 'end_timestamp']);
+// 3.x job processes write these; they describe a process that no longer exists.
+const DROPPED_KEYS = new Set(['livelock', 'process_id']);
+
+function readTimestamp(v: unknown, what: string): Timestamp | null {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'number' && typeof v[1] === 'number') {
+    return [v[0], v[1]];
+  }
+  throw new CorruptJobError(`invalid ${what}`);
+}
+
+function readOpcode(raw: unknown, idx: number): QueuedOpcode {
+  if (!isObject(raw)) throw new CorruptJobError(`opcode ${idx} is not an object`);
+  const op = new QueuedOpcode(raw.input ?? null);
+  const status = raw.status;
+  if (typeof status !== 'string' || !(OP_STATUSES as readonly string[]).includes(status)) {
+    throw new CorruptJobError(`opcode ${idx} has an invalid status`);
+  }
+  op.status = status as OpStatus;
+  op.result = raw.result ?? null;
+  const log = raw.log ?? [];
+  if (!Array.isArray(log)) throw new CorruptJobError(`opcode ${idx} has an invalid log`);
+  for (const entry of log) {
+    if (!Array.isArray(entry) || entry.length !== 4 || typeof entry[0] !== 'number') {
+      throw new CorruptJobError(`opcode ${idx} has an invalid log entry`);
+    }
+  }
+  op.log = log as LogEntry[];
+  if (raw.priority !== undefined && raw.priority !== null) {
+    if (typeof raw.priority !== 'number' || !Number.isInteger(raw.priority)) {
+      throw new CorruptJobError(`opcode ${idx} has an invalid priority`);
+    }
+    op.priority = raw.priority;
+  } else {
+    op.priority = OP_PRIO_DEFAULT;
+  }
+  op.startTimestamp = readTimestamp(raw.start_timestamp, 'start_timestamp');
+  op.execTimestamp = readTimestamp(raw.exec_timestamp, 'exec_timestamp');
+  op.endTimestamp = readTimestamp(raw.end_timestamp, 'end_timestamp');
+  return op;
+}
+
+/** Reads a job file written by ganeti-ts or by Ganeti 2.10/3.x. Throws CorruptJobError. */
+export function parseJobFile(text: string, expectedId: number, archived = false): QueuedJob {
+  let raw: unknown;
+  try {
+    raw = parseJson(text);
+  } catch (err) {
+    throw new CorruptJobError(`invalid JSON: ${(err as Error).message}`);
+  }
+  if (!isObject(raw)) throw new CorruptJobError('not a JSON object');
+  if (raw.id !== expectedId && raw.id !== String(expectedId)) {
+    throw new CorruptJobError(`contains job id ${String(raw.id)}, expected ${expectedId}`);
+  }
+  if (!Array.isArray(raw.ops) || raw.ops.length === 0) throw new CorruptJobError('has no opcodes');
+  const job = new QueuedJob(expectedId, raw.ops.map(readOpcode));
+  job.receivedTimestamp = readTimestamp(raw.received_timestamp, 'received_timestamp');
+  job.startTimestamp = readTimestamp(raw.start_timestamp, 'start_timestamp');
+  job.endTimestamp = readTimestamp(raw.end_timestamp, 'end_timestamp');
+  job.archived = archived;
+  for (const [k, v] of Object.entries(raw)) {
+    if (!JOB_KEYS.has(k) && !DROPPED_KEYS.has(k)) (job.extra ??= {})[k] = v;
+  }
+  return job;
+}
+
+export const JOB_FILE_RE = /^job-([1-9][0-9]*|0)$/;
+
+export function jobFileName(id: number): string {
+  return `job-${id}`;
+}
+
+export const JOBS_PER_ARCHIVE_DIRECTORY = 10000;
+
+export function archiveBucket(id: number): string {
+  return String(Math.floor(id / JOBS_PER_ARCHIVE_DIRECTORY));
+}

@@ -1,0 +1,238 @@
+// The on-disk job queue: queue/job-N files, serial, version, drain flag, archive buckets.
+import {promises as fsp, constants as fsc} from 'node:fs';
+import {join} from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import {DurableWriter, isTempFileName, type WriteFault} from './durable-writer.js';
+import {archiveBucket, CorruptJobError, JOB_FILE_RE, jobFileName, parseJobFile, type QueuedJob} from './job.js';
+
+export const JOB_QUEUE_VERSION = 1;
+
+export class QueueFormatError extends Error {}
+
+export interface LoadProblem {
+  name: string;
+  reason: string;
+}
+
+export class QueueStore {
+  readonly writer: DurableWriter;
+  readonly archiveDir: string;
+  private lastSerial = 0;
+  private durableSerial = 0;
+  private serialWrite: Promise<void> | null = null;
+  private drained = false;
+
+  constructor(
+    readonly queueDir: string,
+    fault?: WriteFault,
+  ) {
+    this.archiveDir = join(queueDir, 'archive');
+    this.writer = new DurableWriter({mode: 0o640, fault});
+  }
+
+  /** Creates the layout, checks `version`, reads `serial` (jobqueue.md §1). */
+  async open(): Promise<void> {
+    await fsp.mkdir(this.queueDir, {recursive: true, mode: 0o750});
+    await fsp.mkdir(this.archiveDir, {recursive: true, mode: 0o750});
+    const version = await this.readSmall('version');
+    if (version === null) {
+      await this.writeSmall('version', `${JOB_QUEUE_VERSION}\n`);
+    } else if (!/^\d+\s*$/.test(version)) {
+      throw new QueueFormatError(`Invalid job queue version file content '${version.trim()}'`);
+    } else if (Number(version) !== JOB_QUEUE_VERSION) {
+      throw new QueueFormatError(`Found job queue version ${version.trim()}, expected ${JOB_QUEUE_VERSION}`);
+    }
+    const serial = await this.readSmall('serial');
+    if (serial === null) {
+      await this.writeSmall('serial', '0\n');
+      this.lastSerial = 0;
+    } else if (!/^\d+\s*$/.test(serial)) {
+      throw new QueueFormatError(`Invalid job queue serial file content '${serial.trim()}'`);
+    } else {
+      this.lastSerial = Number(serial);
+    }
+    this.durableSerial = this.lastSerial;
+    this.drained = await exists(join(this.queueDir, 'drain'));
+  }
+
+  get serial(): number {
+    return this.lastSerial;
+  }
+
+  /** Never hand out an id that a job file already carries, even if `serial` lagged behind it. */
+  raiseSerial(atLeast: number): void {
+    if (atLeast > this.lastSerial) this.lastSerial = atLeast;
+  }
+
+  /** Reserves n consecutive ids in memory; persistSerial() makes the reservation durable. */
+  reserveIds(n: number): number[] {
+    const first = this.lastSerial + 1;
+    this.lastSerial += n;
+    return Array.from({length: n}, (_, i) => first + i);
+  }
+
+  /** Resolves once a serial value >= the current reservation is on disk (writes coalesce). */
+  async persistSerial(): Promise<void> {
+    const wanted = this.lastSerial;
+    while (this.durableSerial < wanted) {
+      if (this.serialWrite === null) {
+        const value = this.lastSerial;
+        this.serialWrite = this.writer
+          .write(this.queueDir, 'serial', `${value}\n`)
+          .then(() => {
+            if (value > this.durableSerial) this.durableSerial = value;
+          })
+          .finally(() => {
+            this.serialWrite = null;
+          });
+      }
+      await this.serialWrite;
+    }
+  }
+
+  /** Writes job-N durably (file fsync, rename, directory fsync). */
+  writeJob(job: QueuedJob): Promise<void> {
+    return this.writer.write(this.queueDir, jobFileName(job.id), job.toFileText());
+  }
+
+  async readJob(id: number, archived: boolean): Promise<QueuedJob | null> {
+    const path = archived ? join(this.archiveDir, archiveBucket(id), jobFileName(id)) : join(this.queueDir, jobFileName(id));
+    let text: string;
+    try {
+      text = await fsp.readFile(path, 'utf8');
+    } catch {
+      return null;
+    }
+    try {
+      return parseJobFile(text, id, archived);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Moves job-N into archive/<N div 10000>/ durably. */
+  async archiveJob(id: number): Promise<void> {
+    const bucketDir = join(this.archiveDir, archiveBucket(id));
+    await fsp.mkdir(bucketDir, {recursive: true, mode: 0o750});
+    await this.writer.move(join(this.queueDir, jobFileName(id)), this.queueDir, join(bucketDir, jobFileName(id)), bucketDir);
+  }
+
+  /**
+   * Loads every live job, a bounded number of files at a time. Foreign and corrupt files are
+   * reported and skipped; leftover temp files of an interrupted write are removed.
+   */
+  async loadLiveJobs(onJob: (job: QueuedJob) => void, onProblem: (p: LoadProblem) => void): Promise<void> {
+    const dir = await fsp.opendir(this.queueDir, {bufferSize: 1024});
+    const inflight = new Set<Promise<void>>();
+    const load = async (name: string, id: number): Promise<void> => {
+      let text: string;
+      try {
+        text = await fsp.readFile(join(this.queueDir, name), 'utf8');
+      } catch (err) {
+        onProblem({name, reason: (err as Error).message});
+        return;
+      }
+      try {
+        onJob(parseJobFile(text, id));
+      } catch (err) {
+        onProblem({name, reason: err instanceof CorruptJobError ? err.message : String(err)});
+      }
+    };
+    for await (const entry of dir) {
+      const name = entry.name;
+      if (isTempFileName(name)) {
+        await fsp.unlink(join(this.queueDir, name)).catch(() => undefined);
+        continue;
+      }
+      const m = JOB_FILE_RE.exec(name);
+      if (m === null) continue;
+      if (!entry.isFile()) {
+        onProblem({name, reason: 'not a regular file'});
+        continue;
+      }
+      const p = load(name, Number(m[1])).finally(() => inflight.delete(p));
+      inflight.add(p);
+      if (inflight.size >= 64) await Promise.race(inflight);
+    }
+    await Promise.all(inflight);
+  }
+
+  /** Highest job id in the archive (only the highest bucket is read). */
+  async maxArchivedId(): Promise<number> {
+    let buckets: number[];
+    try {
+      buckets = (await fsp.readdir(this.archiveDir)).filter((b) => /^\d+$/.test(b)).map(Number);
+    } catch {
+      return 0;
+    }
+    buckets.sort((a, b) => b - a);
+    for (const b of buckets) {
+      const names = await fsp.readdir(join(this.archiveDir, String(b))).catch(() => [] as string[]);
+      let max = 0;
+      for (const n of names) {
+        const m = JOB_FILE_RE.exec(n);
+        if (m !== null) max = Math.max(max, Number(m[1]));
+      }
+      if (max > 0) return max;
+    }
+    return 0;
+  }
+
+  /** Archived job ids, ascending. */
+  async listArchivedIds(): Promise<number[]> {
+    const ids: number[] = [];
+    let buckets: string[];
+    try {
+      buckets = await fsp.readdir(this.archiveDir);
+    } catch {
+      return ids;
+    }
+    for (const b of buckets) {
+      if (b.startsWith('.')) continue;
+      const names = await fsp.readdir(join(this.archiveDir, b)).catch(() => [] as string[]);
+      for (const n of names) {
+        const m = JOB_FILE_RE.exec(n);
+        if (m !== null) ids.push(Number(m[1]));
+      }
+    }
+    return ids.sort((a, b) => a - b);
+  }
+
+  get isDrained(): boolean {
+    return this.drained;
+  }
+
+  async setDrained(flag: boolean): Promise<void> {
+    const path = join(this.queueDir, 'drain');
+    if (flag) {
+      await writeFileAtomic(path, '', {mode: 0o644, fsync: true});
+    } else {
+      await fsp.rm(path, {force: true});
+    }
+    await this.writer.syncDir(this.queueDir);
+    this.drained = flag;
+  }
+
+  private async readSmall(name: string): Promise<string | null> {
+    try {
+      return await fsp.readFile(join(this.queueDir, name), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  private async writeSmall(name: string, content: string): Promise<void> {
+    await writeFileAtomic(join(this.queueDir, name), content, {mode: 0o640, fsync: true});
+    await this.writer.syncDir(this.queueDir);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path, fsc.F_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
