@@ -18,6 +18,8 @@ export interface GanetiPaths {
   logDir: string;
   masterdLog: string;
   masterdPidFile: string;
+  nodedLog: string;
+  nodedPidFile: string;
   watcherPauseFile: string;
   serverCert: string;
   ssconf(key: string): string;
@@ -64,6 +66,8 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): GanetiPaths 
     logDir,
     masterdLog: join(logDir, 'master-daemon.log'),
     masterdPidFile: join(runDir, 'ganeti-masterd.pid'),
+    nodedLog: join(logDir, 'node-daemon.log'),
+    nodedPidFile: join(runDir, 'ganeti-noded.pid'),
     watcherPauseFile: join(dataDir, 'watcher.pause'),
     serverCert: join(dataDir, 'server.pem'),
     ssconf: (key: string) => join(dataDir, `ssconf_${key}`),

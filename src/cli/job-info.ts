@@ -1,8 +1,9 @@
 // `gnt-job info` (gnt_job.ShowJobs) and the YAML-like printer it uses (cli.PrintGenericInfo).
 
-import { formatLogMessage } from './job-output.js';
-import { formatJobStatus, type ResultCell } from './query-table.js';
-import { formatTimestamp, pyFixed, pyStr } from './python-format.js';
+import {RS_NORMAL} from '../query/fields.js';
+import {formatLogMessage} from './job-output.js';
+import {formatJobStatus, type ResultCell} from './query-table.js';
+import {formatTimestamp, pyFixed, pyLen, pyStr} from './python-format.js';
 
 /** The fields `gnt-job info` queries, in this order. */
 export const JOB_INFO_FIELDS = [
@@ -53,13 +54,13 @@ function serialize(out: string[], data: unknown, level: number, afterKey: boolea
     let indent = startBlock();
     const groupWidth = new Map<string, number>();
     for (const [key, , group] of data.entries) {
-      if (group !== undefined) groupWidth.set(group, Math.max(groupWidth.get(group) ?? 0, key.length));
+      if (group !== undefined) groupWidth.set(group, Math.max(groupWidth.get(group) ?? 0, pyLen(key)));
     }
     for (const [key, value, group] of data.entries) {
       if (indent) out.push(INDENT.repeat(level));
       indent = true;
       out.push(key, ': ');
-      if (group !== undefined) out.push(' '.repeat(groupWidth.get(group)! - key.length));
+      if (group !== undefined) out.push(' '.repeat(groupWidth.get(group)! - pyLen(key)));
       serialize(out, value, level + 1, true);
     }
   } else if (data instanceof InfoTuple && !data.items.some(isContainer)) {
@@ -159,7 +160,7 @@ function opcodeInfo(
 function jobInfo(row: readonly ResultCell[]): InfoPairs | string {
   const [id, status, ops, opresult, opstatus, oplog, opstart, opexec, opend, received, started, ended] =
     row.map((cell) => cell[1]);
-  if (row[1]![0] !== 0) return `Job ID ${pyStr(id)} not found`;
+  if (row[1]![0] !== RS_NORMAL) return `Job ID ${pyStr(id)} not found`;
 
   const columns = [ops, opresult, opstatus, oplog, opstart, opexec, opend].map(list);
   const count = Math.min(...columns.map((c) => c.length));

@@ -1,10 +1,10 @@
 // The remaining texts of gnt-job: job ID and age arguments, autoarchive/archive messages, the
 // output of `gnt-job watch` / `wait` (cli.PollJob) and how a failed job is reported.
 
-import { decodeError, formatError, formatErrorExitCode, GanetiError, opPrereqError } from '../protocol/errors.js';
-import { formatCtime, mergeTime, pyInt, pyRepr, pyStr, safeEncode, toJsInteger } from './python-format.js';
+import {decodeError, formatError, formatErrorExitCode, GanetiError, opPrereqError} from '../protocol/errors.js';
+import {formatCtime, mergeTime, pyInt, pyRepr, pyStr, safeEncode, toJsInteger} from './python-format.js';
 
-const SECONDS_PER_SUFFIX: Readonly<Record<string, bigint>> = { s: 1n, m: 60n, h: 3600n, d: 86400n, w: 604800n };
+const SECONDS_PER_SUFFIX: Readonly<Record<string, bigint>> = {s: 1n, m: 60n, h: 3600n, d: 86400n, w: 604800n};
 
 /**
  * cli.ParseTimespec: seconds, or a number with an s/m/h/d/w suffix. Throws OpPrereqError
@@ -123,6 +123,6 @@ export function jobResultError(status: unknown, opstatus: unknown, opresult: unk
 }
 
 /** What `gnt-job watch` / `wait` print on stderr for a job that failed, and their exit code. */
-export function formatJobFailure(jobId: string, err: GanetiError): { text: string; exitCode: number } {
-  return { text: `Job ${jobId} failed: ${formatError(err.cls, err.args)}\n`, exitCode: formatErrorExitCode(err.cls) };
+export function formatJobFailure(jobId: string, err: GanetiError): {text: string; exitCode: number} {
+  return {text: `Job ${jobId} failed: ${formatError(err.cls, err.args)}\n`, exitCode: formatErrorExitCode(err.cls)};
 }

@@ -1,12 +1,13 @@
 // `gnt-job list-fields` (cli.GenericListFields).
 
-import { pyStr } from './python-format.js';
+import {pyStr} from './python-format.js';
 import {
   EXIT_SUCCESS,
   EXIT_UNKNOWN_FIELD,
   formatTable,
+  linesText,
   unknownFieldsWarning,
-  type FieldDefinition,
+  type QueryField,
   type TableColumn,
 } from './query-table.js';
 
@@ -45,14 +46,13 @@ export interface FieldList {
 
 /** The table printed for a QueryFields result: Name, Type, Title, Description. */
 export function formatFieldList(
-  result: { readonly fields: readonly FieldDefinition[] },
+  result: {readonly fields: readonly QueryField[]},
   options: FieldListOptions,
 ): FieldList {
   const rows = result.fields.map((f) => [f.name, Object.hasOwn(KIND_NAMES, f.kind) ? KIND_NAMES[f.kind] : f.kind, f.title, f.doc]);
-  const lines = formatTable(rows, COLUMNS, options.header, options.separator);
   const unknownFields = result.fields.filter((f) => f.kind === 'unknown').map((f) => f.name);
   return {
-    text: lines.length === 0 ? '' : lines.join('\n') + '\n',
+    text: linesText(formatTable(rows, COLUMNS, options.header, options.separator)),
     unknownFields,
     warning: unknownFieldsWarning(unknownFields),
     exitCode: unknownFields.length > 0 ? EXIT_UNKNOWN_FIELD : EXIT_SUCCESS,

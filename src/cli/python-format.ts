@@ -184,7 +184,7 @@ export function pyFixed(x: number, digits: number): string {
   const fraction = bits & ((1n << 52n) - 1n);
   // |x| = mantissa * 2^exponent exactly
   const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
-  const exponent = (biased === 0 ? -1074 : biased - 1075);
+  const exponent = biased === 0 ? -1074 : biased - 1075;
   const scaled = mantissa * 10n ** BigInt(digits);
   let q: bigint;
   if (exponent >= 0) {
@@ -211,7 +211,7 @@ function pyZeroPadded6(value: number | bigint): string {
   return n < 0n ? '-' + digits.padStart(5, '0') : digits.padStart(6, '0');
 }
 
-const PY_WHITESPACE = '[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const PY_WHITESPACE = '[\\t\\n\\v\\f\\r\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
 const PY_INT = new RegExp(`^${PY_WHITESPACE}*([+-]?)(\\p{Nd}(?:_?\\p{Nd})*)${PY_WHITESPACE}*$`, 'u');
 const DECIMAL_DIGIT = /\p{Nd}/u;
 

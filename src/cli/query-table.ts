@@ -1,10 +1,12 @@
 // Tables of query results as the stock client prints them (cli.FormatQueryResult, FormatTable,
 // GenericList), including the gnt-job list column formatters.
 
-import { GanetiError } from '../protocol/errors.js';
-import { formatTime, formatTimestamp, pyFixed, pyLen, pyStr, pyTruthy, pyTypeName } from './python-format.js';
+import {GanetiError} from '../protocol/errors.js';
+import {RS_NODATA, RS_NORMAL, RS_OFFLINE, RS_UNAVAIL, RS_UNKNOWN} from '../query/fields.js';
+import {formatTime, formatTimestamp, pyFixed, pyLen, pyStr, pyTruthy, pyTypeName} from './python-format.js';
 
-export interface FieldDefinition {
+/** A field definition as the client receives it (any kind string). */
+export interface QueryField {
   readonly name: string;
   readonly title: string;
   readonly kind: string;
@@ -15,7 +17,7 @@ export interface FieldDefinition {
 export type ResultCell = readonly [status: number, value: unknown];
 
 export interface QueryResult {
-  readonly fields: readonly FieldDefinition[];
+  readonly fields: readonly QueryField[];
   readonly data: readonly (readonly ResultCell[])[];
 }
 
@@ -35,16 +37,13 @@ export interface TableColumn {
 export const EXIT_SUCCESS = 0;
 export const EXIT_UNKNOWN_FIELD = 14;
 
-/** RS_* codes other than RS_NORMAL (0): [verbose text, normal text]. */
+/** Abnormal result statuses: [verbose text, normal text]. */
 const RESULT_STATUS_TEXT = new Map<number, readonly [string, string]>([
-  [1, ['(unknown)', '??']],
-  [2, ['(nodata)', '?']],
-  [3, ['(unavail)', '-']],
-  [4, ['(offline)', '*']],
+  [RS_UNKNOWN, ['(unknown)', '??']],
+  [RS_NODATA, ['(nodata)', '?']],
+  [RS_UNAVAIL, ['(unavail)', '-']],
+  [RS_OFFLINE, ['(offline)', '*']],
 ]);
-
-const RS_NORMAL = 0;
-const RS_UNKNOWN = 1;
 
 function cellText(cell: string | readonly string[]): string {
   return typeof cell === 'string' ? cell : pyStr(cell);
@@ -176,7 +175,8 @@ export interface QueryTable {
   readonly exitCode: number;
 }
 
-function linesText(lines: readonly string[]): string {
+/** Lines as written by the stock client's ToStdout: each newline-terminated. */
+export function linesText(lines: readonly string[]): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
@@ -201,7 +201,7 @@ export function formatQueryResult(result: QueryResult, options: QueryTableOption
       if (text === undefined) throw new Error(`Unknown status ${String(status)}`);
       return verbose ? text[0] : text[1];
     };
-    return { title: fdef.title, format, alignRight };
+    return {title: fdef.title, format, alignRight};
   });
 
   const lines = formatTable(result.data, columns, options.header, options.separator);

@@ -2,6 +2,7 @@
 import {randomUUID} from 'node:crypto';
 import {promises as fsp} from 'node:fs';
 import type {GanetiPaths} from '../paths.js';
+import {generateClusterCertificate, writeClusterCertificate} from '../rpc/certificate.js';
 import {CONFIG_VERSION, DEFAULT_MAX_RUNNING_JOBS, writeConfig, type ConfigData} from './config.js';
 import {ssconfValues, writeSsconf} from './ssconf.js';
 
@@ -10,6 +11,10 @@ export interface InitOptions {
   primaryIp: string;
   masterNetdev?: string;
   maxRunningJobs?: number;
+  /** This node's node daemon port, when not the default. */
+  rpcPort?: number;
+  /** Create the cluster certificate (server.pem) unless one exists; default true. */
+  certificate?: boolean;
 }
 
 export class ClusterExistsError extends Error {}
@@ -61,6 +66,7 @@ export async function initCluster(paths: GanetiPaths, opts: InitOptions): Promis
         serial_no: 1,
         ctime: now,
         mtime: now,
+        ...(opts.rpcPort !== undefined ? {rpc_port: opts.rpcPort} : {}),
       },
     },
     nodegroups: {
@@ -82,7 +88,19 @@ export async function initCluster(paths: GanetiPaths, opts: InitOptions): Promis
     ctime: now,
     mtime: now,
   };
+  if (opts.certificate !== false && !(await exists(paths.serverCert))) {
+    await writeClusterCertificate(paths.serverCert, generateClusterCertificate());
+  }
   await writeConfig(paths.configFile, cfg);
   await writeSsconf(paths, ssconfValues(cfg));
   return cfg;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await fsp.access(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

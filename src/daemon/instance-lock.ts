@@ -3,7 +3,7 @@
 // process dies, so a stale pid file never blocks a restart.
 import {createHash} from 'node:crypto';
 import {promises as fsp, readFileSync} from 'node:fs';
-import {createServer, type Server} from 'node:net';
+import {connect, createServer, type Server} from 'node:net';
 import {dirname} from 'node:path';
 
 export class InstanceLockError extends Error {}
@@ -16,7 +16,7 @@ export class InstanceLock {
 
   /** Takes the lock named after the pid file and writes our pid into it. */
   static async acquire(pidFile: string): Promise<InstanceLock> {
-    const name = '\0ganeti-ts:' + createHash('sha256').update(pidFile).digest('hex').slice(0, 32);
+    const name = lockName(pidFile);
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) => {
@@ -34,17 +34,41 @@ export class InstanceLock {
     return new InstanceLock(server, pidFile);
   }
 
+  /**
+   * Whether a live process holds this pid file's lock (probed without taking it), and its pid
+   * if the file already names it; null when the lock is free.
+   */
+  static holder(pidFile: string): Promise<{pid: number | null} | null> {
+    return new Promise((resolve) => {
+      const sock = connect({path: lockName(pidFile)});
+      sock.once('connect', () => {
+        sock.destroy();
+        const pid = Number.parseInt(readPid(pidFile), 10);
+        resolve({pid: Number.isSafeInteger(pid) && pid > 0 ? pid : null});
+      });
+      sock.once('error', () => resolve(null));
+    });
+  }
+
   async release(): Promise<void> {
     await fsp.rm(this.pidFile, {force: true});
     this.server.close();
   }
 }
 
-function describeHolder(pidFile: string): string {
+function lockName(pidFile: string): string {
+  return '\0ganeti-ts:' + createHash('sha256').update(pidFile).digest('hex').slice(0, 32);
+}
+
+function readPid(pidFile: string): string {
   try {
-    const pid = readFileSync(pidFile, 'utf8').trim();
-    return pid === '' ? '' : ` (pid ${pid})`;
+    return readFileSync(pidFile, 'utf8').trim();
   } catch {
     return '';
   }
+}
+
+function describeHolder(pidFile: string): string {
+  const pid = readPid(pidFile);
+  return pid === '' ? '' : ` (pid ${pid})`;
 }

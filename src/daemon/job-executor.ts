@@ -7,7 +7,7 @@ import {CANCEL_MESSAGE, FINALIZED, nowTimestamp, type QueuedJob, type QueuedOpco
 import type {JobQueue} from './job-queue.js';
 import {LockAbortedError, type LockManager} from './locks.js';
 import {LOGICAL_UNITS} from './opcodes/index.js';
-import type {NodeRpc, OpEnv} from './opcodes/logical-unit.js';
+import type {ClusterServices, NodeRpc, OpEnv} from './opcodes/logical-unit.js';
 
 export type RunOutcome = 'finished' | 'waitdep' | 'shutdown';
 
@@ -17,6 +17,7 @@ export interface ExecutorContext {
   log: Logger;
   config(): ConfigData;
   rpc?: NodeRpc;
+  cluster?: ClusterServices;
   /** True after the first SIGTERM: no new opcode may start. */
   stopping(): boolean;
   /** Aborted on the second signal: in-flight opcodes stop at once. */
@@ -124,6 +125,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
         void queue.persist(job).catch(() => undefined);
       },
       ...(ctx.rpc !== undefined ? {rpc: ctx.rpc} : {}),
+      ...(ctx.cluster !== undefined ? {cluster: ctx.cluster} : {}),
     };
     try {
       if (lu === undefined) throw new GanetiError('OpCodeUnknown', [`Unknown opcode ${String(input.OP_ID)}`]);

@@ -1,17 +1,24 @@
 // The running master: configuration, queue, scheduler, locks and the LUXI server, wired up.
+import {join} from 'node:path';
 import type {Logger} from 'pino';
 import {readConfig, type ConfigData} from '../config/config.js';
 import type {GanetiPaths} from '../paths.js';
+import type {NodeRpcClient} from '../rpc/client.js';
 import {FsyncError, type WriteFault} from '../queue/durable-writer.js';
-import type {QueuedJob} from '../queue/job.js';
-import {QueueStore} from '../queue/store.js';
+import {jobFileName, type QueuedJob} from '../queue/job.js';
+import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
+import {ConfigWriter} from './config-writer.js';
 import type {ExecutorContext} from './job-executor.js';
 import {JobQueue} from './job-queue.js';
 import {LockManager} from './locks.js';
 import {dispatch} from './luxi-methods.js';
 import {LuxiServer} from './luxi-server.js';
-import type {NodeRpc} from './opcodes/logical-unit.js';
+import type {ClusterServices, NodeRpc} from './opcodes/logical-unit.js';
+import {QueueReplicator} from './queue-replicator.js';
 import {Scheduler} from './scheduler.js';
+
+/** How long a clean shutdown waits for the master candidates to receive the last queue writes. */
+const REPLICATION_FLUSH_MS = 2000;
 
 export interface MasterOptions {
   paths: GanetiPaths;
@@ -24,7 +31,16 @@ export interface MasterOptions {
   idleTimeoutMs: number;
   nochangeOnTimeout: boolean;
   rpc?: NodeRpc;
+  /** Node daemon access: on_nodes RPCs, configuration distribution, queue replication. */
+  nodeClient?: NodeRpcClient;
   writeFault?: WriteFault;
+}
+
+/** The master candidates other than the master: the queue's replicas. */
+export function replicaNodes(cfg: ConfigData): string[] {
+  return Object.values(cfg.nodes)
+    .filter((n) => n.master_candidate && !n.offline && n.uuid !== cfg.cluster.master_node)
+    .map((n) => n.name);
 }
 
 export class Master {
@@ -36,30 +52,46 @@ export class Master {
   readonly scheduler: Scheduler;
   readonly server: LuxiServer;
   readonly hardStop = new AbortController();
+  readonly configWriter: ConfigWriter;
+  readonly replicator: QueueReplicator | null = null;
   private stopping = false;
   /** Called when continuing could lose acknowledged data (a failed fsync). */
   onFatal: (err: Error) => void = () => undefined;
 
-  private constructor(
-    private cfg: ConfigData,
-    opts: MasterOptions,
-  ) {
+  private constructor(cfg: ConfigData, opts: MasterOptions) {
     this.paths = opts.paths;
     this.log = opts.log;
     this.version = opts.version;
+    const nodeClient = opts.nodeClient;
+    this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null);
     const store = new QueueStore(opts.paths.queueDir, opts.writeFault);
     this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout});
     this.queue.onWriteError = (err) => {
       if (err instanceof FsyncError) this.onFatal(err);
     };
+    let rpc = opts.rpc;
+    let cluster: ClusterServices | undefined;
+    if (nodeClient !== undefined) {
+      const replicator = new QueueReplicator(nodeClient, opts.paths, opts.log, () => this.queueSnapshot());
+      this.replicator = replicator;
+      store.observer = replicator;
+      replicator.setCandidates(replicaNodes(cfg));
+      this.configWriter.onChange = (next) => replicator.setCandidates(replicaNodes(next));
+      rpc ??= (nodes, procedure, args, timeoutMs) => nodeClient.callNodes(nodes, procedure, args, timeoutMs);
+      cluster = {
+        updateConfig: (mutate) => this.configWriter.update(mutate),
+        callAddress: (target, procedure, args, timeoutMs) => nodeClient.transport.call(target, procedure, args, timeoutMs),
+      };
+    }
     const ctx: ExecutorContext = {
       queue: this.queue,
       locks: this.locks,
       log: opts.log,
-      config: () => this.cfg,
+      config: () => this.configWriter.current,
       stopping: () => this.stopping,
       hardStop: this.hardStop.signal,
-      ...(opts.rpc !== undefined ? {rpc: opts.rpc} : {}),
+      ...(rpc !== undefined ? {rpc} : {}),
+      ...(cluster !== undefined ? {cluster} : {}),
     };
     this.scheduler = new Scheduler(ctx, this.queue.jobs, opts.log, opts.maxRunningJobs ?? cfg.cluster.max_running_jobs);
     this.queue.events = {
@@ -88,7 +120,18 @@ export class Master {
   }
 
   config(): ConfigData {
-    return this.cfg;
+    return this.configWriter.current;
+  }
+
+  /** The live queue as a resynchronised master candidate must have it. */
+  private queueSnapshot(): {files: Array<[string, string]>; drained: boolean} {
+    const store = this.queue.store;
+    const files: Array<[string, string]> = [
+      [join(store.queueDir, 'version'), `${JOB_QUEUE_VERSION}\n`],
+      [join(store.queueDir, 'serial'), `${store.serial}\n`],
+    ];
+    for (const job of this.queue.jobs.values()) files.push([join(store.queueDir, jobFileName(job.id)), job.toFileText()]);
+    return {files, drained: store.isDrained};
   }
 
   get isStopping(): boolean {
@@ -117,6 +160,7 @@ export class Master {
     store.raiseSerial(Math.max(maxId, await store.maxArchivedId()));
     await store.persistSerial();
     const {requeued, failed} = await this.queue.recover();
+    this.replicator?.start();
     return {loaded, skipped, requeued: requeued.length, failed};
   }
 
@@ -166,6 +210,12 @@ export class Master {
 
   async close(): Promise<void> {
     await this.server.close();
+    if (this.replicator !== null) {
+      if (!(await this.replicator.idle(REPLICATION_FLUSH_MS))) {
+        this.log.warn({nodes: this.replicator.downNodes}, 'job queue replication incomplete at shutdown');
+      }
+      this.replicator.stop();
+    }
   }
 
 }

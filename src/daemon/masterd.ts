@@ -1,10 +1,9 @@
 // masterd start-up, readiness, signals and shutdown (masterd.md §2, §4, §5).
-import {spawn} from 'node:child_process';
-import {closeSync, openSync, writeSync} from 'node:fs';
-import {fileURLToPath} from 'node:url';
 import {ConfigError, masterNode, readConfig, type ConfigData} from '../config/config.js';
 import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
+import {NodeRpcClient} from '../rpc/client.js';
 import {confirmNoVoting} from './confirm.js';
+import {detachDaemon, reportReady} from './detach.js';
 import {InstanceLock, InstanceLockError} from './instance-lock.js';
 import {createDaemonLogger} from './logger.js';
 import {Master} from './master.js';
@@ -24,6 +23,8 @@ export interface MasterdOptions {
   shutdownLingerMs: number;
   votingRetries: number;
   votingIntervalMs: number;
+  /** Per-node limit for a voting answer. */
+  votingTimeoutMs: number;
   nochangeOnTimeout: boolean;
   maxMessageBytes: number;
   version: string;
@@ -58,56 +59,20 @@ async function checkConfig(paths: GanetiPaths): Promise<ConfigData> {
 async function vote(cfg: ConfigData, paths: GanetiPaths, opts: MasterdOptions, report: (l: string) => void): Promise<void> {
   const others = Object.values(cfg.nodes).filter((n) => n.name.toLowerCase() !== paths.hostname);
   if (others.length === 0) return;
-  const {nodeRpcClient} = await import('../rpc/client.js');
-  const rpc = nodeRpcClient(cfg, paths);
-  const result = await verifyMaster({
-    me: paths.hostname,
-    localVote: masterNode(cfg)!.name,
-    others: others.map((n) => n.name),
-    ask: (node) => rpc.masterNodeName(node),
-    retries: opts.votingRetries,
-    intervalMs: opts.votingIntervalMs,
-    report,
-  });
-  if (!result.won) throw new StartupError(result.message);
-}
-
-/** Re-runs masterd detached and waits for its ready/error line on fd 3. */
-function detach(opts: MasterdOptions, paths: GanetiPaths): Promise<number> {
-  const bin = fileURLToPath(new URL('../../bin/ganeti.js', import.meta.url));
-  const logFd = openSync(paths.masterdLog, 'a', 0o640);
-  const child = spawn(process.execPath, [bin, 'masterd', ...opts.argv, '--detached-child'], {
-    detached: true,
-    stdio: ['ignore', logFd, logFd, 'pipe'],
-    env: process.env,
-  });
-  closeSync(logFd);
-  return new Promise((resolve) => {
-    let text = '';
-    const pipe = child.stdio[3] as NodeJS.ReadableStream;
-    pipe.setEncoding('utf8');
-    pipe.on('data', (d: string) => {
-      text += d;
-    });
-    pipe.on('end', () => {
-      child.unref();
-      if (text.startsWith('ok')) resolve(EXIT_SUCCESS);
-      else {
-        const [code, ...msg] = text.replace(/^error /, '').split(' ');
-        process.stderr.write(`Error when starting daemon process: '${msg.join(' ').trim() || 'the daemon exited during start-up'}'\n`);
-        resolve(Number(code) || EXIT_FAILURE);
-      }
-    });
-  });
-}
-
-function reportReady(opts: MasterdOptions, line: string): void {
-  if (!opts.detachedChild) return;
+  const rpc = NodeRpcClient.forNode(paths, () => cfg);
   try {
-    writeSync(3, line + '\n');
-    closeSync(3);
-  } catch {
-    // The parent is gone; nothing to tell.
+    const result = await verifyMaster({
+      me: paths.hostname,
+      localVote: masterNode(cfg)!.name,
+      others: others.map((n) => n.name),
+      ask: (node) => rpc.masterNodeName(node, opts.votingTimeoutMs),
+      retries: opts.votingRetries,
+      intervalMs: opts.votingIntervalMs,
+      report,
+    });
+    if (!result.won) throw new StartupError(result.message);
+  } finally {
+    rpc.close();
   }
 }
 
@@ -138,7 +103,7 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
       process.stderr.write(`${(err as Error).message}\n`);
       return err instanceof StartupError ? err.exitCode : EXIT_FAILURE;
     }
-    if (!opts.foreground) return detach(opts, paths);
+    if (!opts.foreground) return detachDaemon('masterd', opts.argv, paths.masterdLog);
   }
 
   const {log, reopen} = createDaemonLogger(paths.masterdLog, {
@@ -147,10 +112,12 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
     name: 'masterd',
   });
   let lock: InstanceLock;
-  let master: Master;
+  let master: Master | undefined;
+  let nodeClient: NodeRpcClient | undefined;
   try {
     const cfg = await checkConfig(paths);
     lock = await InstanceLock.acquire(paths.masterdPidFile);
+    nodeClient = NodeRpcClient.forNode(paths, () => master?.config() ?? cfg);
     master = await Master.create(
       {
         paths,
@@ -161,6 +128,7 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
         maxMessageBytes: opts.maxMessageBytes,
         idleTimeoutMs: 180_000,
         nochangeOnTimeout: opts.nochangeOnTimeout,
+        nodeClient,
       },
       cfg,
     );
@@ -172,19 +140,21 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
     const code = err instanceof StartupError ? err.exitCode : EXIT_FAILURE;
     const msg = err instanceof InstanceLockError || err instanceof StartupError ? err.message : `${(err as Error).message}`;
     log.fatal({err}, 'start-up failed');
-    reportReady(opts, `error ${code} ${msg}`);
+    nodeClient?.close();
+    reportReady(opts.detachedChild, `error ${code} ${msg}`);
     if (!opts.detachedChild) process.stderr.write(`${msg}\n`);
     return code;
   }
 
   master.startScheduling();
   log.info({socket: paths.querySocket, master: paths.masterSocket, pid: process.pid}, 'master daemon ready');
-  reportReady(opts, 'ok');
+  reportReady(opts.detachedChild, 'ok');
 
   return new Promise<number>((resolve) => {
     let signals = 0;
     const finish = async (code: number): Promise<void> => {
       await master.close().catch(() => undefined);
+      nodeClient.close();
       await lock.release().catch(() => undefined);
       log.info({code}, code === EXIT_SUCCESS ? 'clean shutdown' : 'exiting');
       resolve(code);

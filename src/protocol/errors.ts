@@ -1,7 +1,7 @@
 // Ganeti errors as they travel over LUXI and sit in job files: ["ClassName", [args...]].
 // The stock client re-raises a class only if its ganeti.errors module knows the name.
 
-import { pyRepr, pyStr, pyTruthy } from '../cli/python-format.js';
+import {pyRepr, pyStr, pyTruthy} from '../cli/python-format.js';
 
 export const KNOWN_ERROR_CLASSES = new Set([
   'GenericError', 'LockError', 'PidFileLockError', 'HypervisorError', 'HotplugError',

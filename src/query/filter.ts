@@ -15,10 +15,10 @@ export interface FilterField<T> {
 const RS_NORMAL = 0;
 const MAX_DEPTH = 64;
 
-type Integer = number | bigint;
-type Value = string | Integer;
+type Numeric = number | bigint;
+type Value = string | Numeric;
 /** A [seconds, microseconds] filter value: accepted for timestamp-pair fields only. */
-type TimestampValue = readonly [Integer, Integer];
+type TimestampValue = readonly [Numeric, Numeric];
 type Comparison = '==' | '<' | '<=' | '>' | '>=';
 
 type Node =
@@ -43,7 +43,7 @@ function ppJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-function isInteger(v: unknown): v is Integer {
+function isInteger(v: unknown): v is Numeric {
   return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
 }
 
@@ -151,11 +151,11 @@ function codePointOrderUnit(u: number): number {
   return u;
 }
 
-function compareNumbers(a: number | bigint, b: number | bigint): number {
+function compareNumbers(a: Numeric, b: Numeric): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function isNumber(v: unknown): v is Integer {
+function isNumber(v: unknown): v is Numeric {
   return typeof v === 'number' || typeof v === 'bigint';
 }
 
@@ -171,7 +171,7 @@ function typeMismatch(actual: unknown, value: Value): GanetiError {
   return parameterError(`Invalid types in comparison, trying to compare ${ppJson(actual)} with '${String(value)}'`);
 }
 
-function timestamp(v: unknown): [Integer, Integer] {
+function timestamp(v: unknown): [Numeric, Numeric] {
   if (Array.isArray(v) && v.length === 2 && isNumber(v[0]) && isNumber(v[1])) return [v[0], v[1]];
   throw new GanetiError('ProgrammerError', ['Internal error: Getter returned non-timestamp for QffTimestamp']);
 }

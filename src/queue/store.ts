@@ -9,6 +9,13 @@ export const JOB_QUEUE_VERSION = 1;
 
 export class QueueFormatError extends Error {}
 
+/** Told about every durable change of a queue file (replication to master candidates). */
+export interface QueueObserver {
+  written(path: string, content: string): void;
+  renamed(pairs: Array<[from: string, to: string]>): void;
+  drainChanged(flag: boolean): void;
+}
+
 export interface LoadProblem {
   name: string;
   reason: string;
@@ -21,6 +28,7 @@ export class QueueStore {
   private durableSerial = 0;
   private serialWrite: Promise<void> | null = null;
   private drained = false;
+  observer: QueueObserver | null = null;
 
   constructor(
     readonly queueDir: string,
@@ -81,6 +89,7 @@ export class QueueStore {
           .write(this.queueDir, 'serial', `${value}\n`)
           .then(() => {
             if (value > this.durableSerial) this.durableSerial = value;
+            this.observer?.written(join(this.queueDir, 'serial'), `${value}\n`);
           })
           .finally(() => {
             this.serialWrite = null;
@@ -91,8 +100,11 @@ export class QueueStore {
   }
 
   /** Writes job-N durably (file fsync, rename, directory fsync). */
-  writeJob(job: QueuedJob): Promise<void> {
-    return this.writer.write(this.queueDir, jobFileName(job.id), job.toFileText());
+  async writeJob(job: QueuedJob): Promise<void> {
+    const name = jobFileName(job.id);
+    const text = job.toFileText();
+    await this.writer.write(this.queueDir, name, text);
+    this.observer?.written(join(this.queueDir, name), text);
   }
 
   async readJob(id: number, archived: boolean): Promise<QueuedJob | null> {
@@ -114,7 +126,10 @@ export class QueueStore {
   async archiveJob(id: number): Promise<void> {
     const bucketDir = join(this.archiveDir, archiveBucket(id));
     await fsp.mkdir(bucketDir, {recursive: true, mode: 0o750});
-    await this.writer.move(join(this.queueDir, jobFileName(id)), this.queueDir, join(bucketDir, jobFileName(id)), bucketDir);
+    const from = join(this.queueDir, jobFileName(id));
+    const to = join(bucketDir, jobFileName(id));
+    await this.writer.move(from, this.queueDir, to, bucketDir);
+    this.observer?.renamed([[from, to]]);
   }
 
   /**
@@ -211,6 +226,7 @@ export class QueueStore {
     }
     await this.writer.syncDir(this.queueDir);
     this.drained = flag;
+    this.observer?.drainChanged(flag);
   }
 
   private async readSmall(name: string): Promise<string | null> {

@@ -1,15 +1,22 @@
 // Master-side client of the node daemons' RPC (masterd.md §8): POST /<procedure> with a
-// JSON array body, answer [ok, payload]. HTTPS with the cluster certificate when the
-// cluster has one, plain HTTP otherwise.
-import {readFileSync} from 'node:fs';
+// JSON array body, answer [ok, payload]. HTTPS with the cluster certificate (also presented
+// as the client certificate) when the cluster has one, plain HTTP otherwise. Connections are
+// kept alive, so a voting round or a replication batch costs no new handshakes.
 import http from 'node:http';
 import https from 'node:https';
-import {parseJson, stringifyJson} from '../json/lossless.js';
 import {nodeByName, type ConfigData, type NodeConfig} from '../config/config.js';
+import type {NodeRpcResult} from '../daemon/opcodes/logical-unit.js';
+import {parseJson, stringifyJson} from '../json/lossless.js';
 import type {GanetiPaths} from '../paths.js';
+import {loadClusterTls, type ClusterTls} from './certificate.js';
 
 export const DEFAULT_NODED_PORT = 1811;
+export const PROTOCOL_VERSION = 3000000;
 export const RPC_CONNECT_TIMEOUT_MS = 5000;
+/** Read timeouts of Ganeti's RPC classes. */
+export const RPC_TIMEOUT_URGENT_MS = 60_000;
+export const RPC_TIMEOUT_FAST_MS = 300_000;
+export const OFFLINE_MESSAGE = 'Node is marked offline';
 
 export class RpcError extends Error {}
 
@@ -24,79 +31,167 @@ export function rpcTarget(node: NodeConfig): RpcTarget {
   return {name: node.name, address: node.primary_ip, port};
 }
 
-function loadCert(paths: GanetiPaths): string | null {
-  try {
-    return readFileSync(paths.serverCert, 'utf8');
-  } catch {
-    return null;
+/** HTTP(S) transport to node daemons, with one keep-alive connection pool. */
+export class RpcTransport {
+  private readonly agent: http.Agent;
+
+  constructor(
+    readonly tls: ClusterTls | null,
+    opts: {maxSocketsPerNode?: number} = {},
+  ) {
+    const common = {keepAlive: true, maxSockets: opts.maxSocketsPerNode ?? 16, timeout: 30_000};
+    this.agent =
+      tls === null
+        ? new http.Agent(common)
+        : new https.Agent({...common, ca: tls.cert, cert: tls.cert, key: tls.key, checkServerIdentity: () => undefined});
+  }
+
+  static forNode(paths: GanetiPaths): RpcTransport {
+    return new RpcTransport(loadClusterTls(paths.serverCert));
+  }
+
+  /** One call; resolves with the payload of [true, payload], rejects with the node's error. */
+  async call(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+    const body = Buffer.from(stringifyJson(args), 'utf8');
+    try {
+      return await this.send(target, procedure, body, timeoutMs);
+    } catch (err) {
+      // A kept-alive connection the node closed meanwhile: send again on a fresh one.
+      if (err instanceof StaleConnection) return this.send(target, procedure, body, timeoutMs);
+      throw err;
+    }
+  }
+
+  private send(target: RpcTarget, procedure: string, body: Buffer, timeoutMs: number): Promise<unknown> {
+    const host = target.address.includes(':') ? `[${target.address}]` : target.address;
+    const options: http.RequestOptions = {
+      host: target.address,
+      port: target.port,
+      method: 'POST',
+      path: `/${procedure}`,
+      agent: this.agent,
+      headers: {'Content-Type': 'application/json', 'Content-Length': body.length, Host: `${host}:${target.port}`},
+    };
+    return new Promise((resolve, reject) => {
+      let connectTimer: NodeJS.Timeout | undefined;
+      const req = (this.tls !== null ? https : http).request(options, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(deadline);
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) {
+            reject(new RpcError(`HTTP ${res.statusCode ?? '?'}: ${text.trim() || res.statusMessage || 'error'}`));
+            return;
+          }
+          try {
+            resolve(decodeReply(text));
+          } catch (err) {
+            reject(err as Error);
+          }
+        });
+        res.on('error', (err) => {
+          clearTimeout(deadline);
+          reject(new RpcError(err.message));
+        });
+      });
+      const deadline = setTimeout(() => req.destroy(new RpcError(`timeout after ${timeoutMs} ms`)), timeoutMs);
+      req.on('socket', (sock) => {
+        if (!sock.connecting) return;
+        connectTimer = setTimeout(
+          () => req.destroy(new RpcError(`connection timeout after ${RPC_CONNECT_TIMEOUT_MS} ms`)),
+          Math.min(RPC_CONNECT_TIMEOUT_MS, timeoutMs),
+        );
+        sock.once('connect', () => clearTimeout(connectTimer));
+      });
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(deadline);
+        clearTimeout(connectTimer);
+        if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleConnection());
+        else reject(err instanceof RpcError ? err : new RpcError(err.message));
+      });
+      req.end(body);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 }
 
-/** One RPC call; resolves with the payload of [true, payload], rejects with the node's error. */
-export function callNode(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number, pem: string | null): Promise<unknown> {
-  const body = Buffer.from(stringifyJson(args), 'utf8');
-  const options = {
-    host: target.address,
-    port: target.port,
-    method: 'POST',
-    path: `/${procedure}`,
-    headers: {'Content-Type': 'application/json', 'Content-Length': body.length},
-    timeout: timeoutMs,
-    ...(pem !== null ? {ca: pem, cert: pem, key: pem, checkServerIdentity: () => undefined} : {}),
-  };
-  return new Promise((resolve, reject) => {
-    const req = (pem !== null ? https : http).request(options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        if (res.statusCode !== 200) {
-          reject(new RpcError(`HTTP ${res.statusCode ?? '?'}: ${text.trim()}`));
-          return;
-        }
-        let reply: unknown;
-        try {
-          reply = parseJson(text);
-        } catch {
-          reject(new RpcError(`invalid reply: ${text.slice(0, 200)}`));
-          return;
-        }
-        if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[0] !== 'boolean') {
-          reject(new RpcError(`invalid reply: ${text.slice(0, 200)}`));
-        } else if (reply[0]) {
-          resolve(reply[1]);
-        } else {
-          reject(new RpcError(String(reply[1])));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new RpcError(`timeout after ${timeoutMs} ms`)));
-    req.on('error', (err) => reject(err instanceof RpcError ? err : new RpcError(err.message)));
-    req.end(body);
-  });
+class StaleConnection extends Error {}
+
+function decodeReply(text: string): unknown {
+  let reply: unknown;
+  try {
+    reply = parseJson(text);
+  } catch {
+    throw new RpcError(`invalid reply: ${text.slice(0, 200)}`);
+  }
+  if (!Array.isArray(reply) || reply.length !== 2 || typeof reply[0] !== 'boolean') {
+    throw new RpcError(`invalid reply: ${text.slice(0, 200)}`);
+  }
+  if (!reply[0]) throw new RpcError(String(reply[1]));
+  return reply[1];
 }
 
-export function nodeRpcClient(cfg: ConfigData, paths: GanetiPaths) {
-  const pem = loadCert(paths);
-  const target = (name: string): RpcTarget => {
-    const node = nodeByName(cfg, name);
-    if (node === undefined) throw new RpcError(`unknown node ${name}`);
-    return rpcTarget(node);
-  };
-  return {
-    call: (node: string, procedure: string, args: unknown[], timeoutMs: number) => callNode(target(node), procedure, args, timeoutMs, pem),
-    /** The node's idea of the master (3.x master_node_name, else 2.10 master_info[2]). */
-    async masterNodeName(node: string): Promise<string> {
-      try {
-        const name = await callNode(target(node), 'master_node_name', [], 60_000, pem);
-        if (typeof name === 'string') return name;
-      } catch (err) {
-        if (!(err instanceof RpcError) || !err.message.startsWith('HTTP 404')) throw err;
-      }
-      const info = await callNode(target(node), 'master_info', [], 60_000, pem);
-      if (Array.isArray(info) && info.length >= 3 && typeof info[2] === 'string') return info[2];
-      throw new RpcError('invalid master_info answer');
-    },
-  };
+/** Node daemon calls by node name, addressed through the (current) cluster configuration. */
+export class NodeRpcClient {
+  constructor(
+    readonly transport: RpcTransport,
+    private readonly config: () => ConfigData,
+  ) {}
+
+  static forNode(paths: GanetiPaths, config: () => ConfigData): NodeRpcClient {
+    return new NodeRpcClient(RpcTransport.forNode(paths), config);
+  }
+
+  private node(name: string): NodeConfig {
+    const node = nodeByName(this.config(), name);
+    if (node === undefined) throw new RpcError(`Node ${name} is not in the configuration`);
+    return node;
+  }
+
+  call(name: string, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+    try {
+      return this.transport.call(rpcTarget(this.node(name)), procedure, args, timeoutMs);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Calls every named node in parallel; never rejects. Offline nodes are not contacted
+   * ("Node is marked offline") unless contactOffline is set (voting, version).
+   */
+  async callNodes(names: string[], procedure: string, args: unknown[], timeoutMs: number, contactOffline = false): Promise<NodeRpcResult[]> {
+    return Promise.all(
+      names.map(async (name): Promise<NodeRpcResult> => {
+        try {
+          const node = this.node(name);
+          if (node.offline && !contactOffline) return {node: node.name, ok: false, payload: OFFLINE_MESSAGE};
+          return {node: node.name, ok: true, payload: await this.transport.call(rpcTarget(node), procedure, args, timeoutMs)};
+        } catch (err) {
+          return {node: name, ok: false, payload: (err as Error).message};
+        }
+      }),
+    );
+  }
+
+  /** The node's idea of the master (3.x master_node_name, else 2.10 master_info[2]). */
+  async masterNodeName(name: string, timeoutMs = RPC_TIMEOUT_URGENT_MS): Promise<string> {
+    try {
+      const master = await this.call(name, 'master_node_name', [], timeoutMs);
+      if (typeof master === 'string') return master;
+    } catch (err) {
+      if (!(err instanceof RpcError) || !err.message.startsWith('HTTP 404')) throw err;
+    }
+    const info = await this.call(name, 'master_info', [], timeoutMs);
+    if (Array.isArray(info) && info.length >= 3 && typeof info[2] === 'string') return info[2];
+    throw new RpcError('invalid master_info answer');
+  }
+
+  close(): void {
+    this.transport.close();
+  }
 }

@@ -4,12 +4,16 @@ import {resolvePaths} from '../../paths.js';
 
 export default class ClusterInit extends Command {
   static override summary = 'Create a one-node cluster with this node as the master';
-  static override usage = 'cluster init [--primary-ip IP] [--master-netdev DEV] NAME';
+  static override description =
+    'Writes config.data and the ssconf files, and creates the cluster certificate server.pem (a self-signed ' +
+    'ECDSA certificate the node daemons use for TLS) unless one exists. This node is the master.';
+  static override usage = 'cluster init [--primary-ip IP] [--port N] [--master-netdev DEV] NAME';
   static override args = {name: Args.string({required: true, description: 'Cluster name'})};
   static override flags = {
     'primary-ip': Flags.string({char: 's', description: "This node's primary IP address", default: '127.0.0.1'}),
     'master-netdev': Flags.string({description: 'Network device of the master IP', default: 'lo'}),
     'max-running-jobs': Flags.integer({description: 'Jobs the master runs at once', min: 1}),
+    port: Flags.integer({char: 'p', description: "This node's node daemon port (default 1811)", min: 1, max: 65535}),
   };
 
   async run(): Promise<void> {
@@ -21,6 +25,7 @@ export default class ClusterInit extends Command {
         primaryIp: flags['primary-ip'],
         masterNetdev: flags['master-netdev'],
         ...(flags['max-running-jobs'] !== undefined ? {maxRunningJobs: flags['max-running-jobs']} : {}),
+        ...(flags.port !== undefined ? {rpcPort: flags.port} : {}),
       });
     } catch (err) {
       if (err instanceof ClusterExistsError) this.error(err.message, {exit: 1});

@@ -1,5 +1,6 @@
 // What an opcode implementation (Ganeti's "logical unit") provides to the job executor.
 import type {ConfigData} from '../../config/config.js';
+import type {RpcTarget} from '../../rpc/client.js';
 import type {LockRequest} from '../locks.js';
 
 export interface OpEnv {
@@ -10,6 +11,15 @@ export interface OpEnv {
   feedback(message: unknown, type?: string): void;
   /** Runs a node daemon procedure on the named nodes (absent until node RPC is configured). */
   rpc?: NodeRpc;
+  /** Configuration changes and node daemons outside the configuration (absent without node RPC). */
+  cluster?: ClusterServices;
+}
+
+export interface ClusterServices {
+  /** Changes the configuration (serialised, written, distributed); a throwing mutator changes nothing. */
+  updateConfig(mutate: (cfg: ConfigData) => void): Promise<ConfigData>;
+  /** Calls the node daemon at an address that need not be in the configuration yet. */
+  callAddress(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown>;
 }
 
 export interface NodeRpcResult {

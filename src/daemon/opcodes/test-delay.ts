@@ -74,6 +74,8 @@ async function delayOnNodes(nodes: string[], duration: number, env: OpEnv): Prom
     throw opExecError(`Failure during rpc call to node ${nodes[0]}: node daemon RPC is not configured on this master`);
   }
   const results = await env.rpc(nodes, 'test_delay', [duration], Math.ceil(duration + 5) * 1000);
-  const failed = results.find((r) => !r.ok);
-  if (failed !== undefined) throw opExecError(`Failure during rpc call to node ${failed.node}: ${String(failed.payload)}`);
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length > 0) {
+    throw opExecError(failed.map((f) => `Failure during rpc call to node ${f.node}: ${String(f.payload)}`).join('; '));
+  }
 }

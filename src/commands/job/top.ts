@@ -1,0 +1,50 @@
+import {Command, Flags} from '@oclif/core';
+import {resolvePaths, VirtualClusterError} from '../../paths.js';
+
+export default class JobTop extends Command {
+  static override summary = 'Watch the job queue live in the terminal';
+  static override description =
+    'A full-screen monitor of the jobs: status counts, the job list (newest first), the details and log of the ' +
+    'selected job as they change, and keys to cancel, reprioritise and archive jobs or drain the queue. ' +
+    'Press ? inside for the keys. Needs a terminal; for scripts use gnt-job list or gnt-job watch.';
+  static override usage = 'job top [--socket PATH] [--interval MS]';
+  static override flags = {
+    socket: Flags.string({description: 'LUXI socket to talk to (default: the query socket)', helpValue: 'PATH'}),
+    interval: Flags.integer({
+      description: 'Milliseconds between two polls of the job list',
+      default: 100,
+      min: 10,
+      max: 60_000,
+      helpValue: 'MS',
+    }),
+  };
+
+  async run(): Promise<void> {
+    const {flags} = await this.parse(JobTop);
+    if (!process.stdout.isTTY) {
+      this.error(
+        "gnt-job top needs a terminal, but standard output is not one.\n" +
+          "For a job list in scripts use 'gnt-job list' (repeatedly: 'watch gnt-job list'), " +
+          "for one job 'gnt-job watch JOB_ID'.",
+        {exit: 1},
+      );
+    }
+    let paths;
+    try {
+      paths = resolvePaths();
+    } catch (err) {
+      if (err instanceof VirtualClusterError) this.error(err.message, {exit: 1});
+      throw err;
+    }
+    // Set before react loads, or its development build is used. ink and react load here, not at
+    // the top: every gnt-job command loads this module.
+    process.env.NODE_ENV = 'production';
+    const {runTop} = await import('../../ui/top.js');
+    await runTop({
+      intervalMs: flags.interval,
+      client: flags.socket === undefined ? {paths} : {paths, socketPath: flags.socket},
+    });
+    // Abandoned WaitForJobChange calls keep timers alive for a while: do not wait for them.
+    process.exit(0);
+  }
+}

@@ -1,0 +1,53 @@
+// The master's configuration owner: every change is serialised, bumps the serial number,
+// is written durably with the ssconf files, and is then distributed to the other nodes.
+import type {Logger} from 'pino';
+import {writeConfig, type ConfigData} from '../config/config.js';
+import {ssconfValues, writeSsconf} from '../config/ssconf.js';
+import {stringifyJson} from '../json/lossless.js';
+import type {GanetiPaths} from '../paths.js';
+import type {NodeRpcClient} from '../rpc/client.js';
+import {distributeConfig} from '../rpc/config-sync.js';
+
+export class ConfigWriter {
+  private cfg: ConfigData;
+  private chain: Promise<unknown> = Promise.resolve();
+  /** Called after each change is on disk locally. */
+  onChange: (cfg: ConfigData) => void = () => undefined;
+
+  constructor(
+    private readonly paths: GanetiPaths,
+    cfg: ConfigData,
+    private readonly log: Logger,
+    private readonly rpc: NodeRpcClient | null,
+  ) {
+    this.cfg = cfg;
+  }
+
+  get current(): ConfigData {
+    return this.cfg;
+  }
+
+  /**
+   * Applies `mutate` to a copy of the configuration and makes it current. A mutator that
+   * throws changes nothing. Resolves once the other nodes were told (failures are logged).
+   */
+  update(mutate: (cfg: ConfigData) => void): Promise<ConfigData> {
+    const run = this.chain.then(async () => {
+      const next = structuredClone(this.cfg);
+      mutate(next);
+      next.serial_no += 1;
+      next.mtime = Date.now() / 1000;
+      await writeConfig(this.paths.configFile, next);
+      await writeSsconf(this.paths, ssconfValues(next));
+      this.cfg = next;
+      this.onChange(next);
+      if (this.rpc !== null) {
+        const failures = await distributeConfig(this.rpc, this.paths, next, stringifyJson(next) + '\n');
+        for (const f of failures) this.log.warn({node: f.node, procedure: f.procedure, error: f.error}, 'configuration distribution failed');
+      }
+      return next;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+}

@@ -1,0 +1,47 @@
+// Detaching a daemon (masterd.md §4): Node cannot fork, so the daemon re-runs itself detached
+// with `--detached-child`, and the parent waits for one "ok" or "error <code> <message>" line
+// on fd 3, written once the child serves (or failed).
+import {spawn} from 'node:child_process';
+import {closeSync, openSync, writeSync} from 'node:fs';
+import {fileURLToPath} from 'node:url';
+import {EXIT_FAILURE, EXIT_SUCCESS} from './startup-error.js';
+
+/** Starts `ganeti <command> <argv> --detached-child`; resolves with the exit code for the parent. */
+export function detachDaemon(command: string, argv: string[], logFile: string): Promise<number> {
+  const bin = fileURLToPath(new URL('../../bin/ganeti.js', import.meta.url));
+  const logFd = openSync(logFile, 'a', 0o640);
+  const child = spawn(process.execPath, [bin, command, ...argv, '--detached-child'], {
+    detached: true,
+    stdio: ['ignore', logFd, logFd, 'pipe'],
+    env: process.env,
+  });
+  closeSync(logFd);
+  return new Promise((resolve) => {
+    let text = '';
+    const pipe = child.stdio[3] as NodeJS.ReadableStream;
+    pipe.setEncoding('utf8');
+    pipe.on('data', (d: string) => {
+      text += d;
+    });
+    pipe.on('end', () => {
+      child.unref();
+      if (text.startsWith('ok')) resolve(EXIT_SUCCESS);
+      else {
+        const [code, ...msg] = text.replace(/^error /, '').split(' ');
+        process.stderr.write(`Error when starting daemon process: '${msg.join(' ').trim() || 'the daemon exited during start-up'}'\n`);
+        resolve(Number(code) || EXIT_FAILURE);
+      }
+    });
+  });
+}
+
+/** In the detached child: tells the waiting parent "ok" or "error <code> <message>". */
+export function reportReady(detachedChild: boolean, line: string): void {
+  if (!detachedChild) return;
+  try {
+    writeSync(3, line + '\n');
+    closeSync(3);
+  } catch {
+    // The parent is gone; nothing to tell.
+  }
+}

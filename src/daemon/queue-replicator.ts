@@ -1,0 +1,276 @@
+// Job queue replication to the master candidates (jobqueue.md §10). Every queue write is
+// handed over after it is durable locally and sent in the background: one ordered stream of
+// operations per candidate, consecutive file writes batched into one request (the newest
+// content of a file wins), never blocking or failing the caller. A candidate that fails is
+// dropped from the stream and, once it answers again, resynchronised from scratch: purge,
+// every live job plus serial/version, drain flag.
+import type {Logger} from 'pino';
+import type {GanetiPaths} from '../paths.js';
+import {RPC_TIMEOUT_FAST_MS, RpcError, type NodeRpcClient} from '../rpc/client.js';
+import {encodeContent, type EncodedContent} from '../rpc/file-content.js';
+import {makeVirtualPath} from '../rpc/virtual-path.js';
+import type {QueueObserver} from '../queue/store.js';
+
+const MAX_BATCH_FILES = 1000;
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 10_000;
+
+type Op =
+  | {kind: 'update'; files: Map<string, EncodedContent>; bytes: number}
+  | {kind: 'rename'; pairs: Array<[string, string]>}
+  | {kind: 'drain'; flag: boolean};
+
+/** What a resynchronisation uploads: every file of the live queue, and the drain flag. */
+export interface QueueSnapshot {
+  files: Array<[path: string, content: string]>;
+  drained: boolean;
+}
+
+class Link {
+  state: 'ok' | 'resync' | 'down' = 'down';
+  ops: Op[] = [];
+  busy = false;
+  batched = true;
+  retryMs = RETRY_MIN_MS;
+  /** A failure was reported since the last success (later ones are logged at debug level). */
+  failing = false;
+  timer: NodeJS.Timeout | null = null;
+  constructor(readonly node: string) {}
+}
+
+export class QueueReplicator implements QueueObserver {
+  private readonly links = new Map<string, Link>();
+  private started = false;
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly rpc: NodeRpcClient,
+    private readonly paths: GanetiPaths,
+    private readonly log: Logger,
+    private readonly snapshot: () => QueueSnapshot,
+  ) {}
+
+  /** The candidates to replicate to (the master excluded); new ones are resynchronised. */
+  setCandidates(names: string[]): void {
+    for (const [name, link] of this.links) {
+      if (!names.includes(name)) {
+        if (link.timer !== null) clearTimeout(link.timer);
+        this.links.delete(name);
+      }
+    }
+    for (const name of names) {
+      if (this.links.has(name)) continue;
+      const link = new Link(name);
+      this.links.set(name, link);
+      if (this.started) this.scheduleResync(link, 0);
+    }
+    this.checkIdle();
+  }
+
+  /** Begins replicating: every candidate is resynchronised first (its copy may be stale). */
+  start(): void {
+    this.started = true;
+    for (const link of this.links.values()) this.scheduleResync(link, 0);
+  }
+
+  stop(): void {
+    this.started = false;
+    for (const link of this.links.values()) {
+      if (link.timer !== null) clearTimeout(link.timer);
+      link.timer = null;
+      link.ops = [];
+    }
+    this.checkIdle();
+  }
+
+  /** Names of candidates currently not receiving updates. */
+  get downNodes(): string[] {
+    return [...this.links.values()].filter((l) => l.state !== 'ok').map((l) => l.node);
+  }
+
+  /** Resolves when every candidate is up to date, or after timeoutMs (false then). */
+  idle(timeoutMs: number): Promise<boolean> {
+    if (this.isIdle()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.idleWaiters.push(done);
+    });
+  }
+
+  // --- QueueObserver: called after each durable local change ------------------------
+
+  written(path: string, content: string): void {
+    this.enqueue(() => {
+      const name = makeVirtualPath(this.paths, path);
+      const encoded = encodeContent(content);
+      return (link) => {
+        const last = link.ops.at(-1);
+        const size = encoded[1].length + name.length;
+        if (last?.kind === 'update' && last.files.size < MAX_BATCH_FILES && last.bytes + size <= MAX_BATCH_BYTES) {
+          last.files.set(name, encoded);
+          last.bytes += size;
+        } else {
+          link.ops.push({kind: 'update', files: new Map([[name, encoded]]), bytes: size});
+        }
+      };
+    });
+  }
+
+  renamed(pairs: Array<[string, string]>): void {
+    this.enqueue(() => {
+      const virtual = pairs.map(([a, b]): [string, string] => [makeVirtualPath(this.paths, a), makeVirtualPath(this.paths, b)]);
+      return (link) => {
+        const last = link.ops.at(-1);
+        if (last?.kind === 'rename') last.pairs.push(...virtual);
+        else link.ops.push({kind: 'rename', pairs: [...virtual]});
+      };
+    });
+  }
+
+  drainChanged(flag: boolean): void {
+    this.enqueue(() => (link) => link.ops.push({kind: 'drain', flag}));
+  }
+
+  // --- streams ---------------------------------------------------------------------------
+
+  private enqueue(prepare: () => (link: Link) => void): void {
+    if (!this.started) return;
+    const targets = [...this.links.values()].filter((l) => l.state !== 'down');
+    if (targets.length === 0) return;
+    try {
+      const add = prepare();
+      for (const link of targets) {
+        add(link);
+        this.pump(link);
+      }
+    } catch (err) {
+      this.log.error({err}, 'queue replication: cannot prepare an update');
+    }
+  }
+
+  private pump(link: Link): void {
+    if (link.busy || link.state !== 'ok' || !this.started) return;
+    const op = link.ops.shift();
+    if (op === undefined) {
+      this.checkIdle();
+      return;
+    }
+    link.busy = true;
+    this.send(link, op).then(
+      () => {
+        link.busy = false;
+        this.pump(link);
+      },
+      (err: unknown) => {
+        link.busy = false;
+        this.fail(link, err);
+      },
+    );
+  }
+
+  private async send(link: Link, op: Op): Promise<void> {
+    const call = (procedure: string, args: unknown[]): Promise<unknown> => this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_FAST_MS);
+    switch (op.kind) {
+      case 'update':
+        if (link.batched) {
+          try {
+            await call('jobqueue_update_many', [[...op.files]]);
+            return;
+          } catch (err) {
+            // A node daemon without the batch procedure (stock Ganeti): one file per call.
+            if (!(err instanceof RpcError && err.message.startsWith('HTTP 404'))) throw err;
+            link.batched = false;
+          }
+        }
+        for (const [name, content] of op.files) await call('jobqueue_update', [name, content]);
+        return;
+      case 'rename':
+        await call('jobqueue_rename', [op.pairs]);
+        return;
+      case 'drain':
+        await call('jobqueue_set_drain_flag', [op.flag]);
+        return;
+    }
+  }
+
+  private fail(link: Link, err: unknown): void {
+    if (!this.links.has(link.node)) return;
+    link.state = 'down';
+    link.ops = [];
+    const msg = (err as Error).message;
+    if (!link.failing) {
+      link.failing = true;
+      this.log.warn({node: link.node, error: msg}, 'job queue replication to this master candidate failed; it will be resynchronised');
+      const down = this.downNodes.length;
+      if (2 * down > this.links.size) this.log.error({down, candidates: this.links.size}, 'job queue replication failed on most master candidates');
+    } else {
+      this.log.debug({node: link.node, error: msg}, 'master candidate still unreachable');
+    }
+    this.scheduleResync(link, link.retryMs);
+    link.retryMs = Math.min(RETRY_MAX_MS, link.retryMs * 2);
+    this.checkIdle();
+  }
+
+  private scheduleResync(link: Link, delayMs: number): void {
+    if (link.timer !== null) clearTimeout(link.timer);
+    link.state = 'down';
+    link.timer = setTimeout(() => {
+      link.timer = null;
+      void this.resync(link);
+    }, delayMs);
+    link.timer.unref();
+  }
+
+  private async resync(link: Link): Promise<void> {
+    if (!this.started || !this.links.has(link.node) || link.busy) return;
+    link.state = 'resync';
+    link.busy = true;
+    link.ops = [];
+    const started = Date.now();
+    try {
+      const snap = this.snapshot();
+      await this.rpc.call(link.node, 'jobqueue_purge', [], RPC_TIMEOUT_FAST_MS);
+      let batch: Op & {kind: 'update'} = {kind: 'update', files: new Map(), bytes: 0};
+      for (const [path, content] of snap.files) {
+        const name = makeVirtualPath(this.paths, path);
+        const encoded = encodeContent(content);
+        if (batch.files.size >= MAX_BATCH_FILES || batch.bytes + encoded[1].length > MAX_BATCH_BYTES) {
+          await this.send(link, batch);
+          batch = {kind: 'update', files: new Map(), bytes: 0};
+        }
+        batch.files.set(name, encoded);
+        batch.bytes += encoded[1].length + name.length;
+      }
+      if (batch.files.size > 0) await this.send(link, batch);
+      await this.send(link, {kind: 'drain', flag: snap.drained});
+      link.state = 'ok';
+      link.failing = false;
+      link.retryMs = RETRY_MIN_MS;
+      link.busy = false;
+      this.log.info({node: link.node, files: snap.files.length, ms: Date.now() - started}, 'job queue of master candidate resynchronised');
+      this.pump(link);
+    } catch (err) {
+      link.busy = false;
+      this.fail(link, err);
+    }
+  }
+
+  private isIdle(): boolean {
+    return [...this.links.values()].every((l) => l.state === 'ok' && !l.busy && l.ops.length === 0);
+  }
+
+  private checkIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.isIdle()) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,118 @@
+// noded start-up and shutdown: certificate, pid-file lock, logging, the RPC server, signals.
+import {mkdirSync} from 'node:fs';
+import {isIP} from 'node:net';
+import {detachDaemon, reportReady} from '../daemon/detach.js';
+import {InstanceLock, InstanceLockError} from '../daemon/instance-lock.js';
+import {createDaemonLogger} from '../daemon/logger.js';
+import {EXIT_FAILURE, EXIT_SUCCESS} from '../daemon/startup-error.js';
+import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
+import {loadClusterTls, type ClusterTls} from '../rpc/certificate.js';
+import {nodeProcedures} from './procedures.js';
+import {NodeServer} from './server.js';
+
+export interface NodedOptions {
+  foreground: boolean;
+  debug: boolean;
+  /** Address to listen on; default 0.0.0.0 (127.0.0.1 without a cluster certificate). */
+  bind: string | undefined;
+  port: number;
+  detachedChild: boolean;
+  /** The arguments to re-run noded with when detaching. */
+  argv: string[];
+}
+
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
+}
+
+class NodedStartError extends Error {}
+
+function prepare(opts: NodedOptions, paths: GanetiPaths): {tls: ClusterTls | null; bind: string; warning: string | null} {
+  let tls: ClusterTls | null;
+  try {
+    tls = loadClusterTls(paths.serverCert);
+  } catch (err) {
+    throw new NodedStartError(`Cannot read the cluster certificate ${paths.serverCert}: ${(err as Error).message}`);
+  }
+  if (tls !== null) return {tls, bind: opts.bind ?? '0.0.0.0', warning: null};
+  const bind = opts.bind ?? '127.0.0.1';
+  if (!isLoopback(bind)) {
+    throw new NodedStartError(
+      `No cluster certificate (${paths.serverCert}): refusing to serve unencrypted RPC on ${bind}; ` +
+        "copy the master's server.pem to this node, or bind to a loopback address",
+    );
+  }
+  return {tls, bind, warning: `No cluster certificate (${paths.serverCert}): serving plain HTTP on loopback address ${bind} only`};
+}
+
+/** Runs noded; resolves with the process exit code. */
+export async function runNoded(opts: NodedOptions): Promise<number> {
+  let paths: GanetiPaths;
+  let setup: ReturnType<typeof prepare>;
+  try {
+    paths = resolvePaths();
+    setup = prepare(opts, paths);
+    mkdirSync(paths.logDir, {recursive: true, mode: 0o750});
+  } catch (err) {
+    if (!(err instanceof VirtualClusterError || err instanceof NodedStartError)) throw err;
+    reportReady(opts.detachedChild, `error ${EXIT_FAILURE} ${err.message}`);
+    process.stderr.write(`${err.message}\n`);
+    return EXIT_FAILURE;
+  }
+  if (!opts.foreground && !opts.detachedChild) {
+    if (setup.warning !== null) process.stderr.write(`Warning: ${setup.warning}\n`);
+    return detachDaemon('noded', opts.argv, paths.nodedLog);
+  }
+
+  const {log, reopen} = createDaemonLogger(paths.nodedLog, {
+    debug: opts.debug,
+    toStderr: opts.foreground && !opts.detachedChild,
+    name: 'noded',
+  });
+  if (setup.warning !== null) log.warn(setup.warning);
+  let lock: InstanceLock;
+  const server = new NodeServer({procedures: nodeProcedures(paths), tls: setup.tls, log});
+  try {
+    lock = await InstanceLock.acquire(paths.nodedPidFile);
+    try {
+      await server.listen(opts.port, setup.bind);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+  } catch (err) {
+    const msg =
+      err instanceof InstanceLockError
+        ? err.message
+        : `Cannot listen on ${setup.bind}:${opts.port}: ${(err as Error).message}`;
+    log.fatal({err}, 'start-up failed');
+    reportReady(opts.detachedChild, `error ${EXIT_FAILURE} ${msg}`);
+    if (!opts.detachedChild) process.stderr.write(`${msg}\n`);
+    return EXIT_FAILURE;
+  }
+  log.info(
+    {node: paths.hostname, address: setup.bind, port: opts.port, tls: setup.tls !== null},
+    'node daemon ready',
+  );
+  reportReady(opts.detachedChild, 'ok');
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (stopping) return;
+      stopping = true;
+      log.info({signal: sig}, 'shutting down');
+      void server
+        .close()
+        .then(() => lock.release())
+        .catch(() => undefined)
+        .then(() => {
+          log.info('clean shutdown');
+          resolve(EXIT_SUCCESS);
+        });
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', () => reopen());
+  });
+}

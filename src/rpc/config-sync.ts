@@ -1,0 +1,51 @@
+// Configuration distribution (masterd.md §7): config.data to every online master candidate
+// (upload_file), the ssconf values to every online node (write_ssconf_files). The sending
+// node, which wrote its own copies, is skipped. Failures are returned, never thrown.
+import {userInfo} from 'node:os';
+import {niceSort, type ConfigData} from '../config/config.js';
+import {ssconfValues} from '../config/ssconf.js';
+import type {GanetiPaths} from '../paths.js';
+import {RPC_TIMEOUT_URGENT_MS, type NodeRpcClient} from './client.js';
+import {encodeContent} from './file-content.js';
+import {makeVirtualPath} from './virtual-path.js';
+
+export interface SyncFailure {
+  node: string;
+  procedure: string;
+  error: string;
+}
+
+function owner(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'root';
+  }
+}
+
+/** The upload_file argument for config.data (Ganeti's _PrepareFileUpload shape). */
+export function configUpload(paths: GanetiPaths, text: string): unknown[] {
+  const now = Date.now() / 1000;
+  return [[makeVirtualPath(paths, paths.configFile), encodeContent(text), 0o640, owner(), owner(), now, now]];
+}
+
+export async function distributeConfig(
+  rpc: NodeRpcClient,
+  paths: GanetiPaths,
+  cfg: ConfigData,
+  configText: string,
+  opts: {only?: string[]} = {},
+): Promise<SyncFailure[]> {
+  const self = paths.hostname;
+  const wanted = (name: string): boolean => name.toLowerCase() !== self && (opts.only === undefined || opts.only.includes(name));
+  const nodes = niceSort(Object.values(cfg.nodes), (n) => n.name).filter((n) => !n.offline && wanted(n.name));
+  const candidates = nodes.filter((n) => n.master_candidate).map((n) => n.name);
+  const [uploads, ssconf] = await Promise.all([
+    rpc.callNodes(candidates, 'upload_file', configUpload(paths, configText), RPC_TIMEOUT_URGENT_MS),
+    rpc.callNodes(nodes.map((n) => n.name), 'write_ssconf_files', [ssconfValues(cfg)], RPC_TIMEOUT_URGENT_MS),
+  ]);
+  return [
+    ...uploads.filter((r) => !r.ok).map((r) => ({node: r.node, procedure: 'upload_file', error: String(r.payload)})),
+    ...ssconf.filter((r) => !r.ok).map((r) => ({node: r.node, procedure: 'write_ssconf_files', error: String(r.payload)})),
+  ];
+}
