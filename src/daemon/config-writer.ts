@@ -50,4 +50,12 @@ export class ConfigWriter {
     this.chain = run.catch(() => undefined);
     return run;
   }
+
+  /** Sends the current configuration and ssconf to one node (a master candidate coming back). */
+  async pushTo(node: string): Promise<void> {
+    if (this.rpc === null) return;
+    const cfg = this.cfg;
+    const failures = await distributeConfig(this.rpc, this.paths, cfg, stringifyJson(cfg) + '\n', {only: [node]});
+    if (failures.length > 0) throw new Error(failures.map((f) => `${f.procedure}: ${f.error}`).join('; '));
+  }
 }

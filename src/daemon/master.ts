@@ -72,7 +72,13 @@ export class Master {
     let rpc = opts.rpc;
     let cluster: ClusterServices | undefined;
     if (nodeClient !== undefined) {
-      const replicator = new QueueReplicator(nodeClient, opts.paths, opts.log, () => this.queueSnapshot());
+      const replicator = new QueueReplicator(
+        nodeClient,
+        opts.paths,
+        opts.log,
+        () => this.queueSnapshot(),
+        (node) => this.configWriter.pushTo(node),
+      );
       this.replicator = replicator;
       store.observer = replicator;
       replicator.setCandidates(replicaNodes(cfg));

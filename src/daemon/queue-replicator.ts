@@ -3,7 +3,8 @@
 // operations per candidate, consecutive file writes batched into one request (the newest
 // content of a file wins), never blocking or failing the caller. A candidate that fails is
 // dropped from the stream and, once it answers again, resynchronised from scratch: purge,
-// every live job plus serial/version, drain flag.
+// every live job plus serial/version, drain flag (after `beforeResync`, which brings its
+// configuration up to date).
 import type {Logger} from 'pino';
 import type {GanetiPaths} from '../paths.js';
 import {RPC_TIMEOUT_FAST_MS, RpcError, type NodeRpcClient} from '../rpc/client.js';
@@ -49,6 +50,7 @@ export class QueueReplicator implements QueueObserver {
     private readonly paths: GanetiPaths,
     private readonly log: Logger,
     private readonly snapshot: () => QueueSnapshot,
+    private readonly beforeResync: (node: string) => Promise<void> = async () => undefined,
   ) {}
 
   /** The candidates to replicate to (the master excluded); new ones are resynchronised. */
@@ -236,6 +238,8 @@ export class QueueReplicator implements QueueObserver {
     link.ops = [];
     const started = Date.now();
     try {
+      await this.beforeResync(link.node);
+      link.ops = [];
       const snap = this.snapshot();
       await this.rpc.call(link.node, 'jobqueue_purge', [], RPC_TIMEOUT_FAST_MS);
       let batch: Op & {kind: 'update'} = {kind: 'update', files: new Map(), bytes: 0};

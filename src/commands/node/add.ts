@@ -1,0 +1,54 @@
+import {Args, Command, Flags} from '@oclif/core';
+import {describeFailure} from '../../cli/failure.js';
+import {submitOpcode} from '../../cli/submit-opcode.js';
+import {LuxiClient} from '../../protocol/client.js';
+
+const yesNo = (description: string) => Flags.string({options: ['yes', 'no'], description});
+
+export default class NodeAdd extends Command {
+  static override summary = 'Add a node to the cluster (OP_NODE_ADD, run by the master daemon)';
+  static override description =
+    "The node's daemon (ganeti noded) must already run, with a copy of the cluster certificate " +
+    "(var/lib/ganeti/server.pem) when the cluster has one. The master checks it answers, adds it to the " +
+    'configuration and sends the configuration to every node; a new master candidate receives the job queue.';
+  static override usage = 'node add --primary-ip IP [--port N] [--secondary-ip IP] [--readd] [-g GROUP] NAME';
+  static override args = {name: Args.string({required: true, description: 'Name of the new node'})};
+  static override flags = {
+    'primary-ip': Flags.string({description: "The node's primary IP address (default: resolved from NAME)"}),
+    'secondary-ip': Flags.string({char: 's', description: "The node's secondary IP address (default: the primary)"}),
+    port: Flags.integer({char: 'p', description: "The node daemon's port, when not 1811", min: 1, max: 65535}),
+    readd: Flags.boolean({description: 'Re-add a node that is already in the configuration'}),
+    group: Flags.string({char: 'g', description: 'Node group of the new node'}),
+    'master-capable': yesNo('Whether the node can become a master candidate'),
+    'vm-capable': yesNo('Whether the node can host instances'),
+  };
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NodeAdd);
+    const client = new LuxiClient();
+    const opt = (v: string | undefined): boolean | null => (v === undefined ? null : v === 'yes');
+    try {
+      await submitOpcode(
+        client,
+        {
+          OP_ID: 'OP_NODE_ADD',
+          node_name: args.name,
+          primary_ip: flags['primary-ip'] ?? null,
+          secondary_ip: flags['secondary-ip'] ?? null,
+          readd: flags.readd,
+          group: flags.group ?? null,
+          master_capable: opt(flags['master-capable']),
+          vm_capable: opt(flags['vm-capable']),
+          rpc_port: flags.port ?? null,
+        },
+        (t) => process.stdout.write(t),
+      );
+    } catch (err) {
+      const f = describeFailure(err);
+      process.stderr.write(`${f.text}\n`);
+      this.exit(f.exitCode);
+    } finally {
+      client.close();
+    }
+  }
+}

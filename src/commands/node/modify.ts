@@ -1,0 +1,55 @@
+import {Args, Command, Flags} from '@oclif/core';
+import {describeFailure} from '../../cli/failure.js';
+import {submitOpcode} from '../../cli/submit-opcode.js';
+import {LuxiClient} from '../../protocol/client.js';
+
+const yesNo = (description: string) => Flags.string({options: ['yes', 'no'], description});
+
+export default class NodeModify extends Command {
+  static override summary = "Change a node's flags (OP_NODE_SET_PARAMS)";
+  static override usage =
+    'node modify [--offline yes|no] [--master-candidate yes|no] [--drained yes|no] [--master-capable yes|no] ' +
+    '[--vm-capable yes|no] [--auto-promote] [--force] NAME';
+  static override args = {name: Args.string({required: true, description: 'Node to modify'})};
+  static override flags = {
+    offline: yesNo('Mark the node offline (it is not contacted; a master candidate is demoted)'),
+    'master-candidate': yesNo('Promote the node to master candidate, or demote it'),
+    drained: yesNo('Mark the node drained'),
+    'master-capable': yesNo('Whether the node can become a master candidate'),
+    'vm-capable': yesNo('Whether the node can host instances'),
+    'auto-promote': Flags.boolean({description: 'Promote other nodes when this change leaves too few master candidates'}),
+    force: Flags.boolean({char: 'f', description: 'Demote a master candidate even if the pool gets too small'}),
+  };
+
+  async run(): Promise<void> {
+    const {args, flags} = await this.parse(NodeModify);
+    const opt = (v: string | undefined): boolean | null => (v === undefined ? null : v === 'yes');
+    const client = new LuxiClient();
+    try {
+      const changes = await submitOpcode(
+        client,
+        {
+          OP_ID: 'OP_NODE_SET_PARAMS',
+          node_name: args.name,
+          offline: opt(flags.offline),
+          master_candidate: opt(flags['master-candidate']),
+          drained: opt(flags.drained),
+          master_capable: opt(flags['master-capable']),
+          vm_capable: opt(flags['vm-capable']),
+          auto_promote: flags['auto-promote'],
+          force: flags.force,
+        },
+        (t) => process.stdout.write(t),
+      );
+      let out = `Modified node ${args.name}\n`;
+      for (const [param, value] of (changes as Array<[string, string]>) ?? []) out += ` - ${param.padEnd(5)} -> ${value}\n`;
+      process.stdout.write(out);
+    } catch (err) {
+      const f = describeFailure(err);
+      process.stderr.write(`${f.text}\n`);
+      this.exit(f.exitCode);
+    } finally {
+      client.close();
+    }
+  }
+}

@@ -1,0 +1,232 @@
+// Test harness: a virtual cluster of N nodes in one temporary directory (one GANETI_ROOTDIR
+// per node, /tmp/x/nodeN with GANETI_HOSTNAME=nodeN), each node daemon on its own loopback
+// address 127.A.B.N and a shared random port, and the real compiled daemons started on it.
+import {spawn, type ChildProcess} from 'node:child_process';
+import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
+import {connect as netConnect} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {initCluster} from '../../src/config/cluster-init.js';
+import {writeConfig, type ConfigData} from '../../src/config/config.js';
+import {ssconfValues, writeSsconf} from '../../src/config/ssconf.js';
+import {resolvePaths, type GanetiPaths} from '../../src/paths.js';
+import {LuxiClient} from '../../src/protocol/client.js';
+
+export const REPO = join(import.meta.dirname, '..', '..');
+export const BIN = join(REPO, 'bin', 'ganeti.js');
+
+export interface VNode {
+  name: string;
+  root: string;
+  ip: string;
+  env: NodeJS.ProcessEnv;
+  paths: GanetiPaths;
+}
+
+export interface Proc {
+  proc: ChildProcess;
+  output(): string;
+  exited: Promise<number>;
+  /** SIGTERM (or the given signal) and wait for the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number>;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function rand(lo: number, hi: number): number {
+  return lo + Math.floor(Math.random() * (hi - lo + 1));
+}
+
+export class VirtualCluster {
+  readonly procs = new Set<Proc>();
+  readonly nodes: VNode[];
+
+  private constructor(
+    readonly base: string,
+    readonly port: number,
+    names: string[],
+    net: string,
+  ) {
+    this.nodes = names.map((name, i) => {
+      const root = join(base, name);
+      const env: NodeJS.ProcessEnv = {...process.env, GANETI_ROOTDIR: root, GANETI_HOSTNAME: name};
+      delete env.NODE_OPTIONS;
+      return {name, root, ip: `${net}.${i + 1}`, env, paths: resolvePaths(env)};
+    });
+  }
+
+  /** An empty cluster directory for n nodes (nothing initialised). */
+  static empty(n: number): VirtualCluster {
+    const base = mkdtempSync(join(tmpdir(), 'ganeti-ts-vc-'));
+    const names = Array.from({length: n}, (_, i) => `node${i + 1}`);
+    return new VirtualCluster(base, rand(20000, 60000), names, `127.${rand(2, 250)}.${rand(0, 250)}`);
+  }
+
+  /**
+   * n nodes, node1 the master; the first `candidates` nodes (default all) are master
+   * candidates. Configuration, ssconf and certificate are written on every node as after
+   * `node add`.
+   */
+  static async create(n: number, opts: {candidates?: number} = {}): Promise<VirtualCluster> {
+    const vc = VirtualCluster.empty(n);
+    const [first] = vc.nodes;
+    const cfg = await initCluster(first!.paths, {clusterName: 'vc.example.com', primaryIp: first!.ip, rpcPort: vc.port});
+    const template = Object.values(cfg.nodes)[0]!;
+    vc.nodes.slice(1).forEach((node, i) => {
+      const uuid = `00000000-0000-4000-8000-${String(i + 2).padStart(12, '0')}`;
+      cfg.nodes[uuid] = {...structuredClone(template), name: node.name, uuid, primary_ip: node.ip, secondary_ip: node.ip};
+    });
+    const candidates = opts.candidates ?? n;
+    vc.nodes.forEach((node, i) => {
+      Object.values(cfg.nodes).find((x) => x.name === node.name)!.master_candidate = i < candidates;
+    });
+    await writeConfig(first!.paths.configFile, cfg);
+    await writeSsconf(first!.paths, ssconfValues(cfg));
+    for (const node of vc.nodes.slice(1)) await vc.joinNode(node, cfg);
+    return vc;
+  }
+
+  /** Gives a node what `node add` would: the certificate, ssconf and (candidates) config.data. */
+  async joinNode(node: VNode, cfg: ConfigData): Promise<void> {
+    mkdirSync(node.paths.dataDir, {recursive: true});
+    copyFileSync(this.master.paths.serverCert, node.paths.serverCert);
+    await writeSsconf(node.paths, ssconfValues(cfg));
+    if (Object.values(cfg.nodes).find((x) => x.name === node.name)?.master_candidate === true) {
+      await writeConfig(node.paths.configFile, cfg);
+    }
+  }
+
+  get master(): VNode {
+    return this.nodes[0]!;
+  }
+
+  node(name: string): VNode {
+    const n = this.nodes.find((x) => x.name === name);
+    if (n === undefined) throw new Error(`no node ${name}`);
+    return n;
+  }
+
+  spawn(node: VNode, args: string[]): Proc {
+    const proc = spawn(process.execPath, [BIN, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? (sig !== null ? -1 : 0))));
+    const p: Proc = {
+      proc,
+      output: () => out,
+      exited,
+      stop: async (signal = 'SIGTERM') => {
+        if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+        return exited;
+      },
+    };
+    this.procs.add(p);
+    void exited.then(() => this.procs.delete(p));
+    return p;
+  }
+
+  /** Starts `noded -f` on the node's address and waits until it accepts connections. */
+  async startNoded(node: VNode, extra: string[] = []): Promise<Proc> {
+    const p = this.spawn(node, ['noded', '-f', '-b', node.ip, '-p', String(this.port), ...extra]);
+    let dead = false;
+    void p.exited.then(() => (dead = true));
+    await waitFor(async () => dead || (await tcpOpen(node.ip, this.port)), 15_000, `noded on ${node.name}`);
+    if (dead) throw new Error(`noded on ${node.name} exited:\n${p.output()}`);
+    return p;
+  }
+
+  startNodeds(nodes: VNode[]): Promise<Proc[]> {
+    return Promise.all(nodes.map((n) => this.startNoded(n)));
+  }
+
+  /** Starts `masterd -f` and waits for its query socket, or for its exit (then rejects). */
+  async startMasterd(node: VNode, extra: string[] = []): Promise<Proc> {
+    const p = this.spawn(node, ['masterd', '-f', '--shutdown-linger', '0', ...extra]);
+    let dead = false;
+    void p.exited.then(() => (dead = true));
+    await waitFor(async () => dead || (await socketOpen(node.paths.querySocket)), 20_000, `masterd on ${node.name}`);
+    if (dead) throw new Error(`masterd on ${node.name} exited:\n${p.output()}`);
+    return p;
+  }
+
+  /** Runs a CLI command to completion. */
+  run(node: VNode, args: string[], bin = BIN): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const proc = spawn(process.execPath, [bin, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
+      let stdout = '';
+      let stderr = '';
+      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      proc.on('exit', (code) => resolve({code: code ?? -1, stdout, stderr}));
+    });
+  }
+
+  client(node: VNode = this.master): LuxiClient {
+    return new LuxiClient({paths: node.paths});
+  }
+
+  /** Kills every process started here and every daemon left running in a node root. */
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.procs].map((p) => p.stop('SIGKILL')));
+    for (const node of this.nodes) {
+      for (const pidFile of [node.paths.masterdPidFile, node.paths.nodedPidFile]) {
+        try {
+          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
+        } catch {
+          // not running
+        }
+      }
+    }
+    rmSync(this.base, {recursive: true, force: true});
+  }
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function tcpOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect({host, port});
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+function socketOpen(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** Waits until the job is finalized; returns its status. */
+export async function waitJob(c: LuxiClient, id: number, timeoutMs = 20_000): Promise<string> {
+  let status = '';
+  await waitFor(
+    async () => {
+      const [[st]] = (await c.queryJobs([id], ['status'])) as [[string]];
+      status = st;
+      return ['success', 'error', 'canceled'].includes(st);
+    },
+    timeoutMs,
+    `job ${id}`,
+  );
+  return status;
+}
