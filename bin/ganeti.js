@@ -1,4 +1,6 @@
 #!/usr/bin/env node
-import {execute} from '@oclif/core';
 
+// Job files are fsynced in parallel; libuv's default of 4 threads would serialise them.
+process.env.UV_THREADPOOL_SIZE ??= '32';
+const {execute} = await import('@oclif/core');
 await execute({dir: import.meta.url});

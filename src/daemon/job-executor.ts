@@ -89,18 +89,22 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       return 'finished';
     }
     if (ctx.stopping()) return backToQueued(job, op, queue);
+    // The queued -> waiting change is written only when the opcode really has to wait: an
+    // opcode that gets its locks at once goes straight on to the (durable) running write.
+    // Either state is requeued the same way after a crash.
     if (op.status === 'queued') {
       const now = nowTimestamp();
       op.status = 'waiting';
       op.startTimestamp = now;
       op.result = null;
       job.startTimestamp ??= now;
-      void queue.persist(job).catch(() => undefined);
     }
+    const markWaiting = (): void => void queue.persist(job).catch(() => undefined);
 
     const dep = await checkDependencies(job, op, queue);
     if (dep.kind === 'wait') {
       run.waitingOn = dep.on;
+      markWaiting();
       return 'waitdep';
     }
     run.waitingOn = null;
@@ -130,7 +134,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     try {
       if (lu === undefined) throw new GanetiError('OpCodeUnknown', [`Unknown opcode ${String(input.OP_ID)}`]);
       const requests = await lu.locks(input, env);
-      await ctx.locks.acquire(owner, requests, op.priority, run.waitAbort.signal);
+      await ctx.locks.acquire(owner, requests, op.priority, run.waitAbort.signal, markWaiting);
     } catch (err) {
       if (err instanceof LockAbortedError) {
         run.waitAbort = new AbortController();
@@ -154,9 +158,9 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       }
       op.status = 'running';
       op.execTimestamp = nowTimestamp();
-      // The "running" state must be on disk before the opcode acts: a crash then reads as
-      // "Unclean master daemon shutdown" instead of running it a second time.
-      await queue.persist(job);
+      const running = queue.persist(job);
+      if (lu!.durableStart) await running;
+      else void running.catch(() => undefined);
       try {
         const result = input.dry_run === true ? null : await lu!.exec(input, env);
         op.status = 'success';

@@ -82,12 +82,24 @@ export class LockManager {
   }
 
   /** Acquires every requested lock in level order; releases all of them if aborted. */
-  async acquire(owner: string, requests: LockRequest[], priority: number, signal?: AbortSignal): Promise<void> {
+  async acquire(
+    owner: string,
+    requests: LockRequest[],
+    priority: number,
+    signal?: AbortSignal,
+    onBlocked?: () => void,
+  ): Promise<void> {
     const ordered = [...requests].sort((a, b) => LOCK_LEVELS.indexOf(a.level) - LOCK_LEVELS.indexOf(b.level));
+    let blocked = false;
     try {
       for (const req of ordered) {
         for (const name of [...new Set(req.names)].sort()) {
-          await this.acquireOne(owner, this.lock(req.level, name), req.shared, priority, signal);
+          const got = this.acquireOne(owner, this.lock(req.level, name), req.shared, priority, signal);
+          if (got !== null) {
+            if (!blocked) onBlocked?.();
+            blocked = true;
+            await got;
+          }
         }
       }
     } catch (err) {
@@ -96,14 +108,15 @@ export class LockManager {
     }
   }
 
-  private acquireOne(owner: string, lock: Lock, shared: boolean, priority: number, signal?: AbortSignal): Promise<void> {
-    if (lock.holders.has(owner)) return Promise.resolve();
+  /** Takes the lock at once (null) or returns the wait for it. */
+  private acquireOne(owner: string, lock: Lock, shared: boolean, priority: number, signal?: AbortSignal): Promise<void> | null {
+    if (lock.holders.has(owner)) return null;
     const held = this.owned.get(owner) ?? [];
     this.owned.set(owner, held);
     if (lock.waiters.length === 0 && lock.compatible(shared)) {
       lock.holders.set(owner, shared);
       held.push(lock);
-      return Promise.resolve();
+      return null;
     }
     if (signal?.aborted) return Promise.reject(new LockAbortedError('lock acquisition aborted'));
     return new Promise((resolve, reject) => {

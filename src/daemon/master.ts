@@ -152,7 +152,7 @@ export class Master {
     let skipped = 0;
     let maxId = 0;
     const started = Date.now();
-    await store.loadLiveJobs(
+    store.loadLiveJobs(
       (job) => {
         this.queue.jobs.set(job.id, job);
         if (job.id > maxId) maxId = job.id;

@@ -91,7 +91,7 @@ export class QueueReplicator implements QueueObserver {
     return [...this.links.values()].filter((l) => l.state !== 'ok').map((l) => l.node);
   }
 
-  /** Resolves when every candidate is up to date, or after timeoutMs (false then). */
+  /** Resolves when every reachable candidate is up to date, or after timeoutMs (false then). */
   idle(timeoutMs: number): Promise<boolean> {
     if (this.isIdle()) return Promise.resolve(true);
     return new Promise((resolve) => {
@@ -267,8 +267,9 @@ export class QueueReplicator implements QueueObserver {
     }
   }
 
+  /** Nothing in flight or queued for any candidate that is reachable. */
   private isIdle(): boolean {
-    return [...this.links.values()].every((l) => l.state === 'ok' && !l.busy && l.ops.length === 0);
+    return [...this.links.values()].every((l) => l.state === 'down' || (l.state === 'ok' && !l.busy && l.ops.length === 0));
   }
 
   private checkIdle(): void {

@@ -2,7 +2,6 @@
 // write-file-atomic is not used here: it ignores short writes (a truncated file is renamed
 // into place on a full disk and reported as success), never fsyncs the directory, and
 // leaves non-dot temp files behind after a crash.
-import {randomBytes} from 'node:crypto';
 import {promises as fsp, constants as fsc} from 'node:fs';
 import {join} from 'node:path';
 
@@ -59,6 +58,7 @@ export interface DurableWriterOptions {
 export class DurableWriter {
   private readonly syncers = new Map<string, DirSyncer>();
   private readonly mode: number;
+  private tmpCounter = 0;
   fault: WriteFault | undefined;
 
   constructor(opts: DurableWriterOptions = {}) {
@@ -75,7 +75,7 @@ export class DurableWriter {
   /** Like write(), without the directory fsync; callers batch syncDir() themselves. */
   async writeAndRename(dir: string, name: string, content: string | Buffer): Promise<void> {
     const target = join(dir, name);
-    const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
+    const tmp = join(dir, `.${name}.${process.pid}-${++this.tmpCounter}.tmp`);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
     const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, this.mode);
     let ok = false;

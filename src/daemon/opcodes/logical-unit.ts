@@ -31,6 +31,12 @@ export interface NodeRpcResult {
 export type NodeRpc = (nodes: string[], procedure: string, args: unknown[], timeoutMs: number) => Promise<NodeRpcResult[]>;
 
 export interface LogicalUnit {
+  /**
+   * True when the opcode acts outside the job (config, nodes): its "running" state must be
+   * on disk before it starts, so that a crash fails it instead of running it twice. Opcodes
+   * whose only effect is the job itself may run again after a crash and skip that wait.
+   */
+  durableStart: boolean;
   /** Validates against the configuration and names the locks (Ganeti's ExpandNames). */
   locks(op: Record<string, unknown>, env: OpEnv): Promise<LockRequest[]> | LockRequest[];
   exec(op: Record<string, unknown>, env: OpEnv): Promise<unknown>;

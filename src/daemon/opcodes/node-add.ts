@@ -50,6 +50,8 @@ function check(op: Record<string, unknown>, cfg: ConfigData, ip: string): NodeCo
 }
 
 export const nodeAdd: LogicalUnit = {
+  durableStart: true,
+
   async locks(op, env): Promise<LockRequest[]> {
     check(op, env.cfg, await primaryIp(op));
     groupUuid(env.cfg, op.group as string | null);

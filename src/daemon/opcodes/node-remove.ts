@@ -15,6 +15,8 @@ function check(op: Record<string, unknown>, cfg: ConfigData): NodeConfig {
 }
 
 export const nodeRemove: LogicalUnit = {
+  durableStart: true,
+
   locks(op, env): LockRequest[] {
     check(op, env.cfg);
     return [{level: 'cluster', names: [BGL], shared: false}];

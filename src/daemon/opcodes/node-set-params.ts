@@ -84,6 +84,8 @@ function apply(op: Record<string, unknown>, cfg: ConfigData): Array<[string, str
 }
 
 export const nodeSetParams: LogicalUnit = {
+  durableStart: true,
+
   locks(op, env): LockRequest[] {
     const node = check(op, env.cfg);
     return [

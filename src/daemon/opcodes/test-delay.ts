@@ -34,6 +34,8 @@ async function interruptibleRound(durationMs: number, env: OpEnv): Promise<boole
 }
 
 export const testDelay: LogicalUnit = {
+  durableStart: false,
+
   locks(op, env): LockRequest[] {
     const duration = op.duration as number;
     if (duration < 0) throw opPrereqError('Duration must be greater than zero');

@@ -28,6 +28,8 @@ async function notify(env: OpEnv, prereq: boolean, test: string, arg: unknown): 
 }
 
 export const testJqueue: LogicalUnit = {
+  durableStart: false,
+
   async locks(op, env): Promise<LockRequest[]> {
     if (op.notify_waitlock === true) await notify(env, true, JQT_EXPANDNAMES, null);
     info(env, 'Expanding names');
