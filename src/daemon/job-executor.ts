@@ -99,7 +99,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       op.result = null;
       job.startTimestamp ??= now;
     }
-    const markWaiting = (): void => void queue.persist(job).catch(() => undefined);
+    const markWaiting = (): void => queue.persistSoon(job);
 
     const dep = await checkDependencies(job, op, queue);
     if (dep.kind === 'wait') {
@@ -126,7 +126,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       signal: AbortSignal.any([run.execAbort.signal, ctx.hardStop]),
       feedback: (message, type = 'message') => {
         op.log.push([job.logSerial + 1, nowTimestamp(), type, message]);
-        void queue.persist(job).catch(() => undefined);
+        queue.persistSoon(job);
       },
       ...(ctx.rpc !== undefined ? {rpc: ctx.rpc} : {}),
       ...(ctx.cluster !== undefined ? {cluster: ctx.cluster} : {}),
@@ -158,9 +158,8 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       }
       op.status = 'running';
       op.execTimestamp = nowTimestamp();
-      const running = queue.persist(job);
-      if (lu!.durableStart) await running;
-      else void running.catch(() => undefined);
+      if (lu!.durableStart) await queue.persist(job);
+      else queue.persistSoon(job);
       try {
         const result = input.dry_run === true ? null : await lu!.exec(input, env);
         op.status = 'success';

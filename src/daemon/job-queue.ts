@@ -23,6 +23,7 @@ import type {QueueStore} from '../queue/store.js';
 export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
 export const WFJC_TIMEOUT_MAX = 89;
 export const CANCEL_WAIT_MS = 44_000;
+const LAZY_WRITE_MS = 20;
 
 export type SubmitResult = [true, number] | [false, string];
 
@@ -51,6 +52,7 @@ export class JobQueue {
   readonly jobs = new Map<number, QueuedJob>();
   private readonly listeners = new Map<number, Set<() => void>>();
   private readonly writes = new Map<number, WriteState>();
+  private readonly lazy = new Map<number, NodeJS.Timeout>();
   private readonly archiving = new Set<number>();
   shuttingDown = false;
   events: JobQueueEvents | null = null;
@@ -80,7 +82,38 @@ export class JobQueue {
     return this.startWrite(job);
   }
 
+  /**
+   * For changes that need not be durable before the caller goes on (a start that may be run
+   * again after a crash, waiting, log messages): watchers hear of it now and the write is
+   * deferred a little, so that a job finishing within that time is written once, finished.
+   */
+  persistSoon(job: QueuedJob): void {
+    this.notify(job.id);
+    const state = this.writes.get(job.id);
+    if (state !== undefined) {
+      state.again ??= state.inflight.then(
+        () => this.startWrite(job),
+        () => this.startWrite(job),
+      );
+      state.again.catch(() => undefined);
+      return;
+    }
+    if (this.lazy.has(job.id)) return;
+    this.lazy.set(
+      job.id,
+      setTimeout(() => {
+        this.lazy.delete(job.id);
+        if (!this.writes.has(job.id)) this.persist(job).catch(() => undefined);
+      }, LAZY_WRITE_MS),
+    );
+  }
+
   private startWrite(job: QueuedJob): Promise<void> {
+    const timer = this.lazy.get(job.id);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.lazy.delete(job.id);
+    }
     const state: WriteState = {inflight: Promise.resolve(), again: null};
     state.inflight = this.store.writeJob(job).then(
       () => {
@@ -272,7 +305,11 @@ export class JobQueue {
       return null;
     };
     const first = check(job);
-    if (first !== null) return first;
+    if (first !== null) {
+      // A final state is reported only once it is on disk.
+      if (FINALIZED.has(job.status)) await this.flushed(id);
+      return first;
+    }
     const timeoutMs = Math.max(0, Math.min(WFJC_TIMEOUT_MAX, timeoutS)) * 1000;
     return new Promise((resolve) => {
       const done = (value: unknown): void => {
@@ -287,7 +324,14 @@ export class JobQueue {
       const unlisten = this.listen(id, () => {
         const current = this.jobs.get(id) ?? job;
         const res = check(current);
-        if (res !== null) done(res);
+        if (res === null) return;
+        if (FINALIZED.has(current.status)) {
+          clearTimeout(timer);
+          unlisten();
+          void this.flushed(id).then(() => resolve(res));
+        } else {
+          done(res);
+        }
       });
     });
   }
