@@ -4,7 +4,7 @@ import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import {STATUS_VIEWS} from './format.js';
 import {Header, HEADER_ROWS} from './header.js';
 import {Help} from './help.js';
-import {useClock, useTerminalSize, useThrottledSnapshot, type TerminalSize} from './hooks.js';
+import {useMonitorView, useTerminalSize, type TerminalSize} from './hooks.js';
 import {JobDetailPane} from './job-detail.js';
 import {JobTable} from './job-table.js';
 import {
@@ -77,11 +77,13 @@ function Footer({mode, message, keysEnabled}: {mode: Mode; message: Message | nu
 }
 
 export function App({source, size: fixedSize}: AppProps) {
-  const snapshot = useThrottledSnapshot(source, FRAME_MS);
+  const {snapshot, now: exactNow} = useMonitorView(source, FRAME_MS);
+  // Ages are shown in whole seconds: rows whose job did not change are not drawn again.
+  const now = Math.floor(exactNow);
   const {columns, rows} = useTerminalSize(fixedSize);
-  const now = useClock();
   const {exit} = useApp();
-  const {isRawModeSupported} = useStdin();
+  // stdin.isTTY: undefined, not false, for a pipe, and useInput is only off for false.
+  const keysEnabled = useStdin().isRawModeSupported === true;
   const [ui, setUiState] = useState<UiState>(INITIAL_UI);
   // Two key events can arrive before the next render: each must see the state the last one left.
   const latest = useRef(ui);
@@ -148,13 +150,13 @@ export function App({source, size: fixedSize}: AppProps) {
       setUi((u) => keyPresses(input, key).reduce((state, press) => applyKey(state, press, ctx, effects), u));
       for (const effect of effects) perform(effect);
     },
-    {isActive: isRawModeSupported},
+    {isActive: keysEnabled},
   );
 
   const idWidth = Math.max(2, String(jobs[0]?.id ?? '').length);
   return (
     <Box flexDirection="column" width={columns} height={height}>
-      <Header snapshot={snapshot} view={STATUS_VIEWS[ui.viewIndex]!} now={Math.floor(now)} width={columns} />
+      <Header snapshot={snapshot} view={STATUS_VIEWS[ui.viewIndex]!} now={now} width={columns} />
       {ui.mode.kind === 'help' ? (
         <Help width={columns} height={body} />
       ) : (
@@ -165,7 +167,7 @@ export function App({source, size: fixedSize}: AppProps) {
           ) : null}
         </>
       )}
-      <Footer mode={ui.mode} message={ui.message} keysEnabled={isRawModeSupported} />
+      <Footer mode={ui.mode} message={ui.message} keysEnabled={keysEnabled} />
     </Box>
   );
 }

@@ -20,7 +20,7 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
 export function Help({width, height}: {width: number; height: number}) {
   return (
     <Box flexDirection="column" width={width} height={height} borderStyle="single" paddingX={1}>
-      <Text bold>gnt-job top: keys (any key closes this help)</Text>
+      <Text bold>gnt-job top: keys (q quits, any other key closes this help)</Text>
       {KEYS.map(([keys, what]) => (
         <Text key={keys} wrap="truncate">
           <Text color="cyan">{keys.padEnd(16)}</Text>

@@ -2,30 +2,43 @@ import {useEffect, useState} from 'react';
 import {useStdout} from 'ink';
 import type {MonitorSnapshot, MonitorSource} from './model.js';
 
-/** The source's snapshot, taken at most once per minIntervalMs (the last change always arrives). */
-export function useThrottledSnapshot(source: MonitorSource, minIntervalMs: number): MonitorSnapshot {
-  const [snapshot, setSnapshot] = useState(source.getSnapshot);
+export interface MonitorView {
+  snapshot: MonitorSnapshot;
+  /** Seconds since the epoch when the snapshot was taken. */
+  now: number;
+}
+
+/**
+ * The source's snapshot and the time, taken at most once per minIntervalMs and at least once a
+ * second (for the ages on screen). Data and clock share the one limit, so a clock tick never
+ * delays a data change by a whole interval.
+ */
+export function useMonitorView(source: MonitorSource, minIntervalMs: number): MonitorView {
+  const [view, setView] = useState(() => ({snapshot: source.getSnapshot(), now: Date.now() / 1000}));
   useEffect(() => {
     let last = 0;
     let timer: NodeJS.Timeout | undefined;
     const take = (): void => {
       timer = undefined;
       last = Date.now();
-      setSnapshot(source.getSnapshot());
+      setView({snapshot: source.getSnapshot(), now: last / 1000});
     };
-    const unsubscribe = source.subscribe(() => {
+    const request = (): void => {
       if (timer !== undefined) return;
       const wait = last + minIntervalMs - Date.now();
       if (wait <= 0) take();
       else timer = setTimeout(take, wait);
-    });
-    setSnapshot(source.getSnapshot());
+    };
+    const unsubscribe = source.subscribe(request);
+    const clock = setInterval(request, 1000);
+    take();
     return () => {
       unsubscribe();
+      clearInterval(clock);
       clearTimeout(timer);
     };
   }, [source, minIntervalMs]);
-  return snapshot;
+  return view;
 }
 
 export interface TerminalSize {
@@ -47,14 +60,4 @@ export function useTerminalSize(fixed?: TerminalSize): TerminalSize {
     };
   }, [stdout, fixed]);
   return fixed ?? size;
-}
-
-/** The time in seconds, advancing once a second. */
-export function useClock(): number {
-  const [now, setNow] = useState(() => Date.now() / 1000);
-  useEffect(() => {
-    const timer = setInterval(() => setNow(Date.now() / 1000), 1000);
-    return () => clearInterval(timer);
-  }, []);
-  return now;
 }

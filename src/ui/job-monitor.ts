@@ -8,6 +8,7 @@
 // in that answer too. A cheap id-only query every second notices archived jobs.
 import type {QueryResponse} from '../protocol/client.js';
 import {LuxiClient, type LuxiClientOptions} from '../protocol/client.js';
+import {stringifyJson} from '../json/lossless.js';
 import {GanetiError} from '../protocol/errors.js';
 import {parseFilterText} from '../query/filter-text.js';
 import {
@@ -28,6 +29,8 @@ import {
 } from './model.js';
 
 const RETRY_MS = 500;
+/** A poll period is at least this many times as long as the poll took. */
+const MAX_POLL_SHARE = 4;
 const SWEEP_MS = 1000;
 const POLL_TIMEOUT_MS = 10_000;
 const WFJC_TIMEOUT_S = 30;
@@ -36,7 +39,7 @@ const ACTION_TIMEOUT_MS = 60_000;
 const MAX_LOG_LINES = 1000;
 
 export interface JobMonitorOptions {
-  /** Pause between two polls of the job list. */
+  /** Time between the starts of two polls of the job list. */
   intervalMs: number;
   client?: Omit<LuxiClientOptions, 'timeoutMs'>;
 }
@@ -80,6 +83,8 @@ export class JobMonitor implements MonitorSource {
   private wake: (() => void) | null = null;
   private watchedId: number | null = null;
   private watchGeneration = 0;
+  /** The detail changed and waits for the poll it asked for, to be shown together with the table. */
+  private detailUnpublished = false;
 
   constructor(private readonly opts: JobMonitorOptions) {
     this.pollClient = this.newClient(POLL_TIMEOUT_MS);
@@ -131,7 +136,7 @@ export class JobMonitor implements MonitorSource {
     if (id === this.watchedId) return;
     this.watchedId = id;
     const generation = ++this.watchGeneration;
-    // A client cannot abandon a call in progress: a new job gets a new connection.
+    // Closing the connection abandons a WaitForJobChange in progress; the next job gets its own.
     this.watchClient?.close();
     this.watchClient = null;
     this.publish({detail: id === null ? null : pendingDetail(id, null)});
@@ -155,7 +160,7 @@ export class JobMonitor implements MonitorSource {
   archiveJob(id: number): Promise<ActionResult> {
     return this.act(async (c) => {
       if (!(await c.archiveJob(id))) return {ok: false, message: `Failed to archive job with ID '${id}'`};
-      if (this.rows.delete(id)) this.publishJobs();
+      if (this.rows.delete(id)) this.publish({jobs: this.sortedJobs()});
       return {ok: true, message: `Job ${id} archived`};
     });
   }
@@ -183,27 +188,35 @@ export class JobMonitor implements MonitorSource {
   }
 
   private publish(change: Partial<MonitorSnapshot>): void {
+    this.detailUnpublished = false;
     this.snapshot = {...this.snapshot, ...change};
     for (const listener of this.listeners) listener();
   }
 
-  private publishJobs(): void {
-    const ids = [...this.rows.keys()].sort((a, b) => b - a);
-    this.publish({jobs: ids.map((id) => this.rows.get(id)!)});
+  private sortedJobs(): JobRow[] {
+    return [...this.rows.keys()].sort((a, b) => b - a).map((id) => this.rows.get(id)!);
   }
 
   // --- polling ------------------------------------------------------------------------
 
+  /**
+   * Polls start intervalMs apart, except that polling takes at most a quarter of the time: with
+   * thousands of unfinished jobs an answer can take tens of milliseconds on both sides.
+   */
   private async pollLoop(): Promise<void> {
     while (!this.stopped) {
-      let pause = this.opts.intervalMs;
+      const start = Date.now();
+      let pause: number;
       try {
         await this.poll();
+        const took = Date.now() - start;
+        pause = Math.max(this.opts.intervalMs, MAX_POLL_SHARE * took) - took;
       } catch (err) {
+        if (this.stopped) return;
         pause = this.pollFailed(err);
       }
       if (this.stopped) return;
-      if (!this.refreshRequested) await this.sleep(pause);
+      if (!this.refreshRequested && pause > 0) await this.sleep(pause);
       this.refreshRequested = false;
     }
   }
@@ -231,7 +244,8 @@ export class JobMonitor implements MonitorSource {
     if (this.needFull) {
       const res = await this.pollClient.query('job', ROW_FIELDS, matching);
       if (filter !== this.filter) return;
-      jobsChanged = this.replaceAll(res);
+      this.replaceAll(res);
+      jobsChanged = true;
       this.needFull = false;
       this.lastSweep = start;
     } else {
@@ -246,13 +260,17 @@ export class JobMonitor implements MonitorSource {
       }
     }
     this.lastPollStart = start;
+    // One notification per poll: a second one would wait for the next frame.
     const old = this.snapshot;
     const clusterChanged =
       old.cluster?.name !== cluster.name || old.cluster.master !== cluster.master || old.cluster.drained !== cluster.drained;
-    if (clusterChanged || old.connection.state !== 'up' || old.problem !== null) {
-      this.publish({cluster: clusterChanged ? cluster : old.cluster, connection: {state: 'up'}, problem: null});
-    }
-    if (jobsChanged) this.publishJobs();
+    const change: Partial<MonitorSnapshot> = {
+      ...(clusterChanged ? {cluster} : {}),
+      ...(old.connection.state !== 'up' ? {connection: {state: 'up'} as const} : {}),
+      ...(old.problem !== null ? {problem: null} : {}),
+      ...(jobsChanged ? {jobs: this.sortedJobs()} : {}),
+    };
+    if (Object.keys(change).length > 0 || this.detailUnpublished) this.publish(change);
   }
 
   /** Returns the pause before the next try. */
@@ -270,11 +288,13 @@ export class JobMonitor implements MonitorSource {
       return dropFilter ? 0 : this.opts.intervalMs;
     }
     this.needFull = true;
-    this.publish({connection: {state: 'down', reason: errorText(err)}});
+    const reason = errorText(err);
+    const was = this.snapshot.connection;
+    if (was.state !== 'down' || was.reason !== reason) this.publish({connection: {state: 'down', reason}});
     return RETRY_MS;
   }
 
-  private replaceAll(res: QueryResponse): boolean {
+  private replaceAll(res: QueryResponse): void {
     this.rows.clear();
     this.maxId = -1;
     for (const cells of res.data) {
@@ -283,7 +303,6 @@ export class JobMonitor implements MonitorSource {
       this.rows.set(row.id, row);
       this.maxId = Math.max(this.maxId, row.id);
     }
-    return true;
   }
 
   /** Applies an answer for "new or changed since cutoff"; a job that should be in it and is not is gone. */
@@ -338,11 +357,13 @@ export class JobMonitor implements MonitorSource {
     let log: LogLine[] = [];
     while (current()) {
       let detail: JobDetail;
+      let statusChanged: boolean;
       try {
         const res = await client.waitForJobChange(id, DETAIL_FIELDS, prevInfo, prevSerial, WFJC_TIMEOUT_S);
         if (!current()) return;
         if (res === 'nochange') continue;
         const [info, entries] = res;
+        statusChanged = prevInfo === null || stringifyJson(info) !== stringifyJson(prevInfo);
         prevInfo = info;
         if (entries.length > 0) {
           prevSerial = entries[entries.length - 1]![0];
@@ -359,7 +380,14 @@ export class JobMonitor implements MonitorSource {
         await sleep(RETRY_MS);
         continue;
       }
-      this.publish({detail});
+      if (statusChanged) {
+        // Other jobs usually changed with it (the next one started): poll now and show both at once.
+        this.snapshot = {...this.snapshot, detail};
+        this.detailUnpublished = true;
+        this.refresh();
+      } else {
+        this.publish({detail});
+      }
       if (isFinalized(detail.status)) break;
     }
     client.close();

@@ -12,7 +12,7 @@ export default class JobTop extends Command {
     socket: Flags.string({description: 'LUXI socket to talk to (default: the query socket)', helpValue: 'PATH'}),
     interval: Flags.integer({
       description: 'Milliseconds between two polls of the job list',
-      default: 100,
+      default: 50,
       min: 10,
       max: 60_000,
       helpValue: 'MS',
@@ -44,7 +44,7 @@ export default class JobTop extends Command {
       intervalMs: flags.interval,
       client: flags.socket === undefined ? {paths} : {paths, socketPath: flags.socket},
     });
-    // Abandoned WaitForJobChange calls keep timers alive for a while: do not wait for them.
+    // Quit now, not when the last retry timer and socket of the monitor are gone.
     process.exit(0);
   }
 }
