@@ -5,10 +5,12 @@
 //
 // Keep this module light: every command module imports it and oclif loads all of them at start.
 import {Command, Flags, type Interfaces} from '@oclif/core';
-import {VirtualClusterError} from '../paths.js';
-import {LuxiClient} from '../protocol/client.js';
+import {resolvePaths, VirtualClusterError} from '../paths.js';
+import {LuxiClient, type LogEntry} from '../protocol/client.js';
 import {formatError, formatErrorExitCode, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
-import {formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
+import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
+import {pyInt, pyStr, toJsInteger} from './python-format.js';
+import {formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
 
 export const EXIT_SUCCESS = 0;
 export const EXIT_FAILURE = 1;
@@ -35,11 +37,17 @@ export function checkArgCount(command: string, args: readonly string[], min: num
   if (args.length < min) throw new CommandFailure(`Error: Command ${command} expects at least ${min} argument(s)`);
 }
 
+/** Which socket a command talks to; `explicit` when the user chose it with --socket. */
+export interface SocketChoice {
+  readonly path: string | undefined;
+  readonly explicit: boolean;
+}
+
 /**
- * The text (without trailing newline) and exit code for a failure. `socketGiven`: the user chose
- * the socket, so a refused connection is about that socket and not about this node's role.
+ * The text (without trailing newline) and exit code for a failure. With an explicit socket, a
+ * refused connection is about that socket and not about this node's role in the cluster.
  */
-export function describeCommandFailure(err: unknown, socketPath: string | undefined): {text: string; exitCode: number} {
+export function describeCommandFailure(err: unknown, socket: SocketChoice): {text: string; exitCode: number} {
   if (err instanceof CommandFailure) return {text: err.message, exitCode: err.exitCode};
   if (err instanceof GanetiError) {
     return {text: formatError(err.cls, err.args), exitCode: formatErrorExitCode(err.cls)};
@@ -47,13 +55,13 @@ export function describeCommandFailure(err: unknown, socketPath: string | undefi
   if (err instanceof LuxiClientError) {
     const notReachable =
       'Cannot communicate with the master daemon' +
-      (socketPath === undefined ? '' : ` at '${socketPath}'`) +
+      (socket.path === undefined ? '' : ` at '${socket.path}'`) +
       ': is it running and listening for connections?';
     switch (err.kind) {
       case 'no-master':
       case 'not-master':
         // The stock client words these as prerequisite failures (runtime.GetClient).
-        if (socketPath !== undefined) return {text: notReachable, exitCode: EXIT_FAILURE};
+        if (socket.explicit) return {text: notReachable, exitCode: EXIT_FAILURE};
         return {text: formatError('OpPrereqError', [err.message, 'wrong_input']), exitCode: EXIT_FAILURE};
       case 'connection':
         if (err.message.startsWith('Cannot communicate')) return {text: notReachable, exitCode: EXIT_FAILURE};
@@ -89,25 +97,44 @@ export const LUXI_BASE_FLAGS = {
   }),
   debug: Flags.boolean({char: 'd', description: 'Increase debugging level (accepted; no effect)', helpGroup: 'COMMON'}),
   reason: Flags.string({description: 'The reason for executing the command', helpGroup: 'COMMON'}),
+  help: Flags.help({char: 'h', description: 'Show this help', helpGroup: 'COMMON'}),
 };
+
+/** One parsed command-line token, as oclif reports them in order. */
+export interface RawToken {
+  readonly type: string;
+  readonly flag?: string;
+  readonly input: string;
+}
 
 export abstract class LuxiCommand extends Command {
   static override baseFlags = LUXI_BASE_FLAGS;
-  /** Unknown flags become arguments with strict=false: they are rejected in parseCommand. */
+  /** Any number of arguments (checked by each command, worded as Ganeti does). */
   static override strict = false;
 
   private socketPath: string | undefined;
+  private socketExplicit = false;
   private luxi: LuxiClient | null = null;
 
   /** Does the work; returns the exit code. Throw for failures (see describeCommandFailure). */
   protected abstract execute(): Promise<number>;
 
   async run(): Promise<void> {
+    // As the stock client on KeyboardInterrupt (an enquirer prompt handles Control-C itself).
+    process.once('SIGINT', () => {
+      process.stderr.write(
+        'Aborted. Note that if the operation created any jobs, they might have been submitted and will continue ' +
+          'to run in the background.\n',
+      );
+      process.exit(EXIT_FAILURE);
+    });
     let code: number;
     try {
       code = await this.execute();
     } catch (err) {
-      const failure = describeCommandFailure(err, this.socketPath);
+      // oclif's own errors (bad flags, --help...) are reported by oclif: exit status 2 for usage errors.
+      if (err instanceof Error && 'oclif' in err) throw err;
+      const failure = describeCommandFailure(err, {path: this.socketPath, explicit: this.socketExplicit});
       process.stderr.write(`${failure.text}\n`);
       code = failure.exitCode;
     } finally {
@@ -117,32 +144,52 @@ export abstract class LuxiCommand extends Command {
   }
 
   /**
-   * oclif's parse, plus: an unknown option is an error (as optparse's "no such option", exit 2)
-   * rather than an argument, and the common flags are taken into account.
+   * oclif's parse with the common flags; every positional argument ends up in `args`, as typed.
+   * Unknown options are usage errors (exit status 2), as with the stock client.
    */
-  protected async parseCommand<F extends Interfaces.FlagOutput, B extends Interfaces.FlagOutput, A extends Interfaces.ArgOutput>(
+  protected async parseCommand<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(
     options: Interfaces.Input<F, B, A>,
-  ): Promise<Interfaces.ParserOutput<F, B, A> & {args: string[]}> {
-    const parsed = await this.parse(options);
-    const unknown = parsed.nonExistentFlags ?? [];
-    if (unknown.length > 0) throw new CommandFailure(`Error: no such option: ${unknown[0]!.replace(/=.*$/s, '')}`, 2);
-    const socket = (parsed.flags as {socket?: string}).socket;
-    this.socketPath = socket;
+  ): Promise<{flags: F & B; args: string[]; raw: readonly RawToken[]}> {
+    // oclif spreads the command class into its options, which drops inherited statics.
+    const parsed = await this.parse({
+      flags: options.flags,
+      baseFlags: LUXI_BASE_FLAGS,
+      args: options.args,
+      strict: false,
+    } as Interfaces.Input<F, B, A>);
+    this.socketPath = (parsed.flags as {socket?: string}).socket;
+    this.socketExplicit = this.socketPath !== undefined;
     // argv holds every positional argument as typed (the stock client passes most of them on raw).
     const args = (parsed.argv as unknown[]).filter((a) => a !== '--').map(String);
-    return {...parsed, args};
+    return {flags: parsed.flags, args, raw: parsed.raw as readonly RawToken[]};
+  }
+
+  /**
+   * What `gnt-job watch` and `wait` do with a failure while following a job: like the stock
+   * client, every Ganeti or LUXI error (daemon unreachable included) is reported as
+   * "Job N failed: ..."; anything else propagates.
+   */
+  protected jobFailure(jobId: string, err: unknown): {text: string; exitCode: number} {
+    if (err instanceof GanetiError) return formatJobFailure(jobId, err);
+    if (!(err instanceof LuxiClientError || err instanceof LuxiParseError)) throw err;
+    const failure = describeCommandFailure(err, {path: this.socketPath, explicit: this.socketExplicit});
+    return {text: `Job ${jobId} failed: ${failure.text}\n`, exitCode: failure.exitCode};
   }
 
   /** The LUXI client (connected on first use); closed when the command ends. */
   protected client(): LuxiClient {
-    this.luxi ??= new LuxiClient(this.socketPath === undefined ? {} : {socketPath: this.socketPath});
+    if (this.luxi === null) {
+      // Resolved here (not by the client) so that failures can name the socket.
+      this.socketPath ??= resolvePaths().querySocket;
+      this.luxi = new LuxiClient({socketPath: this.socketPath});
+    }
     return this.luxi;
   }
 
   /** The last of the given boolean flags on the command line (optparse's store_const: last wins). */
-  protected lastFlagOf(raw: readonly Interfaces.ParsingToken[], names: readonly string[]): string | undefined {
+  protected lastFlagOf(raw: readonly RawToken[], names: readonly string[]): string | undefined {
     let last: string | undefined;
-    for (const token of raw) if (token.type === 'flag' && names.includes(token.flag)) last = token.flag;
+    for (const token of raw) if (token.type === 'flag' && token.flag !== undefined && names.includes(token.flag)) last = token.flag;
     return last;
   }
 }
@@ -154,6 +201,19 @@ export function writeOut(text: string): void {
 
 export function writeErr(text: string): void {
   if (text !== '') process.stderr.write(text);
+}
+
+/**
+ * luxi.Client._PrepareJobId: CancelJob, ArchiveJob and ChangeJobPriority take the job ID through
+ * Python's int() on the client side; anything else fails there, before the daemon is asked.
+ */
+export function prepareJobId(request: string, jobId: string | number): number | bigint {
+  if (typeof jobId === 'number') return jobId;
+  const n = pyInt(jobId);
+  if (n === null) {
+    throw new LuxiClientError(`Invalid parameter passed to ${request} as job id:  expected integer, got value ${jobId}`, 'request');
+  }
+  return toJsInteger(n);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -201,14 +261,15 @@ export async function pollJob(client: LuxiClient, jobId: string | number, report
   let prevSerial: number | null = null;
   let status: unknown = null;
   for (;;) {
-    const result = await client.waitForJobChange(jobId, ['status'], prevInfo, prevSerial, DEFAULT_WFJC_TIMEOUT);
-    if (result === null || (Array.isArray(result) && result.length === 0)) throw jobLostError(label);
+    // 2.10 daemons answer null for an unknown job.
+    const result: unknown = await client.waitForJobChange(jobId, ['status'], prevInfo, prevSerial, DEFAULT_WFJC_TIMEOUT);
+    if ((!Array.isArray(result) || result.length === 0) && result !== 'nochange') throw jobLostError(label);
     if (result === 'nochange') {
       const text = notChanged.report(status);
       if (text !== '') reporter.notChanged?.(text);
       continue;
     }
-    const [info, logs] = result;
+    const [info, logs] = result as [unknown[], LogEntry[]];
     status = info[0];
     if (logs.length > 0) {
       for (const [serial, timestamp, type, message] of logs) {
@@ -253,6 +314,65 @@ export async function askUser(question: string): Promise<boolean | 'no-tty'> {
     // Ctrl-C (or Escape) rejects: no.
     return false;
   } finally {
+    // enquirer's confirm prompt leaves the cursor on its line.
+    process.stderr.write('\n');
     process.stdin.pause();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gnt_job._MultiJobAction: cancel and change-priority
+
+export interface MultiJobActionOptions {
+  /** Job IDs from the command line (passed on to the daemon as typed). */
+  readonly args: readonly string[];
+  /** Key of JOB_STATUS_SELECTIONS chosen by --pending/--queued/--waiting, if any. */
+  readonly selection: string | undefined;
+  readonly force: boolean;
+  /** The confirmation question, e.g. "Cancel job(s) listed above?". */
+  readonly question: string;
+  /** What the refusal without a terminal tells the user to do, e.g. "cancel them". */
+  readonly forceHint: string;
+}
+
+/**
+ * Applies an action to the jobs named on the command line, or to the jobs in the selected
+ * statuses; the latter are listed and confirmed first unless --force. Prints each answer's
+ * message; the exit status is 1 if any action failed, 13 if not confirmed.
+ */
+export async function multiJobAction(
+  client: LuxiClient,
+  options: MultiJobActionOptions,
+  action: (jobId: string | number) => Promise<[boolean, string]>,
+): Promise<number> {
+  if ((options.args.length > 0) === (options.selection !== undefined)) {
+    throw new GanetiError('OpPrereqError', ['Either a status filter or job ID(s) must be specified and never both', 'wrong_input']);
+  }
+  let jobs: readonly (string | number)[] = options.args;
+  if (options.selection !== undefined) {
+    const response = await client.query('job', ['id', 'status', 'summary'], makeSimpleFilter('status', JOB_STATUS_SELECTIONS[options.selection]));
+    jobs = response.data.map((row) => row[0]![1] as number);
+    if (jobs.length === 0) {
+      throw new GanetiError('OpPrereqError', ['No jobs with the requested status have been found', 'wrong_state']);
+    }
+    if (!options.force) {
+      writeOut(formatQueryResult(response, {header: true, formatOverride: JOB_LIST_FORMAT}).text);
+      const answer = await askUser(options.question);
+      if (answer === 'no-tty') {
+        throw new CommandFailure(
+          `Not confirmed: "${options.question}" needs an answer and standard input is not a terminal. ` +
+            `Use --force to ${options.forceHint} without confirmation.`,
+          EXIT_CONFIRMATION,
+        );
+      }
+      if (!answer) return EXIT_CONFIRMATION;
+    }
+  }
+  let code = EXIT_SUCCESS;
+  for (const jobId of jobs) {
+    const [success, message] = await action(jobId);
+    if (!success) code = EXIT_FAILURE;
+    writeOut(`${pyStr(message)}\n`);
+  }
+  return code;
 }

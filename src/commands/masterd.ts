@@ -1,6 +1,5 @@
 import {Command, Flags} from '@oclif/core';
 import {DEFAULT_QUEUE_SIZE_LIMIT} from '../daemon/job-queue.js';
-import {runMasterd} from '../daemon/masterd.js';
 import {DEFAULT_MAX_MESSAGE_BYTES} from '../protocol/framing.js';
 
 export default class Masterd extends Command {
@@ -36,6 +35,8 @@ export default class Masterd extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(Masterd);
     const passOn = this.argv.filter((a) => a !== '-f' && a !== '--foreground' && a !== '--detached-child');
+    // Loaded here, not at the top: without an oclif manifest every CLI call imports every command module.
+    const {runMasterd} = await import('../daemon/masterd.js');
     const code = await runMasterd({
       foreground: flags.foreground,
       debug: flags.debug,

@@ -1,0 +1,46 @@
+import {Args, Flags} from '@oclif/core';
+import {CommandFailure, LuxiCommand, multiJobAction, prepareJobId} from '../../cli/luxi-command.js';
+
+/** cli_opts._PRIONAME_TO_VALUE */
+const PRIORITIES: Readonly<Record<string, number>> = {low: 10, normal: 0, high: -10};
+
+export default class JobChangePriority extends LuxiCommand {
+  static override summary = 'Change the priority of jobs';
+  static override description =
+    'Changes the priority of the opcodes of the given jobs that have not started yet, or of all jobs in a ' +
+    'status (--pending, --queued, --waiting). Jobs selected by status are listed and the change must be ' +
+    'confirmed on the terminal unless --force is given; without a terminal the command refuses (exit status ' +
+    '13). Prints the daemon\'s answer for each job; the exit status is 1 if any change failed.';
+  static override usage =
+    'job change-priority --priority low|normal|high {[--force] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
+  static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
+  static override flags = {
+    priority: Flags.string({
+      description: 'Priority for opcode processing',
+      options: Object.keys(PRIORITIES),
+      helpValue: 'low|normal|high',
+    }),
+    force: Flags.boolean({char: 'f', description: 'Force the operation (do not ask for confirmation)'}),
+    pending: Flags.boolean({description: 'Select jobs pending execution or being cancelled'}),
+    queued: Flags.boolean({description: 'Select queued jobs only'}),
+    waiting: Flags.boolean({description: 'Select waiting jobs only'}),
+  };
+
+  protected async execute(): Promise<number> {
+    const {flags, args, raw} = await this.parseCommand(JobChangePriority);
+    if (flags.priority === undefined) throw new CommandFailure('--priority option must be given.');
+    const priority = PRIORITIES[flags.priority]!;
+    const client = this.client();
+    return multiJobAction(
+      client,
+      {
+        args,
+        selection: this.lastFlagOf(raw, ['pending', 'queued', 'waiting']),
+        force: flags.force,
+        question: 'Change priority of job(s) listed above?',
+        forceHint: 'change their priority',
+      },
+      (jobId) => client.changeJobPriority(prepareJobId('ChangeJobPriority', jobId) as number, priority),
+    );
+  }
+}

@@ -1,0 +1,23 @@
+import {Args} from '@oclif/core';
+import {formatJobInfo, JOB_INFO_FIELDS} from '../../cli/job-info.js';
+import {parseJobIds} from '../../cli/job-output.js';
+import {checkArgCount, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
+
+export default class JobInfo extends LuxiCommand {
+  static override summary = 'Show detailed information about the specified jobs';
+  static override description =
+    'Shows, for each job, its status, timestamps and every opcode with its input fields, result and ' +
+    'execution log. A job that does not exist is reported as "Job ID N not found".';
+  static override usage = 'job info JOB-ID [JOB-ID...]';
+  static override aliases = ['job:show'];
+  static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
+
+  protected async execute(): Promise<number> {
+    const {args} = await this.parseCommand(JobInfo);
+    checkArgCount('info', args, 1, null);
+    const filter = makeSimpleFilter('id', parseJobIds(args));
+    const response = await this.client().query('job', [...JOB_INFO_FIELDS], filter);
+    writeOut(formatJobInfo(response.data));
+    return 0;
+  }
+}
