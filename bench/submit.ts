@@ -95,7 +95,7 @@ async function main(): Promise<void> {
         const now = performance.timeOrigin + performance.now();
         const [info] = r as [unknown[], unknown[]];
         if (info[0] === 'success') {
-          const [[end]] = (await c.queryJobs([id], ['end_ts'])) as Array<[[number, number]]>;
+          const [[end]] = (await c.queryJobs([id], ['end_ts'])) as [[[number, number]]];
           if (prev !== null) wakes.push(now - (end[0] * 1000 + end[1] / 1000));
           break;
         }

@@ -13,8 +13,6 @@ import {distributeConfig} from '../rpc/config-sync.js';
 
 export interface FailoverOptions {
   noVoting: boolean;
-  /** Per-node limit for the vote and the stop request. */
-  timeoutMs?: number;
   /** One line per node answer and per step. */
   report(line: string): void;
 }
@@ -32,7 +30,7 @@ async function checkVotes(rpc: NodeRpcClient, cfg: ConfigData, me: string, oldMa
   const answers = await Promise.all(
     others.map(async (n) => {
       try {
-        return {node: n.name, vote: (await rpc.masterNodeName(n.name, opts.timeoutMs ?? RPC_TIMEOUT_URGENT_MS)).toLowerCase()};
+        return {node: n.name, vote: (await rpc.masterNodeName(n.name)).toLowerCase()};
       } catch (err) {
         return {node: n.name, vote: null, error: (err as Error).message};
       }
@@ -106,7 +104,7 @@ export async function masterFailover(paths: GanetiPaths, opts: FailoverOptions):
     for (const f of await distributeConfig(rpc, paths, next, stringifyJson(next) + '\n')) {
       warnings.push(`Could not update ${f.procedure === 'upload_file' ? 'the configuration' : 'ssconf'} of node ${f.node}: ${f.error}`);
     }
-    const stop = await rpc.callNodes([old.name], 'node_stop_master', [], opts.timeoutMs ?? RPC_TIMEOUT_URGENT_MS);
+    const stop = await rpc.callNodes([old.name], 'node_stop_master', [], RPC_TIMEOUT_URGENT_MS);
     if (!stop[0]!.ok) {
       warnings.push(`Could not disable the master role on the old master ${old.name}, please disable manually: ${String(stop[0]!.payload)}`);
     }

@@ -1,5 +1,4 @@
 import {Command, Flags} from '@oclif/core';
-import {runNoded} from '../noded/noded.js';
 import {DEFAULT_NODED_PORT} from '../rpc/client.js';
 
 export default class Noded extends Command {
@@ -22,6 +21,8 @@ export default class Noded extends Command {
 
   async run(): Promise<void> {
     const {flags} = await this.parse(Noded);
+    // Loaded here, not at the top: without an oclif manifest every CLI call imports every command module.
+    const {runNoded} = await import('../noded/noded.js');
     const code = await runNoded({
       foreground: flags.foreground,
       debug: flags.debug,

@@ -2,6 +2,7 @@
 import {promises as fsp} from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import {masterNode, nodeByName} from '../config/config.js';
+import {stringifyJson} from '../json/lossless.js';
 import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
 import {LUXI_VERSION} from '../protocol/messages.js';
@@ -14,10 +15,21 @@ interface Method {
   handle(m: Master, args: unknown[]): Promise<unknown> | unknown;
 }
 
+/** A request value in an error message: short, and never throws (bigints, deep nesting). */
+function show(v: unknown): string {
+  let text: string;
+  try {
+    text = typeof v === 'bigint' ? JSON.stringify(v.toString()) : (stringifyJson(v) ?? String(v));
+  } catch {
+    text = Array.isArray(v) ? '[...]' : typeof v === 'object' && v !== null ? '{...}' : typeof v;
+  }
+  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+}
+
 function jobId(v: unknown): number {
   if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return v;
   if (typeof v === 'string' && /^\s*\d+\s*$/.test(v) && Number.isSafeInteger(Number(v))) return Number(v);
-  throw new LuxiParseError(`Invalid job id ${JSON.stringify(typeof v === 'bigint' ? v.toString() : v)}`);
+  throw new LuxiParseError(`Invalid job id ${show(v)}`);
 }
 
 function stringList(v: unknown, what: string): string[] {
@@ -182,11 +194,13 @@ export const METHODS: Record<string, Method> = {
     handle: async (m, [until]) => {
       if (until === null) {
         await fsp.rm(m.paths.watcherPauseFile, {force: true});
+        m.tellOtherNodes('set_watcher_pause', [null]);
         return null;
       }
       const t = num(until, 'pause end time');
       if (t < Date.now() / 1000) throw genericError('Unable to set pause end time in the past');
       await writeFileAtomic(m.paths.watcherPauseFile, `${Math.trunc(t)}\n`, {mode: 0o644, fsync: true});
+      m.tellOtherNodes('set_watcher_pause', [t]);
       return t;
     },
   },
@@ -231,7 +245,7 @@ export const METHODS: Record<string, Method> = {
         case 'network':
           throw opPrereqError(`Network ${String(name)} not found`, 'unknown_entity');
         default:
-          throw new LuxiParseError(`Invalid tag kind ${JSON.stringify(kind)}`);
+          throw new LuxiParseError(`Invalid tag kind ${show(kind)}`);
       }
     },
   },

@@ -3,7 +3,7 @@ import {join} from 'node:path';
 import type {Logger} from 'pino';
 import {readConfig, type ConfigData} from '../config/config.js';
 import type {GanetiPaths} from '../paths.js';
-import type {NodeRpcClient} from '../rpc/client.js';
+import {OFFLINE_MESSAGE, RPC_TIMEOUT_URGENT_MS, type NodeRpcClient} from '../rpc/client.js';
 import {FsyncError, type WriteFault} from '../queue/durable-writer.js';
 import {jobFileName, type QueuedJob} from '../queue/job.js';
 import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
@@ -54,6 +54,7 @@ export class Master {
   readonly hardStop = new AbortController();
   readonly configWriter: ConfigWriter;
   readonly replicator: QueueReplicator | null = null;
+  private readonly nodeClient: NodeRpcClient | null;
   private stopping = false;
   /** Called when continuing could lose acknowledged data (a failed fsync). */
   onFatal: (err: Error) => void = () => undefined;
@@ -63,6 +64,7 @@ export class Master {
     this.log = opts.log;
     this.version = opts.version;
     const nodeClient = opts.nodeClient;
+    this.nodeClient = nodeClient ?? null;
     this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null);
     const store = new QueueStore(opts.paths.queueDir, opts.writeFault);
     this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout});
@@ -179,6 +181,21 @@ export class Master {
   async listen(): Promise<void> {
     await this.server.listen(this.paths.masterSocket);
     await this.server.listen(this.paths.querySocket);
+  }
+
+  /** Sends a call to every other online node in the background; failures are only logged. */
+  tellOtherNodes(procedure: string, args: unknown[]): void {
+    const client = this.nodeClient;
+    if (client === null) return;
+    const cfg = this.config();
+    const names = Object.values(cfg.nodes)
+      .filter((n) => n.uuid !== cfg.cluster.master_node)
+      .map((n) => n.name);
+    void client.callNodes(names, procedure, args, RPC_TIMEOUT_URGENT_MS).then((results) => {
+      for (const r of results) {
+        if (!r.ok && r.payload !== OFFLINE_MESSAGE) this.log.warn({node: r.node, procedure, error: r.payload}, 'node call failed');
+      }
+    });
   }
 
   async setDrainFlag(flag: boolean): Promise<void> {

@@ -147,8 +147,6 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
   }
 
   master.startScheduling();
-  log.info({socket: paths.querySocket, master: paths.masterSocket, pid: process.pid}, 'master daemon ready');
-  reportReady(opts.detachedChild, 'ok');
 
   return new Promise<number>((resolve) => {
     let signals = 0;
@@ -181,5 +179,8 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', () => reopen());
+    // Announced only now: whoever sees the daemon ready may signal it at once.
+    log.info({socket: paths.querySocket, master: paths.masterSocket, pid: process.pid}, 'master daemon ready');
+    reportReady(opts.detachedChild, 'ok');
   });
 }

@@ -1,24 +1,27 @@
 // Job queue replication to the master candidates (jobqueue.md §10). Every queue write is
 // handed over after it is durable locally and sent in the background: one ordered stream of
 // operations per candidate, consecutive file writes batched into one request (the newest
-// content of a file wins), never blocking or failing the caller. A candidate that fails is
+// content of a file wins; a batch waits up to BATCH_LINGER_MS for more), never blocking or
+// failing the caller. A candidate that fails is
 // dropped from the stream and, once it answers again, resynchronised from scratch: purge,
 // every live job plus serial/version, drain flag (after `beforeResync`, which brings its
 // configuration up to date).
 import type {Logger} from 'pino';
 import type {GanetiPaths} from '../paths.js';
-import {RPC_TIMEOUT_FAST_MS, RpcError, type NodeRpcClient} from '../rpc/client.js';
+import {RPC_TIMEOUT_URGENT_MS, RpcError, type NodeRpcClient} from '../rpc/client.js';
 import {encodeContent, type EncodedContent} from '../rpc/file-content.js';
 import {makeVirtualPath} from '../rpc/virtual-path.js';
 import type {QueueObserver} from '../queue/store.js';
 
 const MAX_BATCH_FILES = 1000;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+/** How long a batch of file writes waits for more writes before it is sent. */
+const BATCH_LINGER_MS = 50;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 
 type Op =
-  | {kind: 'update'; files: Map<string, EncodedContent>; bytes: number}
+  | {kind: 'update'; files: Map<string, EncodedContent>; bytes: number; since: number}
   | {kind: 'rename'; pairs: Array<[string, string]>}
   | {kind: 'drain'; flag: boolean};
 
@@ -37,6 +40,7 @@ class Link {
   /** A failure was reported since the last success (later ones are logged at debug level). */
   failing = false;
   timer: NodeJS.Timeout | null = null;
+  linger: NodeJS.Timeout | null = null;
   constructor(readonly node: string) {}
 }
 
@@ -58,6 +62,7 @@ export class QueueReplicator implements QueueObserver {
     for (const [name, link] of this.links) {
       if (!names.includes(name)) {
         if (link.timer !== null) clearTimeout(link.timer);
+        if (link.linger !== null) clearTimeout(link.linger);
         this.links.delete(name);
       }
     }
@@ -80,7 +85,9 @@ export class QueueReplicator implements QueueObserver {
     this.started = false;
     for (const link of this.links.values()) {
       if (link.timer !== null) clearTimeout(link.timer);
+      if (link.linger !== null) clearTimeout(link.linger);
       link.timer = null;
+      link.linger = null;
       link.ops = [];
     }
     this.checkIdle();
@@ -120,7 +127,7 @@ export class QueueReplicator implements QueueObserver {
           last.files.set(name, encoded);
           last.bytes += size;
         } else {
-          link.ops.push({kind: 'update', files: new Map([[name, encoded]]), bytes: size});
+          link.ops.push({kind: 'update', files: new Map([[name, encoded]]), bytes: size, since: performance.now()});
         }
       };
     });
@@ -159,12 +166,23 @@ export class QueueReplicator implements QueueObserver {
   }
 
   private pump(link: Link): void {
-    if (link.busy || link.state !== 'ok' || !this.started) return;
-    const op = link.ops.shift();
-    if (op === undefined) {
+    if (link.busy || link.linger !== null || link.state !== 'ok' || !this.started) return;
+    const head = link.ops[0];
+    if (head === undefined) {
       this.checkIdle();
       return;
     }
+    // A young batch waits a little: the next writes of the same files (a job that is
+    // created, run and finished within that time) replace their earlier content in it.
+    const wait = head.kind === 'update' && head.files.size < MAX_BATCH_FILES ? head.since + BATCH_LINGER_MS - performance.now() : 0;
+    if (wait > 0) {
+      link.linger = setTimeout(() => {
+        link.linger = null;
+        this.pump(link);
+      }, wait);
+      return;
+    }
+    const op = link.ops.shift()!;
     link.busy = true;
     this.send(link, op).then(
       () => {
@@ -179,7 +197,7 @@ export class QueueReplicator implements QueueObserver {
   }
 
   private async send(link: Link, op: Op): Promise<void> {
-    const call = (procedure: string, args: unknown[]): Promise<unknown> => this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_FAST_MS);
+    const call = (procedure: string, args: unknown[]): Promise<unknown> => this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_URGENT_MS);
     switch (op.kind) {
       case 'update':
         if (link.batched) {
@@ -211,8 +229,10 @@ export class QueueReplicator implements QueueObserver {
     if (!link.failing) {
       link.failing = true;
       this.log.warn({node: link.node, error: msg}, 'job queue replication to this master candidate failed; it will be resynchronised');
-      const down = this.downNodes.length;
-      if (2 * down > this.links.size) this.log.error({down, candidates: this.links.size}, 'job queue replication failed on most master candidates');
+      const failing = [...this.links.values()].filter((l) => l.failing).length;
+      if (2 * failing > this.links.size) {
+        this.log.error({failing, candidates: this.links.size}, 'job queue replication failed on most master candidates');
+      }
     } else {
       this.log.debug({node: link.node, error: msg}, 'master candidate still unreachable');
     }
@@ -241,14 +261,14 @@ export class QueueReplicator implements QueueObserver {
       await this.beforeResync(link.node);
       link.ops = [];
       const snap = this.snapshot();
-      await this.rpc.call(link.node, 'jobqueue_purge', [], RPC_TIMEOUT_FAST_MS);
-      let batch: Op & {kind: 'update'} = {kind: 'update', files: new Map(), bytes: 0};
+      await this.rpc.call(link.node, 'jobqueue_purge', [], RPC_TIMEOUT_URGENT_MS);
+      let batch: Op & {kind: 'update'} = {kind: 'update', files: new Map(), bytes: 0, since: 0};
       for (const [path, content] of snap.files) {
         const name = makeVirtualPath(this.paths, path);
         const encoded = encodeContent(content);
         if (batch.files.size >= MAX_BATCH_FILES || batch.bytes + encoded[1].length > MAX_BATCH_BYTES) {
           await this.send(link, batch);
-          batch = {kind: 'update', files: new Map(), bytes: 0};
+          batch = {kind: 'update', files: new Map(), bytes: 0, since: 0};
         }
         batch.files.set(name, encoded);
         batch.bytes += encoded[1].length + name.length;

@@ -70,49 +70,50 @@ export async function runNoded(opts: NodedOptions): Promise<number> {
     name: 'noded',
   });
   if (setup.warning !== null) log.warn(setup.warning);
-  let lock: InstanceLock;
   const server = new NodeServer({procedures: nodeProcedures(paths), tls: setup.tls, log});
+  let lock: InstanceLock;
   try {
     lock = await InstanceLock.acquire(paths.nodedPidFile);
-    try {
-      await server.listen(opts.port, setup.bind);
-    } catch (err) {
-      await lock.release();
-      throw err;
-    }
   } catch (err) {
-    const msg =
-      err instanceof InstanceLockError
-        ? err.message
-        : `Cannot listen on ${setup.bind}:${opts.port}: ${(err as Error).message}`;
-    log.fatal({err}, 'start-up failed');
+    return startFailed(err instanceof InstanceLockError ? err.message : (err as Error).message);
+  }
+
+  // Signals are handled from before the socket accepts anything: a client that sees the
+  // daemon listening may stop it at once.
+  let stopping = false;
+  let stopped!: (code: number) => void;
+  const done = new Promise<number>((resolve) => (stopped = resolve));
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log.info({signal: sig}, 'shutting down');
+    void server
+      .close()
+      .then(() => lock.release())
+      .catch(() => undefined)
+      .then(() => {
+        log.info('clean shutdown');
+        stopped(EXIT_SUCCESS);
+      });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', () => reopen());
+
+  try {
+    await server.listen(opts.port, setup.bind);
+  } catch (err) {
+    await lock.release();
+    return startFailed(`Cannot listen on ${setup.bind}:${opts.port}: ${(err as Error).message}`);
+  }
+  log.info({node: paths.hostname, address: setup.bind, port: opts.port, tls: setup.tls !== null}, 'node daemon ready');
+  reportReady(opts.detachedChild, 'ok');
+  return done;
+
+  function startFailed(msg: string): number {
+    log.fatal(msg);
     reportReady(opts.detachedChild, `error ${EXIT_FAILURE} ${msg}`);
     if (!opts.detachedChild) process.stderr.write(`${msg}\n`);
     return EXIT_FAILURE;
   }
-  log.info(
-    {node: paths.hostname, address: setup.bind, port: opts.port, tls: setup.tls !== null},
-    'node daemon ready',
-  );
-  reportReady(opts.detachedChild, 'ok');
-
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (stopping) return;
-      stopping = true;
-      log.info({signal: sig}, 'shutting down');
-      void server
-        .close()
-        .then(() => lock.release())
-        .catch(() => undefined)
-        .then(() => {
-          log.info('clean shutdown');
-          resolve(EXIT_SUCCESS);
-        });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', () => reopen());
-  });
 }

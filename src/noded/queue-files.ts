@@ -17,7 +17,7 @@ const WRITE_CONCURRENCY = 16;
 /** `[encoding, data]` as sent by the master. */
 export function decodeContent(value: unknown): string {
   if (!Array.isArray(value) || value.length !== 2 || typeof value[1] !== 'string') {
-    throw new RpcFailure(`Invalid file content ${JSON.stringify(value)?.slice(0, 80)}: expected [encoding, data]`);
+    throw new RpcFailure('Invalid file content: expected [encoding, data]');
   }
   const [encoding, data] = value as [unknown, string];
   if (encoding === RPC_ENCODING_NONE) return data;
@@ -34,6 +34,8 @@ export function decodeContent(value: unknown): string {
 export class QueueFiles {
   private chain: Promise<unknown> = Promise.resolve();
   private readonly writer = new DurableWriter({mode: 0o640});
+  /** Directories known to exist (a mkdir per request costs more than the writes of a small batch). */
+  private readonly knownDirs = new Set<string>();
 
   constructor(private readonly paths: GanetiPaths) {}
 
@@ -91,13 +93,29 @@ export class QueueFiles {
 
   private async writeFiles(files: Array<[string, string]>): Promise<void> {
     const dirs = new Set(files.map(([p]) => dirname(p)));
-    for (const dir of dirs) await fsp.mkdir(dir, {recursive: true, mode: 0o750});
+    for (const dir of dirs) await this.ensureDir(dir);
     for (let i = 0; i < files.length; i += WRITE_CONCURRENCY) {
-      await Promise.all(
-        files.slice(i, i + WRITE_CONCURRENCY).map(([p, text]) => this.writer.writeAndRename(dirname(p), basename(p), text)),
-      );
+      await Promise.all(files.slice(i, i + WRITE_CONCURRENCY).map(([p, text]) => this.writeOne(p, text)));
     }
     await Promise.all([...dirs].map((d) => this.writer.syncDir(d)));
+  }
+
+  private async writeOne(path: string, text: string): Promise<void> {
+    try {
+      await this.writer.writeAndRename(dirname(path), basename(path), text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // The directory went away behind our back: make it again, once.
+      this.knownDirs.delete(dirname(path));
+      await this.ensureDir(dirname(path));
+      await this.writer.writeAndRename(dirname(path), basename(path), text);
+    }
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.knownDirs.has(dir)) return;
+    await fsp.mkdir(dir, {recursive: true, mode: 0o750});
+    this.knownDirs.add(dir);
   }
 
   /** jobqueue_rename: `[[old, new], ...]`; missing target directories are created. */
@@ -110,7 +128,7 @@ export class QueueFiles {
     return this.locked(async () => {
       const dirs = new Set<string>();
       for (const [from, to] of moves) {
-        await fsp.mkdir(dirname(to), {recursive: true, mode: 0o750});
+        await this.ensureDir(dirname(to));
         try {
           await fsp.rename(from, to);
         } catch (err) {

@@ -48,7 +48,13 @@ const fail = (message: string): never => {
 
 /** Compact JSON text of a value for error messages (truncated). */
 export function showValue(value: unknown): string {
-  const text = value === undefined ? 'undefined' : stringifyJson(value);
+  let text: string;
+  try {
+    text = value === undefined ? 'undefined' : stringifyJson(value);
+  } catch {
+    // Nested too deeply for JSON.stringify (a hostile request): describe it without recursing.
+    text = Array.isArray(value) ? '[...]' : '{...}';
+  }
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 

@@ -16,6 +16,9 @@ export interface LuxiClientOptions {
   connectRetryMs?: number;
 }
 
+/** close() was called while the call was in flight. */
+class ClosedByClient extends LuxiClientError {}
+
 interface Pending {
   resolve: (value: unknown) => void;
   reject: (err: Error) => void;
@@ -49,9 +52,13 @@ export class LuxiClient {
     return run;
   }
 
+  /** Drops the connection; a call in flight fails at once (it is not re-sent). */
   close(): void {
     this.socket?.destroy();
     this.socket = null;
+    const p = this.pending;
+    this.pending = null;
+    p?.reject(new ClosedByClient('The connection to the master daemon was closed by the client', 'connection'));
   }
 
   /**
@@ -63,7 +70,9 @@ export class LuxiClient {
       try {
         return await this.roundTripOnce(method, args);
       } catch (err) {
-        if (!(err instanceof LuxiClientError) || err.kind !== 'connection' || attempt >= 2 || !this.wasConnected) throw err;
+        if (!(err instanceof LuxiClientError) || err instanceof ClosedByClient || err.kind !== 'connection' || attempt >= 2 || !this.wasConnected) {
+          throw err;
+        }
       }
     }
   }

@@ -13,9 +13,8 @@ import {loadClusterTls, type ClusterTls} from './certificate.js';
 export const DEFAULT_NODED_PORT = 1811;
 export const PROTOCOL_VERSION = 3000000;
 export const RPC_CONNECT_TIMEOUT_MS = 5000;
-/** Read timeouts of Ganeti's RPC classes. */
+/** Read timeout of Ganeti's "urgent" RPC class. */
 export const RPC_TIMEOUT_URGENT_MS = 60_000;
-export const RPC_TIMEOUT_FAST_MS = 300_000;
 export const OFFLINE_MESSAGE = 'Node is marked offline';
 
 export class RpcError extends Error {}
@@ -63,14 +62,13 @@ export class RpcTransport {
   }
 
   private send(target: RpcTarget, procedure: string, body: Buffer, timeoutMs: number): Promise<unknown> {
-    const host = target.address.includes(':') ? `[${target.address}]` : target.address;
     const options: http.RequestOptions = {
       host: target.address,
       port: target.port,
       method: 'POST',
       path: `/${procedure}`,
       agent: this.agent,
-      headers: {'Content-Type': 'application/json', 'Content-Length': body.length, Host: `${host}:${target.port}`},
+      headers: {'Content-Type': 'application/json', 'Content-Length': body.length},
     };
     return new Promise((resolve, reject) => {
       let connectTimer: NodeJS.Timeout | undefined;
@@ -152,6 +150,7 @@ export class NodeRpcClient {
     return node;
   }
 
+  /** One call, whether or not the node is marked offline (voting asks offline nodes too). */
   call(name: string, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown> {
     try {
       return this.transport.call(rpcTarget(this.node(name)), procedure, args, timeoutMs);
@@ -160,16 +159,13 @@ export class NodeRpcClient {
     }
   }
 
-  /**
-   * Calls every named node in parallel; never rejects. Offline nodes are not contacted
-   * ("Node is marked offline") unless contactOffline is set (voting, version).
-   */
-  async callNodes(names: string[], procedure: string, args: unknown[], timeoutMs: number, contactOffline = false): Promise<NodeRpcResult[]> {
+  /** Calls every named node in parallel; never rejects. Offline nodes are not contacted ("Node is marked offline"). */
+  async callNodes(names: string[], procedure: string, args: unknown[], timeoutMs: number): Promise<NodeRpcResult[]> {
     return Promise.all(
       names.map(async (name): Promise<NodeRpcResult> => {
         try {
           const node = this.node(name);
-          if (node.offline && !contactOffline) return {node: node.name, ok: false, payload: OFFLINE_MESSAGE};
+          if (node.offline) return {node: node.name, ok: false, payload: OFFLINE_MESSAGE};
           return {node: node.name, ok: true, payload: await this.transport.call(rpcTarget(node), procedure, args, timeoutMs)};
         } catch (err) {
           return {node: name, ok: false, payload: (err as Error).message};

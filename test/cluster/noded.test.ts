@@ -171,18 +171,18 @@ describe('noded', () => {
   });
 
   test('a second noded on the same root is refused', async () => {
-    const second = vc.spawn(node, ['noded', '-f', '-b', node.ip, '-p', String(vc.port + 1)]);
-    assert.equal(await second.exited, 1);
-    assert.match(second.output(), /Error while locking PID file/);
+    const second = await vc.runToExit(node, ['noded', '-f', '-b', node.ip, '-p', String(vc.port + 1)]);
+    assert.equal(second.code, 1);
+    assert.match(second.output, /Error while locking PID file/);
   });
 
   test('without a certificate: plain HTTP on loopback only, with a warning', async () => {
     const bare = vc.nodes[0]!;
     rmSync(bare.paths.serverCert);
     mkdirSync(bare.paths.dataDir, {recursive: true});
-    const refused = vc.spawn(bare, ['noded', '-f', '-b', '0.0.0.0', '-p', String(vc.port)]);
-    assert.equal(await refused.exited, 1);
-    assert.match(refused.output(), /refusing to serve unencrypted RPC on 0\.0\.0\.0/);
+    const refused = await vc.runToExit(bare, ['noded', '-f', '-b', '0.0.0.0', '-p', String(vc.port)]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.output, /refusing to serve unencrypted RPC on 0\.0\.0\.0/);
     const plain = await vc.startNoded(bare);
     assert.match(plain.output(), /No cluster certificate/);
     const http = new RpcTransport(null);

@@ -2,13 +2,13 @@
 // per node, /tmp/x/nodeN with GANETI_HOSTNAME=nodeN), each node daemon on its own loopback
 // address 127.A.B.N and a shared random port, and the real compiled daemons started on it.
 import {spawn, type ChildProcess} from 'node:child_process';
-import {copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync} from 'node:fs';
-import {connect as netConnect} from 'node:net';
+import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {initCluster} from '../../src/config/cluster-init.js';
 import {writeConfig, type ConfigData} from '../../src/config/config.js';
 import {ssconfValues, writeSsconf} from '../../src/config/ssconf.js';
+import {InstanceLock} from '../../src/daemon/instance-lock.js';
 import {resolvePaths, type GanetiPaths} from '../../src/paths.js';
 import {LuxiClient} from '../../src/protocol/client.js';
 
@@ -36,6 +36,12 @@ export interface RunResult {
   stdout: string;
   stderr: string;
 }
+
+/** Every child process of every cluster: killed when the test process exits, whatever happened. */
+const live = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of live) p.kill('SIGKILL');
+});
 
 function rand(lo: number, hi: number): number {
   return lo + Math.floor(Math.random() * (hi - lo + 1));
@@ -126,7 +132,11 @@ export class VirtualCluster {
       },
     };
     this.procs.add(p);
-    void exited.then(() => this.procs.delete(p));
+    live.add(proc);
+    void exited.then(() => {
+      this.procs.delete(p);
+      live.delete(proc);
+    });
     return p;
   }
 
@@ -135,7 +145,7 @@ export class VirtualCluster {
     const p = this.spawn(node, ['noded', '-f', '-b', node.ip, '-p', String(this.port), ...extra]);
     let dead = false;
     void p.exited.then(() => (dead = true));
-    await waitFor(async () => dead || (await tcpOpen(node.ip, this.port)), 15_000, `noded on ${node.name}`);
+    await waitFor(() => dead || /node daemon ready/.test(p.output()), 15_000, `noded on ${node.name}`);
     if (dead) throw new Error(`noded on ${node.name} exited:\n${p.output()}`);
     return p;
   }
@@ -149,20 +159,34 @@ export class VirtualCluster {
     const p = this.spawn(node, ['masterd', '-f', '--shutdown-linger', '0', ...extra]);
     let dead = false;
     void p.exited.then(() => (dead = true));
-    await waitFor(async () => dead || (await socketOpen(node.paths.querySocket)), 20_000, `masterd on ${node.name}`);
+    // Ready once it says so: its signal handlers are in place from then on.
+    await waitFor(() => dead || /master daemon ready/.test(p.output()), 20_000, `masterd on ${node.name}`);
     if (dead) throw new Error(`masterd on ${node.name} exited:\n${p.output()}`);
     return p;
+  }
+
+  /** Runs a daemon expected to exit by itself; one still running after timeoutMs is killed (code -1). */
+  async runToExit(node: VNode, args: string[], timeoutMs = 15_000): Promise<{code: number; output: string}> {
+    const p = this.spawn(node, args);
+    const timer = setTimeout(() => void p.stop('SIGKILL'), timeoutMs);
+    const code = await p.exited;
+    clearTimeout(timer);
+    return {code, output: p.output()};
   }
 
   /** Runs a CLI command to completion. */
   run(node: VNode, args: string[], bin = BIN): Promise<RunResult> {
     return new Promise((resolve) => {
       const proc = spawn(process.execPath, [bin, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
+      live.add(proc);
       let stdout = '';
       let stderr = '';
       proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      proc.on('exit', (code) => resolve({code: code ?? -1, stdout, stderr}));
+      proc.on('exit', (code) => {
+        live.delete(proc);
+        resolve({code: code ?? -1, stdout, stderr});
+      });
     });
   }
 
@@ -170,19 +194,20 @@ export class VirtualCluster {
     return new LuxiClient({paths: node.paths});
   }
 
-  /** Kills every process started here and every daemon left running in a node root. */
+  /** Kills every process started here and every daemon left running in a node root; removes
+   * the directory unless GANETI_TEST_KEEP is set (for debugging). */
   async cleanup(): Promise<void> {
     await Promise.all([...this.procs].map((p) => p.stop('SIGKILL')));
     for (const node of this.nodes) {
       for (const pidFile of [node.paths.masterdPidFile, node.paths.nodedPidFile]) {
-        try {
-          process.kill(Number(readFileSync(pidFile, 'utf8').trim()), 'SIGKILL');
-        } catch {
-          // not running
-        }
+        // Only a pid file whose lock is held names a live daemon: a stale one may name a
+        // process that reused the pid.
+        const holder = await InstanceLock.holder(pidFile);
+        if (holder !== null && holder.pid !== null) process.kill(holder.pid, 'SIGKILL');
       }
     }
-    rmSync(this.base, {recursive: true, force: true});
+    if (process.env.GANETI_TEST_KEEP === undefined) rmSync(this.base, {recursive: true, force: true});
+    else process.stderr.write(`kept ${this.base}\n`);
   }
 }
 
@@ -192,28 +217,6 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-function tcpOpen(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect({host, port});
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-function socketOpen(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 /** Waits until the job is finalized; returns its status. */

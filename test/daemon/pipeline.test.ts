@@ -54,7 +54,7 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(await c.cancelJob(running), [false, "Job no longer waiting, can't cancel (informed it anyway)"]);
     assert.deepEqual(await c.cancelJob(running, true), [true, 'SIGKILL send to the process']);
     assert.equal(await waitJob(c, running), 'error');
-    const [[opresult]] = (await c.queryJobs([running], ['opresult'])) as unknown[][];
+    const [[opresult]] = (await c.queryJobs([running], ['opresult'])) as [[unknown]];
     assert.deepEqual(opresult, [['OpExecError', ['Job killed by request']]]);
   });
 
@@ -103,9 +103,9 @@ describe('masterd job pipeline over the real socket', () => {
     const second = res[1]![1] as number;
     assert.equal(second, first + 1, 'ids are allocated as one block');
     assert.equal(await waitJob(c, second), 'success');
-    const [[ops, opexec]] = (await c.queryJobs([second], ['ops', 'opexec'])) as unknown[][];
+    const [[ops, opexec]] = (await c.queryJobs([second], ['ops', 'opexec'])) as [unknown[]];
     assert.deepEqual((ops as Array<Record<string, unknown>>)[0]!.depends, [[first, ['success']]], 'stored resolved');
-    const [[end1]] = (await c.queryJobs([first], ['end_ts'])) as unknown[][];
+    const [[end1]] = (await c.queryJobs([first], ['end_ts'])) as [unknown[]];
     const t = (ts: unknown): number => (ts as number[])[0]! + (ts as number[])[1]! / 1e6;
     assert.ok(t((opexec as unknown[])[0]) >= t(end1), 'the dependent job executed after its dependency ended');
   });

@@ -45,7 +45,7 @@ describe('restart', () => {
       const c = d.client();
       assert.equal(await waitJob(c, 1), 'success', 'a queued job runs after restart');
       assert.equal(await waitJob(c, 2), 'success', 'a waiting job runs after restart');
-      const [[st3, res3]] = (await c.queryJobs([3], ['status', 'opresult'])) as unknown[][];
+      const [[st3, res3]] = (await c.queryJobs([3], ['status', 'opresult'])) as [unknown[]];
       assert.equal(st3, 'error');
       assert.deepEqual(res3, [null, ['OpExecError', ['Unclean master daemon shutdown']], ['OpExecError', ['Unclean master daemon shutdown']]]);
       const live = (await c.query('job', ['id'], null)).data.map((r) => r[0]![1]);
@@ -76,7 +76,7 @@ describe('restart', () => {
       await d.stop('SIGKILL');
       d = await startDaemon(node);
       c = d.client();
-      const [[st]] = (await c.queryJobs([blocker], ['status'])) as unknown[][];
+      const [[st]] = (await c.queryJobs([blocker], ['status'])) as [unknown[]];
       assert.equal(st, 'error', 'the job that was running when the daemon died is failed');
       for (const id of ids) assert.equal(await waitJob(c, id), 'success');
       const next = await c.submitJob([delayOp(0)]);

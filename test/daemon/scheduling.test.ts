@@ -6,12 +6,12 @@ import {delayOp, makeNode, startDaemon, waitFor, waitJob, type Daemon, type Test
 const secs = (ts: unknown): number => (ts as number[])[0]! + (ts as number[])[1]! / 1e6;
 
 async function execStart(c: LuxiClient, id: number): Promise<number> {
-  const [[opexec]] = (await c.queryJobs([id], ['opexec'])) as unknown[][];
+  const [[opexec]] = (await c.queryJobs([id], ['opexec'])) as [unknown[]];
   return secs((opexec as unknown[])[0]);
 }
 
 async function statusOf(c: LuxiClient, id: number): Promise<string> {
-  const [[st]] = (await c.queryJobs([id], ['status'])) as unknown[][];
+  const [[st]] = (await c.queryJobs([id], ['status'])) as [unknown[]];
   return st as string;
 }
 
@@ -47,7 +47,7 @@ describe('scheduling with one worker', () => {
     const a = await c.submitJob([delayOp(0)]);
     const b = await c.submitJob([delayOp(0)]);
     assert.deepEqual(await c.changeJobPriority(b, -10), [true, `Priorities of pending opcodes for job ${b} have been changed to -10`]);
-    const [[prio, oppriority, ops]] = (await c.queryJobs([b], ['priority', 'oppriority', 'ops'])) as unknown[][];
+    const [[prio, oppriority, ops]] = (await c.queryJobs([b], ['priority', 'oppriority', 'ops'])) as [unknown[]];
     assert.equal(prio, -10);
     assert.deepEqual(oppriority, [-10]);
     assert.equal((ops as Array<Record<string, unknown>>)[0]!.priority, 0, 'the opcode input is never modified');
@@ -65,7 +65,7 @@ describe('scheduling with one worker', () => {
     const victim = await c.submitJob([delayOp(0), delayOp(0)]);
     assert.deepEqual(await c.cancelJob(victim), [true, `Dequeued job ${victim}`]);
     assert.equal(await waitJob(c, victim), 'canceled');
-    const [[opstatus, opresult, start, end]] = (await c.queryJobs([victim], ['opstatus', 'opresult', 'start_ts', 'end_ts'])) as unknown[][];
+    const [[opstatus, opresult, start, end]] = (await c.queryJobs([victim], ['opstatus', 'opresult', 'start_ts', 'end_ts'])) as [unknown[]];
     assert.deepEqual(opstatus, ['canceled', 'canceled']);
     assert.deepEqual(opresult, ['Job canceled by request', 'Job canceled by request']);
     assert.equal(start, null);
@@ -99,12 +99,12 @@ describe('dependencies and locks', () => {
     assert.equal(await waitJob(c, ok), 'success');
     assert.ok((await execStart(c, ok)) >= (await execStart(c, dep)) + 0.3);
     assert.equal(await waitJob(c, wrong), 'error');
-    const [[res]] = (await c.queryJobs([wrong], ['opresult'])) as unknown[][];
+    const [[res]] = (await c.queryJobs([wrong], ['opresult'])) as [unknown[]];
     assert.deepEqual(res, [['OpExecError', [`Dependency job ${dep} finished with status 'success', not one of 'error' as required`]]]);
     assert.equal(await waitJob(c, self), 'error');
-    const [[selfRes]] = (await c.queryJobs([self], ['opresult'])) as unknown[][];
+    const [[selfRes]] = (await c.queryJobs([self], ['opresult'])) as [unknown[]];
     assert.deepEqual(selfRes, [['OpExecError', ["Job can't depend on itself"]]]);
-    const [[missRes]] = (await c.queryJobs([missing], ['opresult'])) as unknown[][];
+    const [[missRes]] = (await c.queryJobs([missing], ['opresult'])) as [unknown[]];
     assert.equal(await waitJob(c, missing), 'error');
     assert.deepEqual(missRes ?? (await c.queryJobs([missing], ['opresult']))[0]![0], [['OpExecError', ['Dependency error: Job 987654 not found']]]);
   });
@@ -144,7 +144,7 @@ describe('dependencies and locks', () => {
     const q = await c.submitJob([delayOp(0.5)]);
     await waitJob(c, p);
     await waitJob(c, q);
-    const [[pEnd]] = (await c.queryJobs([p], ['end_ts'])) as unknown[][];
+    const [[pEnd]] = (await c.queryJobs([p], ['end_ts'])) as [unknown[]];
     assert.ok((await execStart(c, q)) < secs(pEnd), 'no_locks delays overlap');
   });
 
@@ -152,7 +152,7 @@ describe('dependencies and locks', () => {
     const c = daemon.client();
     const okId = await c.submitJob([{OP_ID: 'OP_TEST_JQUEUE'}]);
     assert.equal(await waitJob(c, okId), 'success');
-    const [[res, log]] = (await c.queryJobs([okId], ['opresult', 'oplog'])) as unknown[][];
+    const [[res, log]] = (await c.queryJobs([okId], ['opresult', 'oplog'])) as [unknown[]];
     assert.deepEqual(res, [true]);
     assert.deepEqual(
       (log as unknown[][][])[0]!.map((e) => [e[0], e[2], e[3]]),
@@ -160,12 +160,12 @@ describe('dependencies and locks', () => {
     );
     const failId = await c.submitJob([{OP_ID: 'OP_TEST_JQUEUE', fail: true}, delayOp(0)]);
     assert.equal(await waitJob(c, failId), 'error');
-    const [[fres, fstatus]] = (await c.queryJobs([failId], ['opresult', 'opstatus'])) as unknown[][];
+    const [[fres, fstatus]] = (await c.queryJobs([failId], ['opresult', 'opstatus'])) as [unknown[]];
     assert.deepEqual(fres, [['OpExecError', ['Opcode failure was requested']], ['OpExecError', ['Preceding opcode failed']]]);
     assert.deepEqual(fstatus, ['error', 'error']);
     const neg = await c.submitJob([delayOp(-1)]);
     assert.equal(await waitJob(c, neg), 'error');
-    const [[nres]] = (await c.queryJobs([neg], ['opresult'])) as unknown[][];
+    const [[nres]] = (await c.queryJobs([neg], ['opresult'])) as [unknown[]];
     assert.deepEqual(nres, [['OpPrereqError', ['Duration must be greater than zero']]]);
   });
 

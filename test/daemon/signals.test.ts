@@ -6,7 +6,7 @@ import {GanetiError} from '../../src/protocol/errors.js';
 import {delayOp, makeNode, startDaemon, waitFor, waitJob} from '../helpers/cluster.js';
 
 async function statusOf(c: LuxiClient, id: number): Promise<string> {
-  const [[st]] = (await c.queryJobs([id], ['status'])) as unknown[][];
+  const [[st]] = (await c.queryJobs([id], ['status'])) as [unknown[]];
   return st as string;
 }
 
@@ -37,7 +37,7 @@ describe('signals', () => {
 
       d = await startDaemon(node);
       c = d.client();
-      const [[opstatus]] = (await c.queryJobs([running], ['opstatus'])) as unknown[][];
+      const [[opstatus]] = (await c.queryJobs([running], ['opstatus'])) as [unknown[]];
       assert.equal((opstatus as string[])[0], 'success', 'the running opcode completed before exit');
       assert.equal(await waitJob(c, running), 'success', 'the rest of the job runs after restart');
       assert.equal(await waitJob(c, queued), 'success', 'queued jobs run after restart');
@@ -62,7 +62,7 @@ describe('signals', () => {
       assert.ok(Date.now() - t0 < 5000);
       d = await startDaemon(node);
       c = d.client();
-      const [[st, res]] = (await c.queryJobs([id], ['status', 'opresult'])) as unknown[][];
+      const [[st, res]] = (await c.queryJobs([id], ['status', 'opresult'])) as [unknown[]];
       assert.equal(st, 'error');
       assert.deepEqual(res, [['OpExecError', ['Unclean master daemon shutdown']]]);
       await d.stop('SIGINT');

@@ -23,7 +23,7 @@ export interface TestNode {
 export async function makeNode(hostname = 'node1', init = true): Promise<TestNode> {
   const base = mkdtempSync(join(tmpdir(), 'ganeti-ts-test-'));
   const root = join(base, hostname);
-  const env = {...process.env, GANETI_ROOTDIR: root, GANETI_HOSTNAME: hostname};
+  const env: NodeJS.ProcessEnv = {...process.env, GANETI_ROOTDIR: root, GANETI_HOSTNAME: hostname};
   delete env.NODE_OPTIONS;
   const paths = resolvePaths(env);
   if (init) await initCluster(paths, {clusterName: 'cluster.example.com', primaryIp: '127.0.0.1'});
