@@ -1,8 +1,7 @@
 import {Command} from '@oclif/core';
-import {describeFailure} from '../../cli/failure.js';
+import {withClient} from '../../cli/failure.js';
 import {formatGenericInfo, InfoPairs} from '../../cli/job-info.js';
 import {formatTime, pyStr} from '../../cli/python-format.js';
-import {LuxiClient} from '../../protocol/client.js';
 
 export default class ClusterInfo extends Command {
   static override summary = 'Show the cluster configuration';
@@ -10,8 +9,7 @@ export default class ClusterInfo extends Command {
 
   async run(): Promise<void> {
     await this.parse(ClusterInfo);
-    const client = new LuxiClient();
-    try {
+    await withClient(this, async (client) => {
       const r = await client.queryClusterInfo();
       const tags = r.tags as string[];
       const arch = r.architecture as [string, string];
@@ -40,12 +38,6 @@ export default class ClusterInfo extends Command {
         ['Configuration format', pyStr(r.config_version)],
       ]);
       process.stdout.write(formatGenericInfo(info));
-    } catch (err) {
-      const f = describeFailure(err);
-      process.stderr.write(`${f.text}\n`);
-      this.exit(f.exitCode);
-    } finally {
-      client.close();
-    }
+    });
   }
 }

@@ -1,7 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
-import {describeFailure} from '../../cli/failure.js';
+import {withClient} from '../../cli/failure.js';
 import {submitOpcode} from '../../cli/submit-opcode.js';
-import {LuxiClient} from '../../protocol/client.js';
 
 const yesNo = (description: string) => Flags.string({options: ['yes', 'no'], description});
 
@@ -25,9 +24,8 @@ export default class NodeAdd extends Command {
 
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodeAdd);
-    const client = new LuxiClient();
     const opt = (v: string | undefined): boolean | null => (v === undefined ? null : v === 'yes');
-    try {
+    await withClient(this, async (client) => {
       await submitOpcode(
         client,
         {
@@ -43,12 +41,6 @@ export default class NodeAdd extends Command {
         },
         (t) => process.stdout.write(t),
       );
-    } catch (err) {
-      const f = describeFailure(err);
-      process.stderr.write(`${f.text}\n`);
-      this.exit(f.exitCode);
-    } finally {
-      client.close();
-    }
+    });
   }
 }

@@ -1,7 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
-import {describeFailure} from '../../cli/failure.js';
+import {withClient} from '../../cli/failure.js';
 import {formatQueryResult, type QueryResult} from '../../cli/query-table.js';
-import {LuxiClient} from '../../protocol/client.js';
 
 export const DEFAULT_NODE_FIELDS = ['name', 'role', 'pip', 'offline', 'master_candidate', 'drained'];
 
@@ -32,8 +31,7 @@ export default class NodeList extends Command {
           ? [...DEFAULT_NODE_FIELDS, ...output.slice(1).split(',')]
           : output.split(',');
     const filter = names.length === 0 ? null : ['|', ...names.map((n) => ['=', 'name', n])];
-    const client = new LuxiClient();
-    try {
+    await withClient(this, async (client) => {
       const result = (await client.query('node', fields, filter)) as unknown as QueryResult;
       const table = formatQueryResult(result, {
         header: !flags['no-headers'],
@@ -43,12 +41,6 @@ export default class NodeList extends Command {
       if (table.warning !== '') process.stderr.write(table.warning);
       process.stdout.write(table.text);
       if (table.exitCode !== 0) this.exit(table.exitCode);
-    } catch (err) {
-      const f = describeFailure(err);
-      process.stderr.write(`${f.text}\n`);
-      this.exit(f.exitCode);
-    } finally {
-      client.close();
-    }
+    });
   }
 }

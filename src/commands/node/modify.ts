@@ -1,7 +1,6 @@
 import {Args, Command, Flags} from '@oclif/core';
-import {describeFailure} from '../../cli/failure.js';
+import {withClient} from '../../cli/failure.js';
 import {submitOpcode} from '../../cli/submit-opcode.js';
-import {LuxiClient} from '../../protocol/client.js';
 
 const yesNo = (description: string) => Flags.string({options: ['yes', 'no'], description});
 
@@ -24,8 +23,7 @@ export default class NodeModify extends Command {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(NodeModify);
     const opt = (v: string | undefined): boolean | null => (v === undefined ? null : v === 'yes');
-    const client = new LuxiClient();
-    try {
+    await withClient(this, async (client) => {
       const changes = await submitOpcode(
         client,
         {
@@ -44,12 +42,6 @@ export default class NodeModify extends Command {
       let out = `Modified node ${args.name}\n`;
       for (const [param, value] of (changes as Array<[string, string]>) ?? []) out += ` - ${param.padEnd(5)} -> ${value}\n`;
       process.stdout.write(out);
-    } catch (err) {
-      const f = describeFailure(err);
-      process.stderr.write(`${f.text}\n`);
-      this.exit(f.exitCode);
-    } finally {
-      client.close();
-    }
+    });
   }
 }
