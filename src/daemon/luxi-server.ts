@@ -35,7 +35,7 @@ export class LuxiServer {
     const server = createServer((sock) => this.onConnection(sock));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({path: tmp, backlog: 128}, () => {
+      server.listen({path: tmp, backlog: 1024}, () => {
         server.off('error', reject);
         resolve();
       });
