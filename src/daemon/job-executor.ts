@@ -85,7 +85,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     if (op.finalized) continue;
     if (op.status === 'canceling') {
       finishCanceled(job);
-      await queue.persist(job);
+      await save(job, queue);
       return 'finished';
     }
     if (ctx.stopping()) return backToQueued(job, op, queue);
@@ -110,12 +110,12 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     run.waitingOn = null;
     if (dep.kind === 'cancel') {
       finishCanceled(job);
-      await queue.persist(job);
+      await save(job, queue);
       return 'finished';
     }
     if (dep.kind === 'error') {
       failFrom(job, i, ['OpExecError', [dep.message]]);
-      await queue.persist(job);
+      await save(job, queue);
       return 'finished';
     }
 
@@ -140,50 +140,66 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
         run.waitAbort = new AbortController();
         if ((op.status as string) === 'canceling') {
           finishCanceled(job);
-          await queue.persist(job);
+          await save(job, queue);
           return 'finished';
         }
         return backToQueued(job, op, queue);
       }
       failFrom(job, i, encodeError(err));
-      await queue.persist(job);
+      await save(job, queue);
       return 'finished';
     }
 
     try {
       if ((op.status as string) === 'canceling') {
         finishCanceled(job);
-        await queue.persist(job);
+        await save(job, queue);
         return 'finished';
       }
       op.status = 'running';
       op.execTimestamp = nowTimestamp();
-      if (lu!.durableStart) await queue.persist(job);
-      else queue.persistSoon(job);
-      try {
-        const result = input.dry_run === true ? null : await lu!.exec(input, env);
-        op.status = 'success';
-        op.result = result ?? null;
-        op.endTimestamp = nowTimestamp();
-        if (i === job.ops.length - 1) job.endTimestamp = op.endTimestamp;
-      } catch (err) {
-        if (ctx.hardStop.aborted) return 'shutdown';
-        const killed = run.execAbort.signal.aborted;
-        failFrom(job, i, killed ? ['OpExecError', ['Job killed by request']] : encodeError(err));
+      if (!lu!.durableStart) {
+        queue.persistSoon(job);
+      } else if (!(await save(job, queue))) {
+        failFrom(job, i, ['OpExecError', ['Could not write the job file before starting the opcode']]);
+      }
+      if (!job.finalized) {
+        try {
+          const result = input.dry_run === true ? null : await lu!.exec(input, env);
+          op.status = 'success';
+          op.result = result ?? null;
+          op.endTimestamp = nowTimestamp();
+          if (i === job.ops.length - 1) job.endTimestamp = op.endTimestamp;
+        } catch (err) {
+          if (ctx.hardStop.aborted) return 'shutdown';
+          const killed = run.execAbort.signal.aborted;
+          failFrom(job, i, killed ? ['OpExecError', ['Job killed by request']] : encodeError(err));
+        }
       }
     } finally {
       ctx.locks.release(owner);
     }
-    await queue.persist(job);
+    await save(job, queue);
     if (job.finalized) return 'finished';
   }
   return 'finished';
 }
 
+/**
+ * Writes the job; false when the write failed. The queue keeps retrying a failed write, so
+ * the executor goes on with the state in memory instead of abandoning the job.
+ */
+function save(job: QueuedJob, queue: JobQueue): Promise<boolean> {
+  return queue.persist(job).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function backToQueued(job: QueuedJob, op: QueuedOpcode, queue: JobQueue): Promise<RunOutcome> {
   if (op.status === 'waiting') {
     op.status = 'queued';
-    await queue.persist(job);
+    await save(job, queue);
   }
   return 'shutdown';
 }

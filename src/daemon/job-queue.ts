@@ -24,6 +24,7 @@ export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
 export const WFJC_TIMEOUT_MAX = 89;
 export const CANCEL_WAIT_MS = 44_000;
 const LAZY_WRITE_MS = 20;
+const WRITE_RETRY_MS = 1000;
 
 export type SubmitResult = [true, number] | [false, string];
 
@@ -53,6 +54,9 @@ export class JobQueue {
   private readonly listeners = new Map<number, Set<() => void>>();
   private readonly writes = new Map<number, WriteState>();
   private readonly lazy = new Map<number, NodeJS.Timeout>();
+  /** Jobs whose last write failed: their files are older than their state. */
+  private readonly dirty = new Set<number>();
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly archiving = new Set<number>();
   shuttingDown = false;
   events: JobQueueEvents | null = null;
@@ -118,17 +122,34 @@ export class JobQueue {
     state.inflight = this.store.writeJob(job).then(
       () => {
         this.finishWrite(job, state);
+        if (this.dirty.delete(job.id)) this.log.info({job: job.id}, 'job file written again after a failed write');
         this.notify(job.id);
       },
       (err: unknown) => {
         this.finishWrite(job, state);
-        this.log.error({job: job.id, err}, 'writing the job file failed');
+        if (!this.dirty.has(job.id)) this.log.error({job: job.id, err}, 'writing the job file failed; retrying');
+        this.dirty.add(job.id);
+        this.scheduleRetry();
         this.onWriteError(err);
         throw err;
       },
     );
     this.writes.set(job.id, state);
     return state.inflight;
+  }
+
+  /** Writes the jobs whose last write failed again, every second until they are on disk. */
+  private scheduleRetry(): void {
+    if (this.retryTimer !== null) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      for (const id of this.dirty) {
+        const job = this.jobs.get(id);
+        if (job === undefined) this.dirty.delete(id);
+        else if (!this.writes.has(id)) this.persist(job).catch(() => undefined);
+      }
+    }, WRITE_RETRY_MS);
+    this.retryTimer.unref();
   }
 
   private finishWrite(job: QueuedJob, state: WriteState): void {
@@ -421,6 +442,8 @@ export class JobQueue {
     this.archiving.add(id);
     try {
       await this.flushed(id);
+      // Never move a file that is older than the job: it would stay wrong in the archive.
+      if (this.dirty.has(id)) await this.persist(job);
       await this.store.archiveJob(id);
       this.jobs.delete(id);
       job.archived = true;

@@ -122,6 +122,7 @@ export class Scheduler {
       .catch((err: unknown) => {
         this.running.delete(job.id);
         this.log.error({job: job.id, err}, 'job execution failed unexpectedly');
+        if (job.finalized) this.finished(job.id);
       })
       .finally(() => this.pump());
   }

@@ -16,6 +16,9 @@ export interface LuxiClientOptions {
   connectRetryMs?: number;
 }
 
+/** How long a connection refused with EAGAIN (listen backlog full) is retried (LUXI_DEF_CTMO). */
+const EAGAIN_RETRY_MS = 30_000;
+
 /** close() was called while the call was in flight. */
 class ClosedByClient extends LuxiClientError {}
 
@@ -117,12 +120,19 @@ export class LuxiClient {
   }
 
   private async connectWithRetry(): Promise<Socket> {
-    const deadline = Date.now() + this.connectRetryMs;
-    for (;;) {
+    const started = Date.now();
+    const deadline = started + this.connectRetryMs;
+    for (let attempt = 0; ; attempt++) {
       try {
         return await this.connectOnce();
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
+        // The daemon is there but its listen backlog is full (a burst of connections): as
+        // the stock client, keep trying until the connect timeout (30 s), briefly apart.
+        if (code === 'EAGAIN' && Date.now() - started < Math.max(this.connectRetryMs, EAGAIN_RETRY_MS)) {
+          await new Promise((r) => setTimeout(r, Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * (0.5 + Math.random())));
+          continue;
+        }
         if (code === 'EACCES' || code === 'EPERM') {
           throw new LuxiClientError(
             "It seems you don't have permissions to connect to the master daemon.\nPlease retry as a different user.",

@@ -1,0 +1,243 @@
+// Security suite: the LUXI sockets are mode 0660 and the kernel refuses a client outside
+// the owner and group; no request can make masterd read or write outside its root
+// (checked by running masterd under strace while hostile job ids, archive buckets, names
+// and paths are thrown at every method).
+import assert from 'node:assert/strict';
+import {execFileSync, spawn} from 'node:child_process';
+import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {dirname, join, resolve} from 'node:path';
+import {describe, it} from 'node:test';
+import {delayOp, makeNode, REPO, waitJob, type TestNode} from '../helpers/cluster.js';
+import {isRoot, rawExchange, report, startMasterd, type Masterd} from './helpers.js';
+
+function hasTool(name: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${name}`], {stdio: 'ignore'});
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a tiny LUXI client as another user; resolves with "ok <answer>" or "error <code>". */
+function connectAs(uid: number, gid: number, socket: string): Promise<string> {
+  const script = `
+    const s = require('net').connect(process.argv[1]);
+    s.on('connect', () => s.write('{"method": "QueryClusterInfo", "args": []}\\x03'));
+    s.on('data', (d) => { console.log('ok ' + d.toString().slice(0, 40)); process.exit(0); });
+    s.on('error', (e) => { console.log('error ' + e.code); process.exit(0); });`;
+  return new Promise((res, rej) => {
+    const p = spawn('setpriv', [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', process.execPath, '-e', script, socket], {
+      cwd: '/',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    p.on('error', rej);
+    p.on('exit', () => res(out.trim()));
+  });
+}
+
+/** Makes every directory from `from` down to `to` searchable by group and others. */
+function openPath(from: string, to: string): void {
+  for (let dir = to; dir.startsWith(from); dir = dirname(dir)) {
+    chmodSync(dir, statSync(dir).mode | 0o011);
+    if (dir === from) break;
+  }
+}
+
+describe('security: socket permissions', () => {
+  it('both sockets are mode 0660, owned by the daemon user', async () => {
+    const node = await makeNode();
+    let d: Masterd | null = null;
+    try {
+      d = await startMasterd(node);
+      for (const path of [node.paths.masterSocket, node.paths.querySocket]) {
+        const st = statSync(path);
+        assert.ok(st.isSocket(), `${path} is a socket`);
+        assert.equal((st.mode & 0o777).toString(8), '660', `${path} mode`);
+        assert.equal(st.uid, process.getuid!());
+      }
+      const dirMode = (statSync(node.paths.socketDir).mode & 0o777).toString(8);
+      report(`security: sockets 0660; socket directory mode ${dirMode}`);
+      assert.equal(await d.stop(), 0);
+      d = null;
+    } finally {
+      await d?.kill9();
+      node.cleanup();
+    }
+  });
+
+  it('a client outside the owner and group is refused by the kernel', {skip: (!isRoot || !hasTool('setpriv')) && 'needs root and setpriv to run a client as nobody'}, async () => {
+    const node = await makeNode();
+    let d: Masterd | null = null;
+    try {
+      d = await startMasterd(node);
+      // Let everyone reach the socket files, so that only their own mode decides.
+      openPath(node.base, node.paths.socketDir);
+      const nobody = await connectAs(65534, 65534, node.paths.querySocket);
+      assert.equal(nobody, 'error EACCES', 'nobody cannot connect to the query socket');
+      assert.equal(await connectAs(65534, 65534, node.paths.masterSocket), 'error EACCES', 'nor to the master socket');
+      // Control: the same uid in the socket's group (root's group 0) gets in.
+      const grouped = await connectAs(65534, 0, node.paths.querySocket);
+      assert.match(grouped, /^ok \{"success":true/, 'a member of the group is served');
+      report(`security: uid 65534 without the group: "${nobody}"; with group 0: served`);
+      assert.equal(await d.stop(), 0);
+      d = null;
+    } finally {
+      await d?.kill9();
+      node.cleanup();
+    }
+  });
+});
+
+// Hostile values for every place a request names something on disk.
+function hostileRequests(outside: string, queueDir: string): string[] {
+  const rel = `${'../'.repeat(12)}${outside.replace(/^\//, '')}`;
+  const strs = [outside, rel, `1/${rel}`, `job-1/${rel}`, '/etc/passwd', '../../../../../../etc/passwd', '1/../../../../etc/shadow', `${queueDir}/../../../../..${outside}`, '1\u0000/etc/passwd', '1%2f..%2f..'];
+  const ids: unknown[] = [...strs, -1, 1.5, 1e21, 9007199254740993n, 4294967296 * 10000, '007', ' 1 ', '1e3', '0x10'];
+  const j = (v: unknown): string => (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
+  const out: string[] = [];
+  for (const id of ids) {
+    const x = j(id);
+    out.push(
+      `{"method": "WaitForJobChange", "args": [${x}, ["status"], null, null, 0]}`,
+      `{"method": "QueryJobs", "args": [[${x}], ["id", "status"]]}`,
+      `{"method": "ArchiveJob", "args": [${x}]}`,
+      `{"method": "CancelJob", "args": [${x}]}`,
+      `{"method": "ChangeJobPriority", "args": [${x}, 10]}`,
+      `{"method": "Query", "args": ["job", ["id"], ["==", "id", ${x}]]}`,
+      `{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 0, "depends": [[${x}, []]]}]]}`,
+    );
+  }
+  for (const s of strs) {
+    const x = JSON.stringify(s);
+    out.push(
+      `{"method": "QueryTags", "args": ["node", ${x}]}`,
+      `{"method": "QueryTags", "args": [${x}, ${x}]}`,
+      `{"method": "QueryNodes", "args": [[${x}], ["name"], false]}`,
+      `{"method": "QueryGroups", "args": [[${x}], ["name"], false]}`,
+      `{"method": "Query", "args": [${x}, ["name"], null]}`,
+      `{"method": "QueryFields", "args": [${x}, null]}`,
+      `{"method": "Query", "args": ["job", [${x}], null]}`,
+      `{"method": "QueryConfigValues", "args": [[${x}]]}`,
+      `{"method": "SetWatcherPause", "args": [${x}]}`,
+      `{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 0, "on_nodes": [${x}]}]]}`,
+      `{"method": "SubmitJob", "args": [[{"OP_ID": "OP_NODE_REMOVE", "node_name": ${x}}]]}`,
+      `{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 0, "comment": ${x}, "reason": [[${x}, ${x}, 1]]}]]}`,
+    );
+  }
+  out.push(
+    '{"method": "AutoArchiveJobs", "args": [-1, 5]}',
+    '{"method": "ArchiveJob", "args": [9007199254740991]}',
+    '{"method": "QueryJobs", "args": [[9007199254740991, 123456789], ["id"]]}',
+    `{"method": "SetWatcherPause", "args": [${Math.floor(Date.now() / 1000) + 3600}]}`,
+    '{"method": "SetWatcherPause", "args": [null]}',
+    '{"method": "SetDrainFlag", "args": [true]}',
+    '{"method": "SetDrainFlag", "args": [false]}',
+  );
+  return out;
+}
+
+const WRITE_CALLS = /^(mkdir|mkdirat|rename|renameat|renameat2|unlink|unlinkat|rmdir|link|linkat|symlink|symlinkat|chmod|fchmodat|truncate|chown|lchown|fchownat|creat|bind|mknod|mknodat|utimensat)$/;
+
+interface Access {
+  time: number;
+  call: string;
+  path: string;
+  write: boolean;
+}
+
+/** Parses `strace -f -ttt -e trace=%file,bind` output into absolute paths with read/write. */
+function parseStrace(text: string, cwd: string): Access[] {
+  const out: Access[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^(?:\[pid\s+)?\d+\]?\s+(\d+\.\d+)\s+(\w+)\((.*)$/.exec(line);
+    if (m === null) continue;
+    const [, time, call, rest] = m;
+    // Abstract Unix sockets (sun_path=@"...") are not files.
+    for (const pm of rest!.matchAll(/(sun_path=@)?"((?:[^"\\]|\\.)*)"/g)) {
+      if (pm[1] !== undefined) break;
+      const raw = pm[2]!.replace(/\\(.)/g, '$1');
+      if (raw === '' ) continue;
+      const path = raw.startsWith('/') ? resolve(raw) : resolve(cwd, raw);
+      const write = WRITE_CALLS.test(call!) || ((call === 'open' || call === 'openat') && /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(rest!));
+      out.push({time: Number(time), call: call!, path, write});
+      if (call !== 'rename' && call !== 'renameat' && call !== 'renameat2' && call !== 'link' && call !== 'linkat' && call !== 'symlink') break;
+    }
+  }
+  return out;
+}
+
+/** strace is installed and may trace here (containers often forbid ptrace). */
+function straceWorks(): boolean {
+  try {
+    execFileSync('strace', ['-f', '-qq', '-o', '/dev/null', 'true'], {stdio: 'ignore'});
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('security: nothing outside the root', () => {
+  it('no request makes masterd read or write outside GANETI_ROOTDIR', {skip: !straceWorks() && 'needs a working strace (ptrace allowed)', timeout: 120_000}, async () => {
+    const node: TestNode = await makeNode();
+    const outside = join(node.base, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'secret'), 'secret\n');
+    writeFileSync(join(outside, 'job-1'), '{"id": 1}');
+    const trace = join(node.base, 'strace.out');
+    let d: Masterd | null = null;
+    try {
+      d = await startMasterd(node, {wrapper: ['strace', '-f', '-qq', '-ttt', '-o', trace, '-e', 'trace=%file,bind']});
+      const ready = Date.now() / 1000;
+      const c = d.client();
+      const finished = await c.submitJob([delayOp(0)]);
+      assert.equal(await waitJob(c, finished), 'success');
+      await c.archiveJob(finished);
+      const requests = hostileRequests(outside, node.paths.queueDir);
+      let answered = 0;
+      for (const req of requests) {
+        const res = await rawExchange(node.paths.querySocket, [Buffer.from(`${req}\x03`)], 1, 5000);
+        assert.ok(res.replies.length === 1, `answer to ${req}`);
+        answered++;
+      }
+      // An interruptible delay makes its notification socket in $TMPDIR (as Ganeti does).
+      const intr = await c.submitJob([delayOp(0.2, {interruptible: true})]);
+      assert.equal(await waitJob(c, intr), 'success');
+      assert.ok(d.alive());
+      assert.equal(await d.stop(), 0);
+      d = null;
+
+      const root = `${node.root}/`;
+      const accesses = parseStrace(readFileSync(trace, 'utf8'), REPO);
+      assert.ok(accesses.length > 100, 'strace recorded the daemon');
+      assert.ok(accesses.some((a) => a.write && a.path === join(node.paths.queueDir, 'archive', '0', `job-${finished}`)), 'the trace shows the archive rename');
+      const notifyDir = /\/ganeti-ts-notify-[^/]+(\/sock)?$/;
+      const writesOutside = accesses.filter((a) => a.write && !a.path.startsWith(root) && !notifyDir.test(a.path) && a.path !== '/dev/null');
+      const readAllowed = [root, `${REPO}/`, '/proc/', '/sys/', '/dev/', '/usr/', '/lib', '/etc/localtime', '/etc/hosts', '/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/host.conf', '/etc/gai.conf', '/etc/ssl/openssl.cnf', '/usr/lib/ssl/'];
+      // mkdir -p inside the root stats the root's ancestors: metadata only, allowed.
+      const ancestorStat = (a: Access): boolean => /stat|access/.test(a.call) && `${node.root}/`.startsWith(`${a.path}/`);
+      const readsOutside = accesses.filter(
+        (a) => !a.write && a.time >= ready && !readAllowed.some((p) => a.path.startsWith(p)) && !notifyDir.test(a.path) && a.path !== REPO && !ancestorStat(a),
+      );
+      const touchedBait = accesses.filter((a) => a.path.startsWith(outside) || /passwd|shadow/.test(a.path));
+      const show = (xs: Access[]): string[] => [...new Set(xs.map((a) => `${a.call} ${a.path}`))].slice(0, 20);
+      report(
+        `security: ${answered} hostile requests answered; strace saw ${accesses.length} file calls ` +
+          `(${accesses.filter((a) => a.write).length} writes), ${writesOutside.length} writes and ${readsOutside.length} reads outside the root after start-up ` +
+          `(besides ${accesses.filter((a) => notifyDir.test(a.path)).length} calls on the interruptible delay's private socket directory in $TMPDIR)`,
+      );
+      assert.deepEqual(
+        {bait: show(touchedBait), writes: show(writesOutside), reads: show(readsOutside)},
+        {bait: [], writes: [], reads: []},
+        'file system calls outside the root',
+      );
+      assert.ok(existsSync(join(outside, 'secret')));
+    } finally {
+      await d?.kill9();
+      node.cleanup();
+    }
+  });
+});
