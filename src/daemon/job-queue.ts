@@ -287,7 +287,12 @@ export class JobQueue {
       created.push(job);
       results.push([true, id]);
     });
-    await Promise.all([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
+    try {
+      await Promise.all([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
+    } catch (err) {
+      // Nothing was acknowledged; the reserved ids stay used so that none is ever handed out twice.
+      throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(err as Error).message}`]);
+    }
     for (const job of created) {
       this.jobs.set(job.id, job);
       this.events?.onRunnable(job);
