@@ -72,10 +72,10 @@ const oldStyle = (what: string): Method => ({
   },
 });
 
-const notImplemented = (name: string, arity: number): Method => ({
+const filterRuleCall = (name: string, arity: number): Method => ({
   arity: [arity],
   handle: () => {
-    throw genericError(`Luxi call '${name}' not implemented`);
+    throw genericError(`Luxi call '${name}' is not supported: ganeti-ts has no job filter rules`);
   },
 });
 
@@ -260,9 +260,9 @@ export const METHODS: Record<string, Method> = {
       throw genericError("Luxi call 'PickupJob' is for internal use only");
     },
   },
-  QueryFilters: notImplemented('QueryFilters', 2),
-  ReplaceFilter: notImplemented('ReplaceFilter', 5),
-  DeleteFilter: notImplemented('DeleteFilter', 1),
+  QueryFilters: filterRuleCall('QueryFilters', 2),
+  ReplaceFilter: filterRuleCall('ReplaceFilter', 5),
+  DeleteFilter: filterRuleCall('DeleteFilter', 1),
 };
 
 /** Decodes and runs one request; throws LuxiParseError for undecodable ones. */

@@ -31,7 +31,7 @@ function definitionOf(raw: Record<string, unknown>): OpcodeDef {
   if (typeof opId !== 'string') throw new OpcodeValidationError("key 'OP_ID': Unable to read String");
   const def = OPCODES.get(opId);
   if (def !== undefined) return def;
-  const known = GANETI_CATALOGUE.has(opId) ? ' (not implemented by ganeti-ts)' : '';
+  const known = GANETI_CATALOGUE.has(opId) ? ' (not supported by ganeti-ts)' : '';
   throw new OpcodeValidationError(`Unknown opcode ${opId}${known}`);
 }
 

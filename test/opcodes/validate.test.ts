@@ -230,9 +230,9 @@ describe('validateOpcode: rejected opcodes', () => {
   test('a Ganeti opcode that ganeti-ts does not implement', () => {
     rejects(
       {OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'inst1'},
-      'Unknown opcode OP_INSTANCE_STARTUP (not implemented by ganeti-ts)',
+      'Unknown opcode OP_INSTANCE_STARTUP (not supported by ganeti-ts)',
     );
-    rejects({OP_ID: 'OP_TEST_DUMMY'}, 'Unknown opcode OP_TEST_DUMMY (not implemented by ganeti-ts)');
+    rejects({OP_ID: 'OP_TEST_DUMMY'}, 'Unknown opcode OP_TEST_DUMMY (not supported by ganeti-ts)');
   });
 
   test('missing required parameter', () => {
