@@ -219,6 +219,14 @@ export function prepareJobId(request: string, jobId: string | number): number | 
 // ---------------------------------------------------------------------------------------------
 // Job status selections (--pending, --running, ...), as the stock gnt-job defines them.
 
+/** The job selection options that cancel and change-priority share (stock cli_opts). */
+export const JOB_SELECTION_FLAGS = {
+  force: Flags.boolean({char: 'f', description: 'Force the operation (do not ask for confirmation)'}),
+  pending: Flags.boolean({description: 'Select jobs pending execution or being cancelled'}),
+  queued: Flags.boolean({description: 'Select queued jobs only'}),
+  waiting: Flags.boolean({description: 'Select waiting jobs only'}),
+};
+
 export const JOB_STATUS_SELECTIONS: Readonly<Record<string, readonly string[]>> = {
   pending: ['canceling', 'queued', 'waiting'],
   running: ['running'],

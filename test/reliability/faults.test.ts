@@ -5,7 +5,7 @@
 // remount of that tmpfs as root and a mode-0555 queue directory otherwise.
 import assert from 'node:assert/strict';
 import {randomBytes} from 'node:crypto';
-import {chmodSync, rmSync, writeFileSync} from 'node:fs';
+import {chmodSync, rmSync, statSync, truncateSync, writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {createServer as createHttpsServer} from 'node:https';
 import {createServer as createTcpServer, type Server, type Socket} from 'node:net';
@@ -242,11 +242,63 @@ describe('faults: the queue disk', () => {
       const stale = ids.filter((id) => scan.jobs.get(id)?.archived === true && scan.jobs.get(id)?.status !== 'success');
       report(`faults: disk full: AutoArchiveJobs archived ${archived} jobs; ${stale.length} archived files say "running"`);
       assert.deepEqual(stale, [], 'archived job files read as running');
+      // Space returns: the files are brought up to date, then archiving works.
+      rmSync(join(q, 'filler'), {force: true});
+      await sleep(1500);
+      const [later] = await c.autoArchiveJobs(-1, 5);
+      const after = scanQueue(node.paths);
+      assert.equal(archived + later, ids.length, 'every job archived once the disk is back');
+      assert.deepEqual(
+        ids.map((id) => [after.jobs.get(id)?.archived, after.jobs.get(id)?.status]),
+        ids.map(() => [true, 'success']),
+      );
       assert.equal(await d.stop(), 0);
       d = null;
     } finally {
       await d?.kill9();
       rmSync(join(q, 'filler'), {force: true});
+      unmount();
+      node.cleanup();
+    }
+  });
+});
+
+// Known defect (reported; todo until fixed): JobQueue.create() writes the serial and every
+// job file of a submission in parallel and refuses the whole submission if one write fails,
+// but the job files that were written stay on disk. The daemon does not know them (Query
+// does not show them) and the next start loads and runs them: a refused submission runs.
+describe('faults: refused submissions', () => {
+  it('a refused SubmitManyJobs leaves no job file behind, and none of its jobs runs after a restart', {todo: 'defect: job files of a refused submission stay on disk and run after a restart', skip: !isRoot && 'needs root for a tmpfs', timeout: 60_000}, async () => {
+    const node = await makeNode();
+    const q = node.paths.queueDir;
+    const unmount = mountTmpfs(q, '64k');
+    let d: Masterd | null = null;
+    try {
+      d = await startMasterd(node);
+      const c = d.client();
+      // Fill the disk, then free three pages: room for the serial's temp file and two jobs.
+      const filler = join(q, 'filler');
+      try {
+        writeFileSync(filler, Buffer.alloc(1024 * 1024));
+      } catch {
+        /* ENOSPC: the disk is full now */
+      }
+      truncateSync(filler, Math.max(0, statSync(filler).size - 3 * 4096));
+      const before = new Set(scanQueue(node.paths).jobs.keys());
+      await assert.rejects(c.submitManyJobs(Array.from({length: 6}, () => [delayOp(0, {comment: 'y'.repeat(1500)})])), GanetiError);
+      const leftovers = [...scanQueue(node.paths).jobs.keys()].filter((id) => !before.has(id));
+      const known = (await c.query('job', ['id'], null)).data.length;
+      report(`faults: refused SubmitManyJobs left ${leftovers.length} job files (${JSON.stringify(leftovers)}); the daemon knows ${known} jobs`);
+      rmSync(filler, {force: true});
+      assert.equal(await d.stop(), 0);
+      d = await startMasterd(node);
+      const ran = (await d.client().query('job', ['id'], null)).data.map((r) => r[0]![1] as number);
+      assert.deepEqual(leftovers, [], 'job files of the refused submission on disk');
+      assert.deepEqual(ran, [], 'jobs of the refused submission loaded after a restart');
+      assert.equal(await d.stop(), 0);
+      d = null;
+    } finally {
+      await d?.kill9();
       unmount();
       node.cleanup();
     }

@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {LuxiCommand, multiJobAction, prepareJobId} from '../../cli/luxi-command.js';
+import {JOB_SELECTION_FLAGS, LuxiCommand, multiJobAction, prepareJobId} from '../../cli/luxi-command.js';
 import {opPrereqError} from '../../protocol/errors.js';
 
 export default class JobCancel extends LuxiCommand {
@@ -14,12 +14,9 @@ export default class JobCancel extends LuxiCommand {
     'job cancel {[--force] [--kill --yes-do-it] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
   static override flags = {
-    force: Flags.boolean({char: 'f', description: 'Force the operation (do not ask for confirmation)'}),
+    ...JOB_SELECTION_FLAGS,
     kill: Flags.boolean({description: 'Kill running jobs (needs --yes-do-it)'}),
     'yes-do-it': Flags.boolean({aliases: ['ya-rly'], description: 'Really use --kill'}),
-    pending: Flags.boolean({description: 'Select jobs pending execution or being cancelled'}),
-    queued: Flags.boolean({description: 'Select queued jobs only'}),
-    waiting: Flags.boolean({description: 'Select waiting jobs only'}),
   };
 
   protected async execute(): Promise<number> {

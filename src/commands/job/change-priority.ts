@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {CommandFailure, LuxiCommand, multiJobAction, prepareJobId} from '../../cli/luxi-command.js';
+import {CommandFailure, JOB_SELECTION_FLAGS, LuxiCommand, multiJobAction, prepareJobId} from '../../cli/luxi-command.js';
 
 /** cli_opts._PRIONAME_TO_VALUE */
 const PRIORITIES: Readonly<Record<string, number>> = {low: 10, normal: 0, high: -10};
@@ -15,15 +15,12 @@ export default class JobChangePriority extends LuxiCommand {
     'job change-priority --priority low|normal|high {[--force] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
   static override flags = {
+    ...JOB_SELECTION_FLAGS,
     priority: Flags.string({
       description: 'Priority for opcode processing',
       options: Object.keys(PRIORITIES),
       helpValue: 'low|normal|high',
     }),
-    force: Flags.boolean({char: 'f', description: 'Force the operation (do not ask for confirmation)'}),
-    pending: Flags.boolean({description: 'Select jobs pending execution or being cancelled'}),
-    queued: Flags.boolean({description: 'Select queued jobs only'}),
-    waiting: Flags.boolean({description: 'Select waiting jobs only'}),
   };
 
   protected async execute(): Promise<number> {
