@@ -123,7 +123,9 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     const lu = LOGICAL_UNITS.get(String(input.OP_ID));
     const env: OpEnv = {
       cfg: ctx.config(),
-      signal: AbortSignal.any([run.execAbort.signal, ctx.hardStop]),
+      // Not AbortSignal.any(): on Node 20 every composite signal stays attached to the
+      // long-lived hardStop signal (a leak per opcode); Master.abortNow() aborts each run.
+      signal: run.execAbort.signal,
       feedback: (message, type = 'message') => {
         op.log.push([job.logSerial + 1, nowTimestamp(), type, message]);
         queue.persistSoon(job);

@@ -166,6 +166,16 @@ export class JobQueue {
     }
   }
 
+  /** Resolves true once the job's current state is on disk, false if not by the deadline. */
+  async durable(id: number, deadline: number): Promise<boolean> {
+    for (;;) {
+      await this.flushed(id);
+      if (!this.dirty.has(id)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, deadline - Date.now()))));
+    }
+  }
+
   listen(id: number, cb: () => void): () => void {
     let set = this.listeners.get(id);
     if (set === undefined) {
@@ -290,7 +300,9 @@ export class JobQueue {
     try {
       await Promise.all([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
     } catch (err) {
-      // Nothing was acknowledged; the reserved ids stay used so that none is ever handed out twice.
+      // Nothing was acknowledged: the files that did get written go too, so that a refused job
+      // never runs after a restart. The reserved ids stay used; none is handed out twice.
+      await this.store.removeJobs(created.map((j) => j.id)).catch(() => undefined);
       throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(err as Error).message}`]);
     }
     for (const job of created) {
@@ -324,19 +336,22 @@ export class JobQueue {
       if (job === null) throw new GanetiError('JobLost', ["Can't load job file"]);
     }
     const prevText = stringifyJson(prevInfo);
+    const infoOf = (j: QueuedJob): unknown[] => getters.map((g) => plainValue(g.get({id, job: j})));
     const check = (j: QueuedJob): [unknown[], LogEntry[]] | null => {
-      const info = getters.map((g) => plainValue(g.get({id, job: j})));
+      const info = infoOf(j);
       const logs = j.logEntriesAfter(prevSerial);
       if (FINALIZED.has(j.status) || logs.length > 0 || stringifyJson(info) !== prevText) return [info, logs];
       return null;
     };
+    const timeoutMs = Math.max(0, Math.min(WFJC_TIMEOUT_MAX, timeoutS)) * 1000;
+    const deadline = Date.now() + timeoutMs;
+    const unchanged = (): unknown => (this.opts.nochangeOnTimeout ? 'nochange' : [prevInfo ?? infoOf(job), []]);
     const first = check(job);
     if (first !== null) {
       // A final state is reported only once it is on disk.
-      if (FINALIZED.has(job.status)) await this.flushed(id);
+      if (FINALIZED.has(job.status) && !(await this.durable(id, deadline))) return unchanged();
       return first;
     }
-    const timeoutMs = Math.max(0, Math.min(WFJC_TIMEOUT_MAX, timeoutS)) * 1000;
     return new Promise((resolve) => {
       const done = (value: unknown): void => {
         clearTimeout(timer);
@@ -345,7 +360,7 @@ export class JobQueue {
       };
       const timer = setTimeout(() => {
         if (this.opts.nochangeOnTimeout) done('nochange');
-        else done([getters.map((g) => plainValue(g.get({id, job: this.jobs.get(id) ?? job}))), []]);
+        else done([infoOf(this.jobs.get(id) ?? job), []]);
       }, timeoutMs);
       const unlisten = this.listen(id, () => {
         const current = this.jobs.get(id) ?? job;
@@ -354,7 +369,7 @@ export class JobQueue {
         if (FINALIZED.has(current.status)) {
           clearTimeout(timer);
           unlisten();
-          void this.flushed(id).then(() => resolve(res));
+          void this.durable(id, deadline).then((ok) => resolve(ok ? res : unchanged()));
         } else {
           done(res);
         }

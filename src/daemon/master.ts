@@ -228,7 +228,9 @@ export class Master {
   abortNow(): void {
     this.stopping = true;
     this.queue.shuttingDown = true;
-    this.hardStop.abort(new Error('master daemon exiting'));
+    const reason = new Error('master daemon exiting');
+    this.hardStop.abort(reason);
+    for (const run of this.scheduler.running.values()) run.execAbort.abort(reason);
   }
 
   async close(): Promise<void> {

@@ -89,5 +89,10 @@ export function stringifyJson(value: unknown): string {
   } catch (err) {
     if (!(err instanceof TypeError)) throw err;
   }
+  return stringifyWithBigints(value);
+}
+
+/** stringifyJson for values that usually hold bigints (opcode inputs with reason timestamps). */
+export function stringifyWithBigints(value: unknown): string {
   return JSON.stringify(value, bigintReplacer).replace(markedBigint, '$1');
 }

@@ -1,5 +1,5 @@
 // The job and queued-opcode model, status derivation, and the job file format.
-import {parseJson, stringifyJson} from '../json/lossless.js';
+import {parseJson, stringifyJson, stringifyWithBigints} from '../json/lossless.js';
 
 export type OpStatus = 'queued' | 'waiting' | 'canceling' | 'running' | 'canceled' | 'success' | 'error';
 export type JobStatus = OpStatus;
@@ -46,7 +46,7 @@ export class QueuedOpcode {
   }
 
   toJson(): string {
-    this.inputJson ??= stringifyJson(this.input);
+    this.inputJson ??= stringifyWithBigints(this.input);
     return (
       `{"input":${this.inputJson},"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
       `"log":${stringifyJson(this.log)},"priority":${this.priority},` +

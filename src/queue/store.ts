@@ -107,6 +107,12 @@ export class QueueStore {
     this.observer?.written(join(this.queueDir, name), text);
   }
 
+  /** Deletes live job files (of a submission that was refused), durably. */
+  async removeJobs(ids: number[]): Promise<void> {
+    await Promise.all(ids.map((id) => fsp.rm(join(this.queueDir, jobFileName(id)), {force: true})));
+    await this.writer.syncDir(this.queueDir);
+  }
+
   async readJob(id: number, archived: boolean): Promise<QueuedJob | null> {
     const path = archived ? join(this.archiveDir, archiveBucket(id), jobFileName(id)) : join(this.queueDir, jobFileName(id));
     let text: string;

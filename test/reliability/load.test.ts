@@ -27,7 +27,7 @@ describe('load', () => {
     const node = await makeNode();
     let d: Masterd | null = null;
     const durationMs = SECONDS * 1000;
-    const warmupMs = Math.max(2000, durationMs / 4);
+    const warmupMs = Math.max(4000, durationMs * 0.4);
     try {
       d = await startMasterd(node, {args: ['--job-queue-size-limit', '1000000']});
       const daemon = d;
