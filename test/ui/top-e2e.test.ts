@@ -103,7 +103,8 @@ describe('gnt-job top on a terminal', () => {
 
   it('quits on q with exit code 0', async () => {
     await press('q');
-    await waitFor(() => existsSync(exitFile), 3000, 'top to exit');
+    // The shell creates the file before it writes the status into it.
+    await waitFor(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 3000, 'top to exit');
     assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
   });
 
