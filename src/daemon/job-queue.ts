@@ -242,6 +242,7 @@ export class JobQueue {
 
   /** SubmitJob / SubmitJobToDrainedQueue. */
   async submitOne(ops: unknown, ignoreDrain: boolean): Promise<number> {
+    if (Array.isArray(ops) && ops.length === 0) throw genericError('A job needs at least one opcode');
     const validated = this.validateJob(ops, false);
     if (typeof validated === 'string') throw new LuxiParseError(validated);
     const [res] = await this.create([validated], ignoreDrain);

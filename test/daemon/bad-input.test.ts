@@ -77,7 +77,7 @@ describe('bad input', () => {
   it('answers semantic errors with decodable Ganeti errors and keeps the connection', async () => {
     const c = daemon.client();
     await assert.rejects(c.query('job', ['id'], ['==', 'nosuch', 1]), (e: unknown) => e instanceof GanetiError && e.cls === 'ParameterError');
-    await assert.rejects(c.submitJob([]), (e: unknown) => e instanceof Error && /at least one opcode/.test(e.message));
+    await assert.rejects(c.submitJob([]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError' && e.message === 'A job needs at least one opcode');
     await assert.rejects(c.call('SetWatcherPause', [1]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
     await assert.rejects(c.queryTags('node', 'nosuch'), (e: unknown) => e instanceof GanetiError && e.cls === 'OpPrereqError' && e.args[1] === 'unknown_entity');
     await assert.rejects(c.call('PickupJob', [1]), /for internal use only/);
