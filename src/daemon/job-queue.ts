@@ -6,7 +6,7 @@ import {reasonSource} from '../opcodes/summary.js';
 import {OpcodeValidationError, validateOpcode} from '../opcodes/validate.js';
 import {GanetiError, genericError, LuxiParseError} from '../protocol/errors.js';
 import {checkOldStyleFields, plainValue} from '../query/fields.js';
-import {JOB_FIELDS, cachedSummary, type JobItem} from '../query/job-fields.js';
+import {JOB_FIELDS} from '../query/job-fields.js';
 import {
   CANCEL_MESSAGE,
   FINALIZED,
@@ -502,10 +502,6 @@ export class JobQueue {
 
   async setDrain(flag: boolean): Promise<void> {
     await this.store.setDrained(flag);
-  }
-
-  summaryOf(job: QueuedJob): string[] {
-    return job.ops.map(cachedSummary);
   }
 }
 

@@ -85,11 +85,6 @@ export class Scheduler {
     this.queued.delete(id);
   }
 
-  /** Job ids currently held back by their dependencies. */
-  get waitingForDependencies(): number {
-    return this.waiting.size;
-  }
-
   /** The in-executor run of a job, if it is executing or waiting for a dependency. */
   runOf(id: number): JobRun | undefined {
     return this.running.get(id) ?? this.waiting.get(id);
