@@ -8,6 +8,8 @@ export interface Golden {
   code: number;
   stdout: string[];
   stderr: string[];
+  /** Where our gnt-job deliberately differs from stock: a job named by ID that does not exist exits 1. */
+  ours?: {code: number; stderr: string[]};
 }
 
 export const GOLDEN: Golden[] = [
@@ -50,6 +52,7 @@ export const GOLDEN: Golden[] = [
       "7|-|-",
     ],
     stderr: [],
+    ours: {code: 1, stderr: ["Job ID 7 not found"]},
   },
   {
     name: "opcode timestamp lists",
@@ -206,6 +209,7 @@ export const GOLDEN: Golden[] = [
     name: "info: messages, other log types, a missing job",
     args: ["info", "12", "7"],
     code: 0,
+    ours: {code: 1, stderr: []},
     stdout: [
       "- Job ID: 12",
       "  Status: success",

@@ -1,13 +1,16 @@
 import {Args} from '@oclif/core';
 import {formatJobInfo, JOB_INFO_FIELDS} from '../../cli/job-info.js';
 import {parseJobIds} from '../../cli/job-output.js';
-import {checkArgCount, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, EXIT_FAILURE, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
+import {EXIT_SUCCESS} from '../../cli/query-table.js';
+import {RS_NORMAL} from '../../query/fields.js';
 
 export default class JobInfo extends LuxiCommand {
   static override summary = 'Show detailed information about the specified jobs';
   static override description =
     'Shows, for each job, its status, timestamps and every opcode with its input fields, result and ' +
-    'execution log. A job that does not exist is reported as "Job ID N not found".';
+    'execution log. A job that does not exist is reported as "Job ID N not found" and makes the ' +
+    'command exit with status 1.';
   static override usage = 'job info JOB-ID [JOB-ID...]';
   static override aliases = ['job:show'];
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
@@ -18,6 +21,7 @@ export default class JobInfo extends LuxiCommand {
     const filter = makeSimpleFilter('id', parseJobIds(args));
     const response = await this.client().query('job', [...JOB_INFO_FIELDS], filter);
     writeOut(formatJobInfo(response.data));
-    return 0;
+    // Stock gnt-job exits 0 here; an operator's script needs to tell that a job was missing.
+    return response.data.every((row) => row[1]?.[0] === RS_NORMAL) ? EXIT_SUCCESS : EXIT_FAILURE;
   }
 }

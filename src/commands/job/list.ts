@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {CommandFailure, JOB_STATUS_SELECTIONS, LuxiCommand, makeSimpleFilter, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {CommandFailure, EXIT_FAILURE, JOB_STATUS_SELECTIONS, LuxiCommand, makeSimpleFilter, writeErr, writeOut} from '../../cli/luxi-command.js';
 import {EXIT_SUCCESS, EXIT_UNKNOWN_FIELD, formatQueryResult, JOB_LIST_FORMAT, unknownFieldsWarning} from '../../cli/query-table.js';
 import {stringifyJson} from '../../json/lossless.js';
 import {GanetiError, opPrereqError} from '../../protocol/errors.js';
@@ -47,7 +47,8 @@ export default class JobList extends LuxiCommand {
     'Lists the jobs and their status. The available fields can be shown using the "list-fields" command ' +
     '(see the man page for details). The default field list is (in order): id, status, summary.\n\n' +
     'Arguments are job IDs; a single argument containing a space or one of !"\'()/<=>\\~ (or any argument ' +
-    'with -F) is a query filter, e.g. \'status == "error" and id > 100\'.';
+    'with -F) is a query filter, e.g. \'status == "error" and id > 100\'. A job named by ID that does not ' +
+    'exist is listed with "-" values and reported on stderr, and the exit status is 1.';
   static override usage = 'job list [--no-headers] [--separator=SEP] [-o [+]FIELD,...] [-v] [-F] ' +
     '[--pending|--running|--error|--finished] [--archived] [--json] [JOB-ID...|FILTER]';
   static override args = {
@@ -77,7 +78,20 @@ export default class JobList extends LuxiCommand {
     const nameFilter = makeJobFilter(args, flags.filter);
     const filter = statusFilter === null ? nameFilter : nameFilter === null ? statusFilter : ['&', nameFilter, statusFilter];
 
-    const response = await this.client().query('job', fields, filter);
+    // Jobs named by ID that do not exist: the table shows them as stock gnt-job does, and
+    // the command then says so on stderr and exits 1. Their status tells them apart.
+    const namedIds = nameFilter !== null && !flags.filter && !(args.length === 1 && isFilterText(args[0]!));
+    const probes = namedIds ? ['id', 'status'].filter((f) => !fields.includes(f)) : [];
+    const queried = [...fields, ...probes];
+    const answer = await this.client().query('job', queried, filter);
+    const [idAt, statusAt] = [queried.indexOf('id'), queried.indexOf('status')];
+    const missing = namedIds ? answer.data.filter((row) => row[statusAt]?.[0] !== RS_NORMAL).map((row) => row[idAt]?.[1]) : [];
+    const response = probes.length === 0 ? answer : {fields: answer.fields.slice(0, fields.length), data: answer.data.map((row) => row.slice(0, fields.length))};
+    const missingExit = (code: number): number => {
+      if (code !== EXIT_SUCCESS || missing.length === 0) return code;
+      writeErr(missing.map((id) => `Job ID ${String(id)} not found\n`).join(''));
+      return EXIT_FAILURE;
+    };
 
     if (flags.json) {
       const names = response.fields.map((f) => f.name);
@@ -93,7 +107,7 @@ export default class JobList extends LuxiCommand {
       writeErr(unknownFieldsWarning(unknown));
       writeOut(`${stringifyJson(rows)}\n`);
       const hasUnknown = response.data.some((row) => row.some((cell) => cell[0] === RS_UNKNOWN));
-      return hasUnknown || (response.data.length === 0 && unknown.length > 0) ? EXIT_UNKNOWN_FIELD : EXIT_SUCCESS;
+      return missingExit(hasUnknown || (response.data.length === 0 && unknown.length > 0) ? EXIT_UNKNOWN_FIELD : EXIT_SUCCESS);
     }
 
     const table = formatQueryResult(response, {
@@ -104,6 +118,6 @@ export default class JobList extends LuxiCommand {
     });
     writeErr(table.warning);
     writeOut(table.text);
-    return table.exitCode;
+    return missingExit(table.exitCode);
   }
 }
