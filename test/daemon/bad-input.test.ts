@@ -64,6 +64,8 @@ describe('bad input', () => {
     await expectParseError('{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 1, "bogus": 1}]]}\x03', /Superfluous/);
     await expectParseError('{"method": "Query", "args": ["job", ["id"], ["~~", "id", 1]]}\x03', /Unknown filter operand/);
     await expectParseError('[' .repeat(100000) + '\x03', /Invalid LUXI request/);
+    // Balanced nesting a million deep parses without exhausting the stack, then fails validation.
+    await expectParseError(`{"method": "QueryJobs", "args": ${'['.repeat(1e6)}${']'.repeat(1e6)}}\x03`, /expected 2 argument/);
   });
 
   it('refuses a 64 MiB message without reading it all into a job', async () => {
