@@ -31,6 +31,8 @@ export class LuxiServer {
   /** Listens on a temporary name, sets mode 0660, then renames over the final path. */
   async listen(path: string): Promise<void> {
     await fsp.mkdir(dirname(path), {recursive: true, mode: 0o770});
+    // mkdir's mode is cut by the umask and leaves an existing directory alone: the spec wants 0770.
+    await fsp.chmod(dirname(path), 0o770).catch((err: unknown) => this.log.warn({err, dir: dirname(path)}, 'cannot set the socket directory to mode 0770'));
     const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
     const server = createServer((sock) => this.onConnection(sock));
     await new Promise<void>((resolve, reject) => {

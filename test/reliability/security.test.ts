@@ -48,7 +48,7 @@ function openPath(from: string, to: string): void {
 }
 
 describe('security: socket permissions', () => {
-  it('both sockets are mode 0660, owned by the daemon user', async () => {
+  it('both sockets are mode 0660 in a 0770 directory, owned by the daemon user', async () => {
     const node = await makeNode();
     let d: Masterd | null = null;
     try {
@@ -61,6 +61,7 @@ describe('security: socket permissions', () => {
       }
       const dirMode = (statSync(node.paths.socketDir).mode & 0o777).toString(8);
       report(`security: sockets 0660; socket directory mode ${dirMode}`);
+      assert.equal(dirMode, '770', 'the socket directory is mode 0770 whatever the umask (luxi.md)');
       assert.equal(await d.stop(), 0);
       d = null;
     } finally {
