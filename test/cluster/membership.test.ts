@@ -119,6 +119,29 @@ describe('cluster membership', () => {
     const nothing = await vc.run(vc.master, ['modify', 'node2'], GNT_NODE);
     assert.equal(nothing.code, 1);
     assert.match(nothing.stderr, /Please pass at least one modification/);
+    const noName = await vc.run(vc.master, ['modify', '--drained', 'yes'], GNT_NODE);
+    assert.deepEqual([noName.code, noName.stderr], [1, 'Error: Command modify expects 1 argument(s)\n']);
+  });
+
+  test('node commands record --reason in the reason trail and take --socket', async () => {
+    const drained = await vc.run(vc.master, ['modify', '--drained', 'yes', '--reason', 'disk swap', 'node2'], GNT_NODE);
+    assert.equal(drained.code, 0, drained.stderr);
+    const [[ids]] = (await client.query('job', ['id'], null)).data.slice(-1) as [[[number, number]]];
+    const [[ops]] = (await client.queryJobs([ids[1]], ['ops'])) as [[Array<{OP_ID: string; reason: Array<[string, string, unknown]>}>]];
+    assert.equal(ops[0]!.OP_ID, 'OP_NODE_SET_PARAMS');
+    assert.deepEqual(ops[0]!.reason.map(([source, text]) => [source, text]), [
+      ['gnt:user', 'disk swap'],
+      ['gnt:client:gnt-node', 'modify'],
+      ['gnt:opcode:node_set_params', `job=${ids[1]};index=0`],
+    ]);
+    const undrained = await vc.run(vc.master, ['modify', '--drained', 'no', 'node2'], GNT_NODE);
+    assert.equal(undrained.code, 0, undrained.stderr);
+    const elsewhere = await vc.run(vc.master, ['list', '--socket', join(vc.master.root, 'nosuch.sock')], GNT_NODE);
+    assert.deepEqual([elsewhere.code, elsewhere.stdout], [1, '']);
+    assert.match(elsewhere.stderr, /^Cannot communicate with the master daemon at '.*nosuch\.sock': is it running/);
+    const viaSocket = await vc.run(vc.master, ['info', '--socket', vc.master.paths.masterSocket], GNT_CLUSTER);
+    assert.equal(viaSocket.code, 0, viaSocket.stderr);
+    assert.match(viaSocket.stdout, /^Cluster name: vc\.example\.com$/m);
   });
 
   test('node remove', async () => {

@@ -3,7 +3,7 @@ import {fileURLToPath} from 'node:url';
 import {Command, Flags} from '@oclif/core';
 import Enquirer from 'enquirer';
 import {masterFailover} from '../../cluster/master-failover.js';
-import {describeFailure} from '../../cli/failure.js';
+import {describeCommandFailure} from '../../cli/luxi-command.js';
 import {ConfigError} from '../../config/config.js';
 import {resolvePaths} from '../../paths.js';
 
@@ -64,7 +64,7 @@ export default class ClusterMasterFailover extends Command {
         process.stderr.write(`${err.message}\n`);
         this.exit(1);
       }
-      const f = describeFailure(err);
+      const f = describeCommandFailure(err, {path: undefined, explicit: false});
       process.stderr.write(`${f.text}\n`);
       this.exit(f.exitCode);
     }

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core';
 import {formatWatchHeader} from '../../cli/job-output.js';
 import {CommandFailure, checkArgCount, LuxiCommand, pollJob, writeErr, writeOut} from '../../cli/luxi-command.js';
 import {pyStr} from '../../cli/python-format.js';
+import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {parseJson} from '../../json/lossless.js';
 
 const isOpcode = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -22,22 +23,6 @@ export function parseSubmission(text: string, source: string): {jobs: unknown[][
   if (value.every(isOpcode)) return {jobs: [value], many: false};
   if (value.every((job) => Array.isArray(job) && job.every(isOpcode))) return {jobs: value as unknown[][], many: true};
   throw new CommandFailure(`Invalid job description in ${source}: ${shape}`);
-}
-
-/**
- * As Ganeti's commands do (cli._InitReasonTrail): the user's --reason, then this command, appended
- * to each opcode's reason trail with a nanosecond timestamp.
- */
-function addReasonTrail(jobs: unknown[][], reason: string | undefined): void {
-  const now = BigInt(Date.now()) * 1_000_000n;
-  for (const job of jobs) {
-    for (const op of job as Array<Record<string, unknown>>) {
-      const trail = Array.isArray(op.reason) ? [...(op.reason as unknown[])] : [];
-      if (reason !== undefined) trail.push(['gnt:user', reason, now]);
-      trail.push(['gnt:client:gnt-job', 'submit', now]);
-      op.reason = trail;
-    }
-  }
 }
 
 export default class JobSubmit extends LuxiCommand {
@@ -67,7 +52,9 @@ export default class JobSubmit extends LuxiCommand {
     }
     const source = file === '-' ? 'standard input' : file;
     const {jobs, many} = parseSubmission(text, source);
-    addReasonTrail(jobs, flags.reason);
+    for (const job of jobs) {
+      for (const op of job as Array<Record<string, unknown>>) op.reason = extendReasonTrail(op.reason, flags.reason, 'gnt-job', 'submit');
+    }
     const client = this.client();
 
     let code = 0;

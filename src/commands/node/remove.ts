@@ -1,16 +1,17 @@
-import {Args, Command} from '@oclif/core';
-import {withClient} from '../../cli/failure.js';
+import {Args} from '@oclif/core';
+import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {submitOpcode} from '../../cli/submit-opcode.js';
 
-export default class NodeRemove extends Command {
+export default class NodeRemove extends LuxiCommand {
   static override summary = 'Remove a node from the cluster (OP_NODE_REMOVE; not the master)';
   static override usage = 'node remove NAME';
-  static override args = {name: Args.string({required: true, description: 'Node to remove'})};
+  static override args = {name: Args.string({description: 'Node to remove', ignoreStdin: true})};
 
-  async run(): Promise<void> {
-    const {args} = await this.parse(NodeRemove);
-    await withClient(this, async (client) => {
-      await submitOpcode(client, {OP_ID: 'OP_NODE_REMOVE', node_name: args.name}, (t) => process.stdout.write(t));
-    });
+  protected async execute(): Promise<number> {
+    const {args, flags} = await this.parseCommand(NodeRemove);
+    checkArgCount('remove', args, 1, 1);
+    await submitOpcode(this.client(), {OP_ID: 'OP_NODE_REMOVE', node_name: args[0], reason: extendReasonTrail([], flags.reason, 'gnt-node', 'remove')}, writeOut);
+    return EXIT_SUCCESS;
   }
 }
