@@ -38,8 +38,9 @@ describe('bad input', () => {
     node.cleanup();
   });
 
-  const expectParseError = async (payload: Buffer | string, detail: RegExp): Promise<void> => {
-    const {replies, closed} = await raw(node.paths.querySocket, payload);
+  // The daemon closes the connection after answering, which ends the wait early.
+  const expectParseError = async (payload: Buffer | string, detail: RegExp, waitMs = 5000): Promise<void> => {
+    const {replies, closed} = await raw(node.paths.querySocket, payload, waitMs);
     assert.equal(replies.length, 1, `one answer for ${String(payload).slice(0, 40)}`);
     const resp = JSON.parse(replies[0]!) as {success: boolean; result: unknown};
     assert.equal(resp.success, false);
@@ -65,7 +66,7 @@ describe('bad input', () => {
     await expectParseError('{"method": "Query", "args": ["job", ["id"], ["~~", "id", 1]]}\x03', /Unknown filter operand/);
     await expectParseError('[' .repeat(100000) + '\x03', /Invalid LUXI request/);
     // Balanced nesting a million deep parses without exhausting the stack, then fails validation.
-    await expectParseError(`{"method": "QueryJobs", "args": ${'['.repeat(1e6)}${']'.repeat(1e6)}}\x03`, /expected 2 argument/);
+    await expectParseError(`{"method": "QueryJobs", "args": ${'['.repeat(1e6)}${']'.repeat(1e6)}}\x03`, /expected 2 argument/, 15_000);
   });
 
   it('refuses a 64 MiB message without reading it all into a job', async () => {
