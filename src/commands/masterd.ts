@@ -18,6 +18,15 @@ export default class Masterd extends Command {
       default: DEFAULT_QUEUE_SIZE_LIMIT,
       min: 1,
     }),
+    'lock-attempts-timeout': Flags.custom<number>({
+      description: "Seconds an opcode waits for its locks before its priority is raised one step (Ganeti's LOCK_ATTEMPTS_TIMEOUT)",
+      default: 1800,
+      parse: async (input) => {
+        const seconds = Number(input);
+        if (!Number.isFinite(seconds) || seconds < 0.01) throw new Error(`Expected a number of seconds >= 0.01 but received: ${input}`);
+        return seconds;
+      },
+    })(),
     'max-running-jobs': Flags.integer({description: "Jobs executing at once (default: the cluster's max_running_jobs)", min: 1}),
     'shutdown-linger': Flags.integer({
       description: 'Seconds to keep answering after the last running job finished on shutdown',
@@ -44,6 +53,7 @@ export default class Masterd extends Command {
       yesDoIt: flags['yes-do-it'],
       detachedChild: flags['detached-child'],
       queueSizeLimit: flags['job-queue-size-limit'],
+      lockAgingMs: flags['lock-attempts-timeout'] * 1000,
       maxRunningJobs: flags['max-running-jobs'],
       shutdownLingerMs: flags['shutdown-linger'] * 1000,
       votingRetries: flags['voting-retries'],

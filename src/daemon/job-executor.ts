@@ -3,7 +3,7 @@
 import type {Logger} from 'pino';
 import type {ConfigData} from '../config/config.js';
 import {encodeError, GanetiError} from '../protocol/errors.js';
-import {CANCEL_MESSAGE, FINALIZED, nowTimestamp, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
+import {CANCEL_MESSAGE, FINALIZED, nowTimestamp, OP_PRIO_HIGHEST, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
 import type {JobQueue} from './job-queue.js';
 import {LockAbortedError, type LockManager} from './locks.js';
 import {LOGICAL_UNITS} from './opcodes/index.js';
@@ -22,6 +22,40 @@ export interface ExecutorContext {
   stopping(): boolean;
   /** Aborted on the second signal: in-flight opcodes stop at once. */
   hardStop: AbortSignal;
+  /**
+   * How long an opcode waits for its locks before its priority goes up one step
+   * (LOCK_ATTEMPTS_TIMEOUT, masterd.md §6.3).
+   */
+  lockAgingMs: number;
+}
+
+/** The lock owner name of a job, as Query("lock") shows it. */
+export function lockOwner(jobId: number): string {
+  return `job/${jobId}`;
+}
+
+/**
+ * Priority aging (jobqueue.md §4): each full lock-attempt period an opcode spends waiting for
+ * its locks raises its priority by one step, down to OP_PRIO_HIGHEST, so that a flood of more
+ * urgent jobs cannot starve it. The new priority is written to the job file.
+ */
+function ageWhileBlocked(job: QueuedJob, op: QueuedOpcode, ctx: ExecutorContext): {start(): void; stop(): void} {
+  let timer: NodeJS.Timeout | null = null;
+  return {
+    start() {
+      timer ??= setInterval(() => {
+        if (op.priority <= OP_PRIO_HIGHEST) return;
+        op.priority -= 1;
+        ctx.log.debug({job: job.id, priority: op.priority}, 'raised the priority of an opcode waiting for locks');
+        ctx.locks.setPriority(lockOwner(job.id), op.priority);
+        ctx.queue.persistSoon(job);
+      }, ctx.lockAgingMs);
+    },
+    stop() {
+      if (timer !== null) clearInterval(timer);
+      timer = null;
+    },
+  };
 }
 
 /** Per-job controls reachable from LUXI calls while the job runs. */
@@ -79,7 +113,7 @@ function failFrom(job: QueuedJob, index: number, result: unknown): void {
 
 export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext): Promise<RunOutcome> {
   const {queue} = ctx;
-  const owner = `job/${job.id}`;
+  const owner = lockOwner(job.id);
   for (let i = 0; i < job.ops.length; i++) {
     const op = job.ops[i]!;
     if (op.finalized) continue;
@@ -136,7 +170,15 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     try {
       if (lu === undefined) throw new GanetiError('OpCodeUnknown', [`Unknown opcode ${String(input.OP_ID)}`]);
       const requests = await lu.locks(input, env);
-      await ctx.locks.acquire(owner, requests, op.priority, run.waitAbort.signal, markWaiting);
+      const aging = ageWhileBlocked(job, op, ctx);
+      try {
+        await ctx.locks.acquire(owner, requests, op.priority, run.waitAbort.signal, () => {
+          markWaiting();
+          aging.start();
+        });
+      } finally {
+        aging.stop();
+      }
     } catch (err) {
       if (err instanceof LockAbortedError) {
         run.waitAbort = new AbortController();

@@ -142,6 +142,21 @@ export class LockManager {
     });
   }
 
+  /**
+   * A waiting owner's new priority (ChangeJobPriority, aging) reorders it in every queue it
+   * waits in, keeping its arrival order among equals; it may now be granted.
+   */
+  setPriority(owner: string, priority: number): void {
+    for (const lock of this.locks.values()) {
+      const waiter = lock.waiters.find((w) => w.owner === owner);
+      if (waiter === undefined || waiter.priority === priority) continue;
+      lock.waiters = lock.waiters.filter((w) => w !== waiter);
+      waiter.priority = priority;
+      lock.enqueue(waiter);
+      lock.grantWaiters();
+    }
+  }
+
   release(owner: string): void {
     const held = this.owned.get(owner);
     this.owned.delete(owner);

@@ -8,7 +8,7 @@ import {FsyncError, type WriteFault} from '../queue/durable-writer.js';
 import {jobFileName, type QueuedJob} from '../queue/job.js';
 import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
 import {ConfigWriter} from './config-writer.js';
-import type {ExecutorContext} from './job-executor.js';
+import {lockOwner, type ExecutorContext} from './job-executor.js';
 import {JobQueue} from './job-queue.js';
 import {LockManager} from './locks.js';
 import {dispatch} from './luxi-methods.js';
@@ -25,6 +25,8 @@ export interface MasterOptions {
   log: Logger;
   version: string;
   queueSizeLimit: number;
+  /** See ExecutorContext.lockAgingMs. */
+  lockAgingMs: number;
   /** Concurrently executing jobs; default: the cluster's max_running_jobs. */
   maxRunningJobs?: number;
   maxMessageBytes: number;
@@ -98,6 +100,7 @@ export class Master {
       config: () => this.configWriter.current,
       stopping: () => this.stopping,
       hardStop: this.hardStop.signal,
+      lockAgingMs: opts.lockAgingMs,
       ...(rpc !== undefined ? {rpc} : {}),
       ...(cluster !== undefined ? {cluster} : {}),
     };
@@ -208,6 +211,9 @@ export class Master {
       this.scheduler.finished(job.id);
     } else {
       this.scheduler.add(job);
+      // A new priority (ChangeJobPriority) also reorders the job where it waits for locks.
+      const current = job.ops.find((op) => !op.finalized);
+      if (current !== undefined && this.scheduler.runOf(job.id) !== undefined) this.locks.setPriority(lockOwner(job.id), current.priority);
     }
   }
 

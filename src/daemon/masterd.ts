@@ -19,6 +19,7 @@ export interface MasterdOptions {
   /** Set on the re-spawned daemon: report readiness on fd 3 instead of printing. */
   detachedChild: boolean;
   queueSizeLimit: number;
+  lockAgingMs: number;
   maxRunningJobs: number | undefined;
   shutdownLingerMs: number;
   votingRetries: number;
@@ -124,6 +125,7 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
         log,
         version: opts.version,
         queueSizeLimit: opts.queueSizeLimit,
+        lockAgingMs: opts.lockAgingMs,
         ...(opts.maxRunningJobs !== undefined ? {maxRunningJobs: opts.maxRunningJobs} : {}),
         maxMessageBytes: opts.maxMessageBytes,
         idleTimeoutMs: 180_000,

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {LuxiClient} from '../../src/protocol/client.js';
 import {delayOp, makeNode, startDaemon, waitFor, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
@@ -198,5 +200,71 @@ describe('dependencies and locks', () => {
     assert.ok(Date.now() - t0 >= 900);
     await assert.rejects(c.waitForJobChange(424242, ['status'], null, null, 1), /Can't load job file/);
     await c.cancelJob(id, true);
+  });
+});
+
+describe('waiting for locks: priority changes and aging', () => {
+  let node: TestNode;
+  let daemon: Daemon;
+  before(async () => {
+    node = await makeNode();
+    // A tenth of a second per aging step instead of Ganeti's 30 minutes.
+    daemon = await startDaemon(node, ['--lock-attempts-timeout', '0.1']);
+  });
+  after(async () => {
+    // A failed test may leave its 60-s lock holder running.
+    const c = daemon.client();
+    for (const row of (await c.query('job', ['id'], ['==', 'status', 'running'])).data) await c.cancelJob(row[0]![1] as number, true);
+    await daemon.stop();
+    node.cleanup();
+  });
+
+  const pendingOnNodeLock = async (c: LuxiClient): Promise<unknown> => {
+    const locks = await c.query('lock', ['name', 'pending'], null);
+    return locks.data.find((r) => String(r[0]![1]).startsWith('node/'))?.[1]![1];
+  };
+  const opPriority = async (c: LuxiClient, id: number): Promise<number> => {
+    const [[prio]] = (await c.queryJobs([id], ['oppriority'])) as [[number[]]];
+    return prio[0]!;
+  };
+
+  it('ChangeJobPriority reorders a job that waits for a lock', async () => {
+    const c = daemon.client();
+    // The holder keeps the lock until it is killed.
+    const holder = await c.submitJob([delayOp(60, {no_locks: false})]);
+    await waitFor(async () => (await statusOf(c, holder)) === 'running');
+    const first = await c.submitJob([delayOp(0, {no_locks: false})]);
+    const second = await c.submitJob([delayOp(0, {no_locks: false})]);
+    await waitFor(async () => JSON.stringify(await pendingOnNodeLock(c)) === JSON.stringify([['exclusive', [`job/${first}`]], ['exclusive', [`job/${second}`]]]));
+    await c.changeJobPriority(second, -10);
+    assert.deepEqual(await pendingOnNodeLock(c), [['exclusive', [`job/${second}`]], ['exclusive', [`job/${first}`]]], 'the raised job is now first in line');
+    await c.cancelJob(holder, true);
+    assert.equal(await waitJob(c, first), 'success');
+    assert.ok((await execStart(c, second)) < (await execStart(c, first)), 'the raised job got the lock first');
+  });
+
+  it('raises the priority of a job waiting for locks, step by step, and writes it to the job file', async () => {
+    const c = daemon.client();
+    const holder = await c.submitJob([delayOp(60, {no_locks: false})]);
+    await waitFor(async () => (await statusOf(c, holder)) === 'running');
+    const low = await c.submitJob([delayOp(0, {no_locks: false, priority: 10})]);
+    const normal = await c.submitJob([delayOp(0, {no_locks: false})]);
+    await waitFor(async () => (await opPriority(c, low)) < 10, 5000, 'the low-priority job to age');
+    const aged = await opPriority(c, low);
+    assert.ok(aged < 10 && aged > -20, `one step at a time (now ${aged})`);
+    // Both age at the same pace; at the floor (-20) the one that waited longer goes first.
+    await waitFor(async () => (await opPriority(c, low)) === -20, 15_000, 'both to reach the highest priority');
+    assert.equal(await opPriority(c, normal), -20);
+    const onDisk = (): [number, number] => {
+      const file = JSON.parse(readFileSync(join(node.paths.queueDir, `job-${low}`), 'utf8')) as {ops: Array<{priority: number; input: {priority: number}}>};
+      return [file.ops[0]!.priority, file.ops[0]!.input.priority];
+    };
+    // Aging writes are not urgent: they go through the queue's coalesced writer.
+    await waitFor(() => onDisk()[0] === -20, 5000, 'the aged priority in the job file');
+    assert.deepEqual(onDisk(), [-20, 10], 'the aged priority is on disk; the input is untouched');
+    await c.cancelJob(holder, true);
+    assert.equal(await waitJob(c, normal), 'success');
+    assert.equal(await waitJob(c, low), 'success');
+    assert.ok((await execStart(c, low)) < (await execStart(c, normal)), 'the low-priority job, waiting longer, was not starved');
   });
 });
