@@ -12,8 +12,7 @@ import {cpus, loadavg, release, tmpdir, totalmem} from 'node:os';
 import {basename, join} from 'node:path';
 import {parseArgs} from 'node:util';
 import {LuxiClient} from '../src/protocol/client.js';
-import {delayOp, makeNode} from '../test/helpers/cluster.js';
-import {startMasterd} from '../test/reliability/helpers.js';
+import {delayOp, makeNode, startMasterd} from '../test/helpers/cluster.js';
 import type {FsyncFigures} from './fsync-rate.js';
 
 const {values} = parseArgs({

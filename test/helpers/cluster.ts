@@ -1,7 +1,7 @@
 // Test harness: a one-node virtual cluster on a temporary GANETI_ROOTDIR and the real
-// masterd process started on it.
+// masterd process started on it (also under a wrapper such as strace, or killed with -9).
 import {spawn, type ChildProcess} from 'node:child_process';
-import {mkdtempSync, rmSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
@@ -30,15 +30,6 @@ export async function makeNode(hostname = 'node1', init = true): Promise<TestNod
   return {base, root, env, paths, cleanup: () => rmSync(base, {recursive: true, force: true})};
 }
 
-export interface Daemon {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
-  client(): LuxiClient;
-  /** Sends a signal and waits for the exit code. */
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
 function canConnect(path: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(path);
@@ -59,35 +50,115 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
 }
 
 /** Starts `ganeti masterd -f` on the node and waits until its query socket accepts. */
-export async function startDaemon(node: TestNode, args: string[] = []): Promise<Daemon> {
-  const proc = spawn(process.execPath, [BIN, 'masterd', '-f', '--shutdown-linger', '0', ...args], {
-    env: node.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export interface Masterd {
+  proc: ChildProcess;
+  /** The masterd process itself (differs from proc.pid under a wrapper such as strace). */
+  pid(): number;
+  output(): string;
+  exited: Promise<number | null>;
+  alive(): boolean;
+  /** Resolves once the query socket accepts, rejects if the process died first. */
+  ready(timeoutMs?: number): Promise<void>;
+  client(opts?: {timeoutMs?: number}): LuxiClient;
+  kill9(): Promise<void>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface LaunchOptions {
+  args?: string[];
+  /** Node.js options put before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
+  /** A wrapper command line put in front of node (e.g. ['strace', '-f', ...]). */
+  wrapper?: string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `ganeti masterd -f` without waiting for it. */
+export function launchMasterd(node: TestNode, opts: LaunchOptions = {}): Masterd {
+  const argv = [...(opts.nodeArgs ?? []), BIN, 'masterd', '-f', '--shutdown-linger', '0', ...(opts.args ?? [])];
+  const wrapper = opts.wrapper ?? [];
+  const cmd = wrapper.length > 0 ? wrapper[0]! : process.execPath;
+  const cmdArgs = wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...argv] : argv;
+  const proc = spawn(cmd, cmdArgs, {env: {...node.env, ...opts.env}, stdio: ['ignore', 'pipe', 'pipe']});
   let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? (sig ? -1 : null))));
+  const keep = (d: Buffer): void => {
+    out += d.toString();
+    if (out.length > 4_000_000) out = out.slice(-2_000_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
   let dead = false;
-  void exited.then(() => (dead = true));
-  await waitFor(async () => dead || (await canConnect(node.paths.querySocket)), 15_000, 'masterd to listen');
-  if (dead) throw new Error(`masterd exited during start-up:\n${out}`);
+  const exited = new Promise<number | null>((resolve) =>
+    proc.on('exit', (code, sig) => {
+      dead = true;
+      resolve(code ?? (sig ? -1 : null));
+    }),
+  );
   const clients: LuxiClient[] = [];
+  const pid = (): number => {
+    if (wrapper.length === 0) return proc.pid!;
+    return Number(readFileSync(node.paths.masterdPidFile, 'utf8').trim());
+  };
   return {
     proc,
+    pid,
     output: () => out,
     exited,
-    client: () => {
-      const c = new LuxiClient({paths: node.paths});
+    alive: () => !dead,
+    async ready(timeoutMs = 20_000) {
+      await waitFor(async () => dead || (await canConnect(node.paths.querySocket)), timeoutMs, 'masterd to listen');
+      if (dead) throw new Error(`masterd exited during start-up:\n${out.slice(-4000)}`);
+    },
+    client(copts = {}) {
+      const c = new LuxiClient({paths: node.paths, ...(copts.timeoutMs !== undefined ? {timeoutMs: copts.timeoutMs} : {})});
       clients.push(c);
       return c;
     },
+    async kill9() {
+      for (const c of clients) c.close();
+      if (!dead) {
+        if (wrapper.length > 0) {
+          try {
+            process.kill(pid(), 'SIGKILL');
+          } catch {
+            /* gone already */
+          }
+        }
+        proc.kill('SIGKILL');
+      }
+      await exited;
+    },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       for (const c of clients) c.close();
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      return exited;
+      if (!dead) {
+        if (wrapper.length > 0) process.kill(pid(), signal);
+        else proc.kill(signal);
+      }
+      const timer = setTimeout(() => {
+        if (!dead) proc.kill('SIGKILL');
+      }, 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
     },
   };
+}
+
+export async function startMasterd(node: TestNode, opts: LaunchOptions = {}): Promise<Masterd> {
+  const d = launchMasterd(node, opts);
+  try {
+    await d.ready();
+  } catch (err) {
+    await d.kill9();
+    throw err;
+  }
+  return d;
+}
+
+/** The master daemon most tests use: plain arguments, started and ready. */
+export type Daemon = Masterd;
+export function startDaemon(node: TestNode, args: string[] = []): Promise<Daemon> {
+  return startMasterd(node, {args});
 }
 
 /** Runs the CLI to completion. */

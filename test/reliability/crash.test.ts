@@ -7,19 +7,8 @@
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {makeNode, waitJob as waitJobDone} from '../helpers/cluster.js';
-import {
-  launchMasterd,
-  readAckLog,
-  report,
-  rng,
-  scanQueue,
-  seedFromEnv,
-  setting,
-  sleep,
-  spawnDriver,
-  type Masterd,
-} from './helpers.js';
+import {launchMasterd, makeNode, type Masterd, waitJob as waitJobDone} from '../helpers/cluster.js';
+import {readAckLog, report, rng, scanQueue, seedFromEnv, setting, sleep, spawnDriver} from './helpers.js';
 
 const CYCLES = setting('RELIABILITY_CYCLES', 10, 200);
 const DRIVERS = setting('RELIABILITY_DRIVERS', 3, 3);

@@ -14,8 +14,8 @@ import {after, describe, it} from 'node:test';
 import {readConfig, writeConfig} from '../../src/config/config.js';
 import {GanetiError} from '../../src/protocol/errors.js';
 import {loadClusterTls} from '../../src/rpc/certificate.js';
-import {delayOp, makeNode, waitJob, type TestNode} from '../helpers/cluster.js';
-import {isRoot, mountTmpfs, remount, report, scanQueue, sleep, startMasterd, type Masterd} from './helpers.js';
+import {delayOp, makeNode, type Masterd, startMasterd, type TestNode, waitJob} from '../helpers/cluster.js';
+import {isRoot, mountTmpfs, remount, report, scanQueue, sleep} from './helpers.js';
 
 /** Every acknowledged id is on disk in a parsable file, and no job-N is torn. */
 function checkQueue(node: TestNode, acked: number[], what: string): ReturnType<typeof scanQueue> {

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
 import {METHODS} from '../../src/daemon/luxi-methods.js';
-import {delayOp, makeNode, waitJob} from '../helpers/cluster.js';
-import {LONG, rawExchange, report, rssMiB, scanQueue, seedFromEnv, setting, startMasterd, type Masterd} from './helpers.js';
+import {delayOp, makeNode, type Masterd, startMasterd, waitJob} from '../helpers/cluster.js';
+import {LONG, rawExchange, report, rssMiB, scanQueue, seedFromEnv, setting} from './helpers.js';
 
 const MESSAGES = setting('FUZZ_MESSAGES', 10_000, 100_000);
 const CONCURRENCY = 32;

@@ -1,15 +1,13 @@
-// Shared parts of the reliability suites (crash, faults, fuzz, load, security): a masterd
-// launcher that can also kill -9 before readiness or run under a wrapper (strace), an
-// offline scanner of the on-disk queue, the client-driver processes, tmpfs mounts and
-// small statistics.
+// Shared parts of the reliability suites (crash, faults, fuzz, load, security): an offline
+// scanner of the on-disk queue, the client-driver processes, tmpfs mounts and small
+// statistics. The daemon launcher is the common one in ../helpers/cluster.ts.
 import {execFileSync, spawn, type ChildProcess} from 'node:child_process';
 import {existsSync, readdirSync, readFileSync, statSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import {join} from 'node:path';
 import {parseJobFile} from '../../src/queue/job.js';
 import type {GanetiPaths} from '../../src/paths.js';
-import {LuxiClient} from '../../src/protocol/client.js';
-import {BIN, waitFor, type TestNode} from '../helpers/cluster.js';
+import {type TestNode} from '../helpers/cluster.js';
 
 export const LONG = process.env.RELIABILITY_LONG === '1';
 
@@ -29,124 +27,6 @@ export const isRoot = typeof process.getuid === 'function' && process.getuid() =
 /** Prints a line to the test's output that shows up in the runner's report (the "numbers"). */
 export function report(line: string): void {
   process.stdout.write(`${line}\n`);
-}
-
-// --- the daemon -------------------------------------------------------------------------
-
-export interface Masterd {
-  proc: ChildProcess;
-  /** The masterd process itself (differs from proc.pid under a wrapper such as strace). */
-  pid(): number;
-  output(): string;
-  exited: Promise<number | null>;
-  alive(): boolean;
-  /** Resolves once the query socket accepts, rejects if the process died first. */
-  ready(timeoutMs?: number): Promise<void>;
-  client(opts?: {timeoutMs?: number}): LuxiClient;
-  kill9(): Promise<void>;
-  stop(signal?: NodeJS.Signals): Promise<number | null>;
-}
-
-export interface LaunchOptions {
-  args?: string[];
-  /** Node.js options put before the script (e.g. --cpu-prof). */
-  nodeArgs?: string[];
-  /** A wrapper command line put in front of node (e.g. ['strace', '-f', ...]). */
-  wrapper?: string[];
-  env?: NodeJS.ProcessEnv;
-}
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
-
-/** Starts `ganeti masterd -f` without waiting for it. */
-export function launchMasterd(node: TestNode, opts: LaunchOptions = {}): Masterd {
-  const argv = [...(opts.nodeArgs ?? []), BIN, 'masterd', '-f', '--shutdown-linger', '0', ...(opts.args ?? [])];
-  const wrapper = opts.wrapper ?? [];
-  const cmd = wrapper.length > 0 ? wrapper[0]! : process.execPath;
-  const cmdArgs = wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...argv] : argv;
-  const proc = spawn(cmd, cmdArgs, {env: {...node.env, ...opts.env}, stdio: ['ignore', 'pipe', 'pipe']});
-  let out = '';
-  const keep = (d: Buffer): void => {
-    out += d.toString();
-    if (out.length > 4_000_000) out = out.slice(-2_000_000);
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  let dead = false;
-  const exited = new Promise<number | null>((resolve) =>
-    proc.on('exit', (code, sig) => {
-      dead = true;
-      resolve(code ?? (sig ? -1 : null));
-    }),
-  );
-  const clients: LuxiClient[] = [];
-  const pid = (): number => {
-    if (wrapper.length === 0) return proc.pid!;
-    return Number(readFileSync(node.paths.masterdPidFile, 'utf8').trim());
-  };
-  return {
-    proc,
-    pid,
-    output: () => out,
-    exited,
-    alive: () => !dead,
-    async ready(timeoutMs = 20_000) {
-      await waitFor(async () => dead || (await canConnect(node.paths.querySocket)), timeoutMs, 'masterd to listen');
-      if (dead) throw new Error(`masterd exited during start-up:\n${out.slice(-4000)}`);
-    },
-    client(copts = {}) {
-      const c = new LuxiClient({paths: node.paths, ...(copts.timeoutMs !== undefined ? {timeoutMs: copts.timeoutMs} : {})});
-      clients.push(c);
-      return c;
-    },
-    async kill9() {
-      for (const c of clients) c.close();
-      if (!dead) {
-        if (wrapper.length > 0) {
-          try {
-            process.kill(pid(), 'SIGKILL');
-          } catch {
-            /* gone already */
-          }
-        }
-        proc.kill('SIGKILL');
-      }
-      await exited;
-    },
-    async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      for (const c of clients) c.close();
-      if (!dead) {
-        if (wrapper.length > 0) process.kill(pid(), signal);
-        else proc.kill(signal);
-      }
-      const timer = setTimeout(() => {
-        if (!dead) proc.kill('SIGKILL');
-      }, 30_000);
-      const code = await exited;
-      clearTimeout(timer);
-      return code;
-    },
-  };
-}
-
-export async function startMasterd(node: TestNode, opts: LaunchOptions = {}): Promise<Masterd> {
-  const d = launchMasterd(node, opts);
-  try {
-    await d.ready();
-  } catch (err) {
-    await d.kill9();
-    throw err;
-  }
-  return d;
 }
 
 // --- the queue on disk -------------------------------------------------------------------

@@ -8,8 +8,8 @@
 // a back-to-back AutoArchiveJobs loop falls behind 700 submissions/s on this machine.)
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
-import {makeNode} from '../helpers/cluster.js';
-import {pct, report, rssMiB, setting, sleep, spawnDriver, startMasterd, type Masterd} from './helpers.js';
+import {makeNode, type Masterd, startMasterd} from '../helpers/cluster.js';
+import {pct, report, rssMiB, setting, sleep, spawnDriver} from './helpers.js';
 
 const SECONDS = setting('LOAD_SECONDS', 10, 60);
 const CLIENTS = setting('LOAD_CLIENTS', 200, 200);

@@ -7,8 +7,8 @@ import {execFileSync, spawn} from 'node:child_process';
 import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {describe, it} from 'node:test';
-import {delayOp, makeNode, REPO, waitJob, type TestNode} from '../helpers/cluster.js';
-import {isRoot, rawExchange, report, startMasterd, type Masterd} from './helpers.js';
+import {delayOp, makeNode, type Masterd, REPO, startMasterd, type TestNode, waitJob} from '../helpers/cluster.js';
+import {isRoot, rawExchange, report} from './helpers.js';
 
 function hasTool(name: string): boolean {
   try {
