@@ -24,6 +24,8 @@ export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
 export const WFJC_TIMEOUT_MAX = 89;
 export const CANCEL_WAIT_MS = 44_000;
 const LAZY_WRITE_MS = 20;
+/** How long a submission waits for the master candidates to confirm its job files. */
+const REPLICATION_WAIT_MS = 5000;
 const WRITE_RETRY_MS = 1000;
 
 export type SubmitResult = [true, number] | [false, string];
@@ -305,6 +307,11 @@ export class JobQueue {
       // never runs after a restart. The reserved ids stay used; none is handed out twice.
       await this.store.removeJobs(created.map((j) => j.id)).catch(() => undefined);
       throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(err as Error).message}`]);
+    }
+    // jobqueue.md §5: write + replicate, then answer. A master candidate that does not answer
+    // in time is not waited for (replication never fails a submission).
+    if (!(await this.store.replicated(created.map((j) => j.id), REPLICATION_WAIT_MS))) {
+      this.log.warn({jobs: created.map((j) => j.id)}, `job files not replicated to every master candidate within ${REPLICATION_WAIT_MS} ms`);
     }
     for (const job of created) {
       this.jobs.set(job.id, job);

@@ -1,8 +1,9 @@
 // Job queue replication to the master candidates (jobqueue.md §10). Every queue write is
-// handed over after it is durable locally and sent in the background: one ordered stream of
-// operations per candidate, consecutive file writes batched into one request (the newest
-// content of a file wins; a batch waits up to BATCH_LINGER_MS for more), never blocking or
-// failing the caller. A candidate that fails is
+// handed over after it is durable locally: one ordered stream of operations per candidate,
+// consecutive file writes batched into one request (the newest content of a file wins; a
+// batch waits up to BATCH_LINGER_MS for more), never failing the caller. A submission waits
+// for its files with `flush` (write + replicate, then answer); batches in flight meanwhile
+// gather the next submissions, so concurrent ones share requests. A candidate that fails is
 // dropped from the stream and, once it answers again, resynchronised from scratch: purge,
 // every live job plus serial/version, drain flag (after `beforeResync`, which brings its
 // configuration up to date).
@@ -20,10 +21,22 @@ const BATCH_LINGER_MS = 50;
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 
-type Op =
-  | {kind: 'update'; files: Map<string, EncodedContent>; bytes: number; since: number}
+type Op = (
+  | {kind: 'update'; files: Map<string, EncodedContent>; bytes: number; since: number; urgent: boolean}
   | {kind: 'rename'; pairs: Array<[string, string]>}
-  | {kind: 'drain'; flag: boolean};
+  | {kind: 'drain'; flag: boolean}
+) & {
+  /** Called once the operation was sent, failed, or was dropped (its content then goes with a resync). */
+  settled: Array<() => void>;
+};
+
+function settle(ops: Iterable<Op | null>): void {
+  for (const op of ops) {
+    if (op === null) continue;
+    const waiters = op.settled.splice(0);
+    for (const w of waiters) w();
+  }
+}
 
 /** What a resynchronisation uploads: every file of the live queue, and the drain flag. */
 export interface QueueSnapshot {
@@ -34,6 +47,8 @@ export interface QueueSnapshot {
 class Link {
   state: 'ok' | 'resync' | 'down' = 'down';
   ops: Op[] = [];
+  inflight: Op | null = null;
+  inflightSince = 0;
   busy = false;
   batched = true;
   retryMs = RETRY_MIN_MS;
@@ -63,6 +78,7 @@ export class QueueReplicator implements QueueObserver {
       if (!names.includes(name)) {
         if (link.timer !== null) clearTimeout(link.timer);
         if (link.linger !== null) clearTimeout(link.linger);
+        settle([link.inflight, ...link.ops.splice(0)]);
         this.links.delete(name);
       }
     }
@@ -88,7 +104,7 @@ export class QueueReplicator implements QueueObserver {
       if (link.linger !== null) clearTimeout(link.linger);
       link.timer = null;
       link.linger = null;
-      link.ops = [];
+      settle([link.inflight, ...link.ops.splice(0)]);
     }
     this.checkIdle();
   }
@@ -114,6 +130,40 @@ export class QueueReplicator implements QueueObserver {
     });
   }
 
+  /**
+   * Resolves once every candidate that is up to date has received the current content of these
+   * files (true), or after timeoutMs (false). A candidate that fails meanwhile is not waited
+   * for: it gets the files with its resynchronisation. Nor is one whose request in flight is
+   * older than timeoutMs: while it hangs (until the RPC timeout fails it), submissions do not
+   * each wait for it.
+   */
+  flush(paths: string[], timeoutMs: number): Promise<boolean> {
+    const names = new Set(paths.map((p) => makeVirtualPath(this.paths, p)));
+    const waits: Array<Promise<void>> = [];
+    for (const link of this.links.values()) {
+      if (link.state !== 'ok') continue;
+      if (link.inflight !== null && performance.now() - link.inflightSince > timeoutMs) continue;
+      for (const op of [link.inflight, ...link.ops]) {
+        if (op?.kind !== 'update' || ![...names].some((n) => op.files.has(n))) continue;
+        op.urgent = true;
+        waits.push(new Promise((resolve) => op.settled.push(resolve)));
+      }
+      if (link.linger !== null) {
+        clearTimeout(link.linger);
+        link.linger = null;
+      }
+      this.pump(link);
+    }
+    if (waits.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      void Promise.all(waits).then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
   // --- QueueObserver: called after each durable local change ------------------------
 
   written(path: string, content: string): void {
@@ -127,7 +177,7 @@ export class QueueReplicator implements QueueObserver {
           last.files.set(name, encoded);
           last.bytes += size;
         } else {
-          link.ops.push({kind: 'update', files: new Map([[name, encoded]]), bytes: size, since: performance.now()});
+          link.ops.push({kind: 'update', files: new Map([[name, encoded]]), bytes: size, since: performance.now(), urgent: false, settled: []});
         }
       };
     });
@@ -139,13 +189,13 @@ export class QueueReplicator implements QueueObserver {
       return (link) => {
         const last = link.ops.at(-1);
         if (last?.kind === 'rename') last.pairs.push(...virtual);
-        else link.ops.push({kind: 'rename', pairs: [...virtual]});
+        else link.ops.push({kind: 'rename', pairs: [...virtual], settled: []});
       };
     });
   }
 
   drainChanged(flag: boolean): void {
-    this.enqueue(() => (link) => link.ops.push({kind: 'drain', flag}));
+    this.enqueue(() => (link) => link.ops.push({kind: 'drain', flag, settled: []}));
   }
 
   // --- streams ---------------------------------------------------------------------------
@@ -174,7 +224,7 @@ export class QueueReplicator implements QueueObserver {
     }
     // A young batch waits a little: the next writes of the same files (a job that is
     // created, run and finished within that time) replace their earlier content in it.
-    const wait = head.kind === 'update' && head.files.size < MAX_BATCH_FILES ? head.since + BATCH_LINGER_MS - performance.now() : 0;
+    const wait = head.kind === 'update' && !head.urgent && head.files.size < MAX_BATCH_FILES ? head.since + BATCH_LINGER_MS - performance.now() : 0;
     if (wait > 0) {
       link.linger = setTimeout(() => {
         link.linger = null;
@@ -184,13 +234,19 @@ export class QueueReplicator implements QueueObserver {
     }
     const op = link.ops.shift()!;
     link.busy = true;
+    link.inflight = op;
+    link.inflightSince = performance.now();
     this.send(link, op).then(
       () => {
         link.busy = false;
+        link.inflight = null;
+        settle([op]);
         this.pump(link);
       },
       (err: unknown) => {
         link.busy = false;
+        link.inflight = null;
+        settle([op]);
         this.fail(link, err);
       },
     );
@@ -224,7 +280,7 @@ export class QueueReplicator implements QueueObserver {
   private fail(link: Link, err: unknown): void {
     if (!this.links.has(link.node)) return;
     link.state = 'down';
-    link.ops = [];
+    settle(link.ops.splice(0));
     const msg = (err as Error).message;
     if (!link.failing) {
       link.failing = true;
@@ -255,26 +311,27 @@ export class QueueReplicator implements QueueObserver {
     if (!this.started || !this.links.has(link.node) || link.busy) return;
     link.state = 'resync';
     link.busy = true;
-    link.ops = [];
+    settle(link.ops.splice(0));
     const started = Date.now();
     try {
       await this.beforeResync(link.node);
-      link.ops = [];
+      settle(link.ops.splice(0));
       const snap = this.snapshot();
       await this.rpc.call(link.node, 'jobqueue_purge', [], RPC_TIMEOUT_URGENT_MS);
-      let batch: Op & {kind: 'update'} = {kind: 'update', files: new Map(), bytes: 0, since: 0};
+      const emptyBatch = (): Op & {kind: 'update'} => ({kind: 'update', files: new Map(), bytes: 0, since: 0, urgent: true, settled: []});
+      let batch = emptyBatch();
       for (const [path, content] of snap.files) {
         const name = makeVirtualPath(this.paths, path);
         const encoded = encodeContent(content);
         if (batch.files.size >= MAX_BATCH_FILES || batch.bytes + encoded[1].length > MAX_BATCH_BYTES) {
           await this.send(link, batch);
-          batch = {kind: 'update', files: new Map(), bytes: 0, since: 0};
+          batch = emptyBatch();
         }
         batch.files.set(name, encoded);
         batch.bytes += encoded[1].length + name.length;
       }
       if (batch.files.size > 0) await this.send(link, batch);
-      await this.send(link, {kind: 'drain', flag: snap.drained});
+      await this.send(link, {kind: 'drain', flag: snap.drained, settled: []});
       link.state = 'ok';
       link.failing = false;
       link.retryMs = RETRY_MIN_MS;

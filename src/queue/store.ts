@@ -14,6 +14,8 @@ export interface QueueObserver {
   written(path: string, content: string): void;
   renamed(pairs: Array<[from: string, to: string]>): void;
   drainChanged(flag: boolean): void;
+  /** Resolves once the given files were passed on (true), or after timeoutMs (false). */
+  flush(paths: string[], timeoutMs: number): Promise<boolean>;
 }
 
 export interface LoadProblem {
@@ -105,6 +107,12 @@ export class QueueStore {
     const text = job.toFileText();
     await this.writer.write(this.queueDir, name, text);
     this.observer?.written(join(this.queueDir, name), text);
+  }
+
+  /** Waits until the observer (replication) has passed on these jobs' files and the serial. */
+  replicated(ids: number[], timeoutMs: number): Promise<boolean> {
+    if (this.observer === null) return Promise.resolve(true);
+    return this.observer.flush([join(this.queueDir, 'serial'), ...ids.map((id) => join(this.queueDir, jobFileName(id)))], timeoutMs);
   }
 
   /** Deletes live job files (of a submission that was refused), durably. */

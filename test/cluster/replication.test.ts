@@ -85,6 +85,34 @@ describe('job queue replication and master failover', () => {
     await client.setDrainFlag(false);
   });
 
+  test('a submission is answered once the candidates have its job file; a hung candidate delays that by 5 s at most', async () => {
+    const onCandidates = (ids: number[]): boolean =>
+      ['node2', 'node3'].every((n) => ids.every((id) => existsSync(join(vc.node(n).paths.queueDir, `job-${id}`))));
+    const one = await client.submitJob([{OP_ID: 'OP_TEST_DELAY', duration: 0}]);
+    assert.ok(onCandidates([one]), 'SubmitJob: on every candidate when the id comes back');
+    const many = await client.submitManyJobs([[{OP_ID: 'OP_TEST_DELAY', duration: 0}], [{OP_ID: 'OP_TEST_DELAY', duration: 0}]]);
+    const manyIds = many.map(([ok, id]) => (ok ? (id as number) : assert.fail(String(id))));
+    assert.ok(onCandidates(manyIds), 'SubmitManyJobs: likewise');
+    all.push(one, ...manyIds);
+
+    const node3 = nodeds.get('node3')!;
+    node3.proc.kill('SIGSTOP');
+    try {
+      let t0 = performance.now();
+      all.push(await client.submitJob([{OP_ID: 'OP_TEST_DELAY', duration: 0}]));
+      const first = performance.now() - t0;
+      t0 = performance.now();
+      all.push(...(await submitDelays(client, 3)));
+      const next = (performance.now() - t0) / 3;
+      assert.ok(first >= 4500 && first < 20_000, `the first submission waited for the hung candidate, at most about 5 s (${first.toFixed(0)} ms)`);
+      assert.ok(next < 2000, `later ones do not wait for it again (${next.toFixed(0)} ms each)`);
+    } finally {
+      node3.proc.kill('SIGCONT');
+    }
+    for (const id of all.slice(-4)) assert.equal(await waitJob(client, id), 'success');
+    await waitSameQueue(vc.master, vc.node('node3'), 30_000);
+  });
+
   test('a candidate that was down is resynchronised when it returns', async () => {
     const node3 = vc.node('node3');
     await nodeds.get('node3')!.stop();
