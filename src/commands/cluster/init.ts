@@ -7,9 +7,12 @@ export default class ClusterInit extends Command {
   static override description =
     'Writes config.data and the ssconf files, and creates the cluster certificate server.pem (a self-signed ' +
     'ECDSA certificate the node daemons use for TLS) unless one exists. This node is the master.';
-  static override usage = 'cluster init [--primary-ip IP] [--port N] [--master-netdev DEV] NAME';
+  static override usage = 'cluster init [--master-node NODE] [--primary-ip IP] [--port N] [--master-netdev DEV] NAME';
   static override args = {name: Args.string({required: true, description: 'Cluster name'})};
   static override flags = {
+    'master-node': Flags.string({
+      description: 'Name of the master node; it must be this node ($GANETI_HOSTNAME in a virtual cluster, else the host name)',
+    }),
     'primary-ip': Flags.string({char: 's', description: "This node's primary IP address", default: '127.0.0.1'}),
     'master-netdev': Flags.string({description: 'Network device of the master IP', default: 'lo'}),
     'max-running-jobs': Flags.integer({description: 'Jobs the master runs at once', min: 1}),
@@ -19,6 +22,11 @@ export default class ClusterInit extends Command {
   async run(): Promise<void> {
     const {args, flags} = await this.parse(ClusterInit);
     const paths = resolvePaths();
+    const master = flags['master-node'];
+    if (master !== undefined && master.toLowerCase() !== paths.hostname.toLowerCase()) {
+      process.stderr.write(`The master node must be the node that runs "cluster init": this is ${paths.hostname}, not ${master}\n`);
+      this.exit(1);
+    }
     try {
       await initCluster(paths, {
         clusterName: args.name,
@@ -28,7 +36,10 @@ export default class ClusterInit extends Command {
         ...(flags.port !== undefined ? {rpcPort: flags.port} : {}),
       });
     } catch (err) {
-      if (err instanceof ClusterExistsError) this.error(err.message, {exit: 1});
+      if (err instanceof ClusterExistsError) {
+        process.stderr.write(`${err.message}\n`);
+        this.exit(1);
+      }
       throw err;
     }
     this.log(`Cluster ${args.name} initialised with ${paths.hostname} as master (${paths.configFile})`);
