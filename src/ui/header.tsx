@@ -48,7 +48,8 @@ export const Header = memo(function Header({snapshot, view, now, width}: HeaderP
         )}
       </Text>
       <Text wrap="truncate">
-        {jobs.length} jobs:
+        {/* With a query filter the monitor only fetches matching jobs: say so. */}
+        {jobs.length} {snapshot.textFilter === null ? 'jobs:' : 'matching jobs:'}
         {JOB_STATUS_ORDER.map((status) => (
           <Text key={status} {...statusColor(status)}>
             {` ${status} ${counts.get(status) ?? 0}`}

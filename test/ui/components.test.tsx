@@ -65,8 +65,9 @@ describe('Header', () => {
       problem: 'Filter dropped: bad',
     });
     const {lastFrame} = render(<Header snapshot={source.snapshot} view={STATUS_VIEWS[5]!} now={Math.floor(NOW)} width={200} />);
-    const [first, , third] = lines(lastFrame());
+    const [first, second, third] = lines(lastFrame());
     assert.match(first!, /daemon: UNREACHABLE, retrying \(Cannot communicate with the master daemon\.\) {2}queue: DRAINED/);
+    assert.match(second!, /^0 matching jobs: queued 0/, 'with a query filter the counts are of the matching jobs');
     assert.match(third!, /view error {2}filter status == "error" {2}Filter dropped: bad/);
   });
 
