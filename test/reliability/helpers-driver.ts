@@ -10,6 +10,7 @@
 import {closeSync, fsyncSync, openSync, writeSync} from 'node:fs';
 import {LuxiClient} from '../../src/protocol/client.js';
 import {GanetiError, LuxiClientError} from '../../src/protocol/errors.js';
+import {rng, sleep} from './helpers.js';
 
 interface CrashConfig {
   mode: 'crash';
@@ -34,19 +35,6 @@ type Config = CrashConfig | LoadConfig;
 const config = JSON.parse(process.argv[2] ?? '{}') as Config;
 let stopping = false;
 process.on('SIGTERM', () => (stopping = true));
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FINAL = new Set(['success', 'error', 'canceled']);
 
