@@ -5,7 +5,7 @@ import {spawn} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, afterEach, before, describe, it} from 'node:test';
-import {delayOp, makeNode, startDaemon, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, settleQueue, startDaemon, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
 import type {LuxiClient} from '../../src/protocol/client.js';
 import {blockers, blockQueue, GNT_JOB, gntJob, writeFixtureQueue, type CliResult} from './fixture.js';
 
@@ -78,14 +78,8 @@ describe('gnt-job actions against the real daemon', () => {
     daemon = await startDaemon(node);
     c = daemon.client();
   });
-  afterEach(async () => {
-    // Kill what blocks the queue, then let the jobs that waited for it run out.
-    const ids = blockers.splice(0);
-    for (const id of ids) await c.cancelJob(id, true).catch(() => undefined);
-    for (const id of ids) await waitJob(c, id);
-    const rest = (await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']])).data;
-    for (const row of rest) await waitJob(c, row[0]![1] as number);
-  });
+  // Kill what blocks the queue, then let the jobs that waited for it run out.
+  afterEach(() => settleQueue(c, blockers));
   after(async () => {
     await daemon.stop();
     node.cleanup();

@@ -200,3 +200,12 @@ export async function waitJob(c: LuxiClient, id: number, timeoutS = 30): Promise
     if (Date.now() > deadline) throw new Error(`job ${id} still ${st}`);
   }
 }
+
+/** Kills the given blocking jobs, then waits until every job still in the queue has ended. */
+export async function settleQueue(c: LuxiClient, blockers: number[]): Promise<void> {
+  const ids = blockers.splice(0);
+  for (const id of ids) await c.cancelJob(id, true).catch(() => undefined);
+  for (const id of ids) await waitJob(c, id);
+  const rest = (await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']])).data;
+  for (const row of rest) await waitJob(c, row[0]![1] as number);
+}

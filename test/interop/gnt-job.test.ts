@@ -6,7 +6,7 @@ import {spawn} from 'node:child_process';
 import {existsSync, writeFileSync} from 'node:fs';
 import {after, afterEach, before, describe, it} from 'node:test';
 import type {LuxiClient} from '../../src/protocol/client.js';
-import {delayOp, makeNode, startDaemon, waitFor, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, settleQueue, startDaemon, waitFor, type Daemon, type TestNode} from '../helpers/cluster.js';
 import {blockers, blockQueue, gntJob, mapLimit, text, writeFixtureQueue, type CliResult} from '../gnt-job/fixture.js';
 import {GOLDEN} from '../gnt-job/golden.js';
 
@@ -101,13 +101,8 @@ describe('stock gnt-job and ours print the same', {skip}, () => {
     const golden = await mapLimit(GOLDEN, 4, (g) => stockGntJob(node, g.args));
     GOLDEN.forEach((g, i) => stockGolden.set(g.name, golden[i]!));
   });
-  afterEach(async () => {
-    const ids = blockers.splice(0);
-    for (const id of ids) await c.cancelJob(id, true).catch(() => undefined);
-    for (const id of ids) await waitJob(c, id);
-    const rest = (await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']])).data;
-    for (const row of rest) await waitJob(c, row[0]![1] as number);
-  });
+  // Kill what blocks the queue, then let the jobs that waited for it run out.
+  afterEach(() => settleQueue(c, blockers));
   after(async () => {
     await daemon?.stop();
     node?.cleanup();
