@@ -10,9 +10,9 @@ import {LuxiClient, type LogEntry} from '../protocol/client.js';
 import {formatError, formatErrorExitCode, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
 import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
 import {pyInt, pyStr, toJsInteger} from './python-format.js';
-import {formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
+import {EXIT_SUCCESS, formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
 
-export const EXIT_SUCCESS = 0;
+export {EXIT_SUCCESS};
 export const EXIT_FAILURE = 1;
 /** constants.EXIT_CONFIRMATION: the user did not confirm. */
 export const EXIT_CONFIRMATION = 13;

@@ -1,8 +1,7 @@
 import {Args} from '@oclif/core';
 import {formatJobInfo, JOB_INFO_FIELDS} from '../../cli/job-info.js';
 import {parseJobIds} from '../../cli/job-output.js';
-import {checkArgCount, EXIT_FAILURE, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
-import {EXIT_SUCCESS} from '../../cli/query-table.js';
+import {checkArgCount, EXIT_FAILURE, EXIT_SUCCESS, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
 import {RS_NORMAL} from '../../query/fields.js';
 
 export default class JobInfo extends LuxiCommand {

@@ -32,13 +32,17 @@ function parseFilterArgument(text: string): unknown[] {
   }
 }
 
-/** qlang.MakeFilter for job IDs: one argument that looks like a filter (or -F) is parsed as one. */
-export function makeJobFilter(args: readonly string[], forceFilter: boolean): unknown[] | null {
+/**
+ * qlang.MakeFilter for job IDs: one argument that looks like a filter (or -F) is parsed as one;
+ * otherwise the arguments are job IDs (`byId`).
+ */
+export function makeJobFilter(args: readonly string[], forceFilter: boolean): {filter: unknown[] | null; byId: boolean} {
   if (forceFilter || (args.length === 1 && isFilterText(args[0]!))) {
     if (args.length !== 1) throw opPrereqError('Exactly one argument must be given as a filter', 'wrong_input');
-    return parseFilterArgument(args[0]!);
+    return {filter: parseFilterArgument(args[0]!), byId: false};
   }
-  return makeIdFilter([...args]);
+  const filter = makeIdFilter([...args]);
+  return {filter, byId: filter !== null};
 }
 
 export default class JobList extends LuxiCommand {
@@ -75,12 +79,11 @@ export default class JobList extends LuxiCommand {
 
     const selection = this.lastFlagOf(raw, ['pending', 'running', 'error', 'finished']);
     const statusFilter = makeSimpleFilter('status', selection === undefined ? undefined : JOB_STATUS_SELECTIONS[selection]);
-    const nameFilter = makeJobFilter(args, flags.filter);
+    const {filter: nameFilter, byId: namedIds} = makeJobFilter(args, flags.filter);
     const filter = statusFilter === null ? nameFilter : nameFilter === null ? statusFilter : ['&', nameFilter, statusFilter];
 
     // Jobs named by ID that do not exist: the table shows them as stock gnt-job does, and
     // the command then says so on stderr and exits 1. Their status tells them apart.
-    const namedIds = nameFilter !== null && !flags.filter && !(args.length === 1 && isFilterText(args[0]!));
     const probes = namedIds ? ['id', 'status'].filter((f) => !fields.includes(f)) : [];
     const queried = [...fields, ...probes];
     const answer = await this.client().query('job', queried, filter);
