@@ -31,8 +31,12 @@ describe('masterd --no-voting', () => {
     const node = await makeNode();
     try {
       const yes = underPty(node, 'YES');
-      await waitFor(() => existsSync(node.paths.masterdPidFile), 15_000, 'masterd to start after YES');
+      await waitFor(() => existsSync(node.paths.querySocket), 15_000, 'masterd to serve after YES');
       assert.match(yes.output(), /two masters|overwrite each other/);
+      // Stop that daemon itself and wait until it has gone (socket and pid file removed):
+      // killing script(1) alone leaves it shutting down while the next run is checked.
+      process.kill(Number(readFileSync(node.paths.masterdPidFile, 'utf8').trim()), 'SIGTERM');
+      await waitFor(() => !existsSync(node.paths.masterdPidFile) && !existsSync(node.paths.querySocket), 15_000, 'the first masterd to exit');
       yes.kill();
       await yes.done;
 
