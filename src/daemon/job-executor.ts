@@ -74,6 +74,8 @@ async function checkDependencies(job: QueuedJob, op: QueuedOpcode, queue: JobQue
   const deps = Array.isArray(input.depends) ? (input.depends as Array<[number, string[]]>) : [];
   for (const [depId, wanted] of deps) {
     if (depId === job.id) return {kind: 'error', message: "Job can't depend on itself"};
+    // Written by an older version that accepted any integer: no job can have such an id.
+    if (!Number.isSafeInteger(depId)) return {kind: 'error', message: `Dependency error: Job ${String(depId)} not found`};
     const dep = await queue.find(depId);
     if (dep === null) return {kind: 'error', message: `Dependency error: Job ${depId} not found`};
     const status = dep.status;
@@ -227,6 +229,14 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     if (job.finalized) return 'finished';
   }
   return 'finished';
+}
+
+/** Ends a job whose run threw: its unfinished opcodes become errors carrying the message. */
+export async function failUnexpectedly(job: QueuedJob, err: unknown, queue: JobQueue): Promise<void> {
+  const index = job.ops.findIndex((op) => !op.finalized);
+  if (index === -1) return;
+  failFrom(job, index, ['OpExecError', [`Unexpected error: ${err instanceof Error ? err.message : String(err)}`]]);
+  await save(job, queue);
 }
 
 /**

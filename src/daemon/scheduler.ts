@@ -2,7 +2,7 @@
 // Jobs waiting for a dependency leave the pool and come back when that job finishes.
 import type {Logger} from 'pino';
 import type {QueuedJob} from '../queue/job.js';
-import {JobRun, runJob, type ExecutorContext} from './job-executor.js';
+import {failUnexpectedly, JobRun, lockOwner, runJob, type ExecutorContext} from './job-executor.js';
 
 interface HeapEntry {
   priority: number;
@@ -114,10 +114,13 @@ export class Scheduler {
           this.finished(job.id);
         }
       })
-      .catch((err: unknown) => {
-        this.running.delete(job.id);
+      .catch(async (err: unknown) => {
+        // A job whose run threw would otherwise stay waiting or running for ever.
         this.log.error({job: job.id, err}, 'job execution failed unexpectedly');
-        if (job.finalized) this.finished(job.id);
+        this.ctx.locks.release(lockOwner(job.id));
+        await failUnexpectedly(job, err, this.ctx.queue);
+        this.running.delete(job.id);
+        this.finished(job.id);
       })
       .finally(() => this.pump());
   }

@@ -99,17 +99,18 @@ export function tElemOf(typeName: string, values: readonly (string | number)[]):
 const tPriority = tElemOf('OpSubmitPriority', SUBMIT_PRIORITIES);
 const tFinalizedStatuses = tListOf(tElemOf('FinalizedJobStatus', [...FINALIZED]));
 
-/** Job IDs may be sent as decimal strings (Python's ht.TJobId); they are stored as integers. */
-function jobId(value: unknown, ctx: CheckContext, dep: unknown): number | bigint {
-  if (typeof value === 'string' && /^\d+$/.test(value)) {
-    const n = Number(value);
-    return Number.isSafeInteger(n) ? n : BigInt(value);
+/**
+ * Job IDs may be sent as decimal strings (Python's ht.TJobId); they are stored as integers.
+ * An id no job can ever have (beyond 2^53 - 1, where a double stops counting) is refused here:
+ * accepted, it would leave the job waiting for a dependency that can never be looked up.
+ */
+function jobId(value: unknown, ctx: CheckContext, dep: unknown): number {
+  const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : typeof value === 'bigint' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n)) return fail(`Invalid job ID ${showValue(value)} in dependency ${showValue(dep)}`);
+  if (n < 0 && !ctx.allowRelativeDepends) {
+    return fail(`Relative job ID ${String(n)} in dependency ${showValue(dep)} is only allowed in SubmitManyJobs`);
   }
-  if (!isInteger(value)) return fail(`Invalid job ID ${showValue(value)} in dependency ${showValue(dep)}`);
-  if (value < 0 && !ctx.allowRelativeDepends) {
-    return fail(`Relative job ID ${String(value)} in dependency ${showValue(dep)} is only allowed in SubmitManyJobs`);
-  }
-  return value;
+  return n;
 }
 
 const tJobDependency: Checker = (v, ctx) =>

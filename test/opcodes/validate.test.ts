@@ -143,10 +143,20 @@ describe('validateOpcode: accepted opcodes', () => {
 
   test('depends: absolute IDs, decimal-string IDs stored as integers, empty status lists', () => {
     const op = validateOpcode(
-      delay({depends: [[3, ['success', 'error']], ['7', []], ['007', ['canceled']], ['99999999999999999999', []]]}),
+      delay({depends: [[3, ['success', 'error']], ['7', []], ['007', ['canceled']], [9007199254740991, []]]}),
       strict,
     );
-    assert.deepEqual(op.depends, [[3, ['success', 'error']], [7, []], [7, ['canceled']], [99999999999999999999n, []]]);
+    assert.deepEqual(op.depends, [[3, ['success', 'error']], [7, []], [7, ['canceled']], [9007199254740991, []]]);
+  });
+
+  test('depends: an id no job can have (2^53 and beyond) is refused at submission', () => {
+    rejects(
+      delay({depends: [[9007199254740992n, []]]}),
+      "key 'depends': Invalid job ID 9007199254740992 in dependency [9007199254740992,[]]",
+    );
+    rejects(delay({depends: [['99999999999999999999', []]]}), /^key 'depends': Invalid job ID "99999999999999999999"/);
+    rejects(delay({depends: [[-9007199254740993n, []]]}), /^key 'depends': Invalid job ID -9007199254740993/, relative);
+    rejects(delay({depends: [[1e300, []]]}), /^key 'depends': Invalid job ID 1e\+300/);
   });
 
   test('depends: relative (negative) IDs only with allowRelativeDepends', () => {
