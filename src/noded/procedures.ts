@@ -1,18 +1,19 @@
 // The RPC procedures of the node daemon (masterd.md §8.2), by name. Each takes the decoded
 // JSON argument array and returns the payload of `[true, payload]`, or throws RpcFailure.
 import {promises as fsp, readFileSync} from 'node:fs';
-import {setTimeout as sleep} from 'node:timers/promises';
 import writeFileAtomic from 'write-file-atomic';
 import {masterNode, readConfig, type ConfigData} from '../config/config.js';
 import {writeSsconf} from '../config/ssconf.js';
 import {InstanceLock} from '../daemon/instance-lock.js';
+import {longSleep} from '../long-timeout.js';
 import type {GanetiPaths} from '../paths.js';
 import {PROTOCOL_VERSION} from '../rpc/client.js';
 import {localizeVirtualPath, VirtualPathError} from '../rpc/virtual-path.js';
 import {decodeContent, QueueFiles} from './queue-files.js';
 import {RpcFailure} from './rpc-failure.js';
 
-export type Procedure = (args: unknown[]) => Promise<unknown> | unknown;
+/** `signal` aborts when the caller goes away before the answer. */
+export type Procedure = (args: unknown[], signal: AbortSignal) => Promise<unknown> | unknown;
 
 const SSCONF_KEY = /^[a-z0-9_]+$/;
 
@@ -120,10 +121,10 @@ async function stopMaster(paths: GanetiPaths): Promise<null> {
   return null;
 }
 
-async function testDelay(duration: unknown): Promise<null> {
+async function testDelay(duration: unknown, signal: AbortSignal): Promise<null> {
   if (typeof duration !== 'number' || !Number.isFinite(duration)) throw new RpcFailure('Invalid sleep duration');
   if (duration < 0) throw new RpcFailure('Invalid sleep duration');
-  await sleep(duration * 1000);
+  await longSleep(duration * 1000, signal);
   return null;
 }
 
@@ -133,7 +134,7 @@ export function nodeProcedures(paths: GanetiPaths): ReadonlyMap<string, Procedur
     ['version', () => PROTOCOL_VERSION],
     ['master_node_name', () => masterName(paths)],
     ['master_info', () => masterInfo(paths)],
-    ['test_delay', (a) => testDelay(arg(a, 0, 'duration'))],
+    ['test_delay', (a, signal) => testDelay(arg(a, 0, 'duration'), signal)],
     ['jobqueue_update', (a) => queue.update(arg(a, 0, 'file name'), arg(a, 1, 'content'))],
     ['jobqueue_update_many', (a) => queue.updateMany(arg(a, 0, 'files'))],
     ['jobqueue_rename', (a) => queue.rename(arg(a, 0, 'rename list'))],

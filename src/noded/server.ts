@@ -70,7 +70,10 @@ export class NodeServer {
       const proc = this.opts.procedures.get(procedure);
       if (proc === undefined) throw new HttpError(404, `Unknown procedure '${procedure}'`);
       const args = decodeBody(await readBody(req));
-      reply = stringifyJson(await run(proc, args, this.opts.log, procedure));
+      // A caller that gives up (its deadline passed, it died) ends what it started.
+      const gone = new AbortController();
+      res.once('close', () => gone.abort(new Error('the caller closed the connection')));
+      reply = stringifyJson(await run(proc, args, this.opts.log, procedure, gone.signal));
     } catch (err) {
       const failure = err instanceof HttpError ? err : new HttpError(500, `Internal error: ${(err as Error).message}`);
       status = failure.status;
@@ -86,9 +89,9 @@ export class NodeServer {
   }
 }
 
-async function run(proc: Procedure, args: unknown[], log: Logger, procedure: string): Promise<[boolean, unknown]> {
+async function run(proc: Procedure, args: unknown[], log: Logger, procedure: string, signal: AbortSignal): Promise<[boolean, unknown]> {
   try {
-    return [true, (await proc(args)) ?? null];
+    return [true, (await proc(args, signal)) ?? null];
   } catch (err) {
     if (err instanceof RpcFailure) return [false, err.message];
     log.error({err, procedure}, 'error in RPC call');

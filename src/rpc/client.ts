@@ -9,6 +9,7 @@ import type {NodeRpcResult} from '../daemon/opcodes/logical-unit.js';
 import {parseJson, stringifyJson} from '../json/lossless.js';
 import type {GanetiPaths} from '../paths.js';
 import {loadClusterTls, type ClusterTls} from './certificate.js';
+import {setLongTimeout} from '../long-timeout.js';
 
 export const DEFAULT_NODED_PORT = 1811;
 export const PROTOCOL_VERSION = 3000000;
@@ -76,7 +77,7 @@ export class RpcTransport {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
-          clearTimeout(deadline);
+          deadline.clear();
           const text = Buffer.concat(chunks).toString('utf8');
           if (res.statusCode !== 200) {
             reject(new RpcError(`HTTP ${res.statusCode ?? '?'}: ${text.trim() || res.statusMessage || 'error'}`));
@@ -89,11 +90,11 @@ export class RpcTransport {
           }
         });
         res.on('error', (err) => {
-          clearTimeout(deadline);
+          deadline.clear();
           reject(new RpcError(err.message));
         });
       });
-      const deadline = setTimeout(() => req.destroy(new RpcError(`timeout after ${timeoutMs} ms`)), timeoutMs);
+      const deadline = setLongTimeout(() => req.destroy(new RpcError(`timeout after ${timeoutMs} ms`)), timeoutMs);
       req.on('socket', (sock) => {
         if (!sock.connecting) return;
         connectTimer = setTimeout(
@@ -103,7 +104,7 @@ export class RpcTransport {
         sock.once('connect', () => clearTimeout(connectTimer));
       });
       req.on('error', (err: NodeJS.ErrnoException) => {
-        clearTimeout(deadline);
+        deadline.clear();
         clearTimeout(connectTimer);
         if (req.reusedSocket && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) reject(new StaleConnection());
         else reject(err instanceof RpcError ? err : new RpcError(err.message));

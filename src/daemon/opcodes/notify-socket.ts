@@ -4,6 +4,7 @@ import {mkdtemp, rm} from 'node:fs/promises';
 import {createServer, type Socket} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {setLongTimeout} from '../../long-timeout.js';
 
 export interface NotifyOptions {
   /** Called with the socket path once it listens (the opcode logs it for the client). */
@@ -28,13 +29,13 @@ export async function listenOnce(opts: Omit<NotifyOptions, 'confirmTimeoutMs'>):
     opts.announce(path);
     return await new Promise<Socket | null>((resolve, reject) => {
       const done = (v: Socket | null, err?: Error): void => {
-        clearTimeout(timer);
+        timer.clear();
         opts.signal.removeEventListener('abort', onAbort);
         if (err !== undefined) reject(err);
         else resolve(v);
       };
       const onAbort = (): void => done(null, opts.signal.reason as Error);
-      const timer = setTimeout(() => done(null), opts.connectTimeoutMs);
+      const timer = setLongTimeout(() => done(null), opts.connectTimeoutMs);
       opts.signal.addEventListener('abort', onAbort, {once: true});
       server.once('connection', (conn) => done(conn));
     });
@@ -48,14 +49,14 @@ export async function listenOnce(opts: Omit<NotifyOptions, 'confirmTimeoutMs'>):
 export function awaitByte(conn: Socket, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const done = (v: boolean, err?: Error): void => {
-      clearTimeout(timer);
+      timer.clear();
       signal.removeEventListener('abort', onAbort);
       conn.destroy();
       if (err !== undefined) reject(err);
       else resolve(v);
     };
     const onAbort = (): void => done(false, signal.reason as Error);
-    const timer = setTimeout(() => done(false), timeoutMs);
+    const timer = setLongTimeout(() => done(false), timeoutMs);
     signal.addEventListener('abort', onAbort, {once: true});
     conn.once('data', () => done(true));
     conn.once('end', () => done(true));

@@ -2,7 +2,8 @@
 import {nodeByName, type ConfigData} from '../../config/config.js';
 import {opExecError, opPrereqError} from '../../protocol/errors.js';
 import {BGL, type LockRequest} from '../locks.js';
-import {abortableSleep, info, type LogicalUnit, type OpEnv} from './logical-unit.js';
+import {longSleep} from '../../long-timeout.js';
+import {info, type LogicalUnit, type OpEnv} from './logical-unit.js';
 import {awaitByte, listenOnce} from './notify-socket.js';
 
 function targetNodes(op: Record<string, unknown>, cfg: ConfigData): {uuids: string[]; names: string[]} {
@@ -63,7 +64,7 @@ export const testDelay: LogicalUnit = {
         continue;
       }
       const waits: Array<Promise<unknown>> = [];
-      if (op.on_master !== false || names.includes(master ?? '')) waits.push(abortableSleep(durationMs, env.signal));
+      if (op.on_master !== false || names.includes(master ?? '')) waits.push(longSleep(durationMs, env.signal));
       if (remote.length > 0) waits.push(delayOnNodes(remote, op.duration as number, env));
       await Promise.all(waits);
     }
