@@ -508,7 +508,11 @@ export class JobQueue {
   }
 
   async setDrain(flag: boolean): Promise<void> {
-    await this.store.setDrained(flag);
+    try {
+      await this.store.setDrained(flag);
+    } catch (err) {
+      throw new GanetiError('JobQueueError', [`Cannot ${flag ? 'set' : 'clear'} the drain flag: ${(err as Error).message}`]);
+    }
   }
 }
 

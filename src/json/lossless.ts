@@ -9,14 +9,31 @@ function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** Positions [start, end) of integer tokens, outside strings, too large for a double. */
+/**
+ * The deepest nesting accepted. JSON.parse itself copes with far more, but everything that
+ * walks a value recursively afterwards (revival, validation, JSON.stringify) would overflow
+ * the stack; Python's json module, on the other side of LUXI, stops near 1000 levels too.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
+ * Positions [start, end) of integer tokens, outside strings, too large for a double. Throws
+ * a SyntaxError for text nested deeper than MAX_JSON_DEPTH.
+ */
 function unsafeIntegerTokens(text: string): Array<[number, number]> | null {
   let found: Array<[number, number]> | null = null;
   const n = text.length;
+  let depth = 0;
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
-    if (c === 34) {
+    if (c === 91 || c === 123) {
+      if (++depth > MAX_JSON_DEPTH) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
+      i++;
+    } else if (c === 93 || c === 125) {
+      depth--;
+      i++;
+    } else if (c === 34) {
       // skip a string literal
       i++;
       while (i < n) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {GanetiError} from '../../src/protocol/errors.js';
@@ -65,8 +66,33 @@ describe('bad input', () => {
     await expectParseError('{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 1, "bogus": 1}]]}\x03', /Superfluous/);
     await expectParseError('{"method": "Query", "args": ["job", ["id"], ["~~", "id", 1]]}\x03', /Unknown filter operand/);
     await expectParseError('[' .repeat(100000) + '\x03', /Invalid LUXI request/);
-    // Balanced nesting a million deep parses without exhausting the stack, then fails validation.
-    await expectParseError(`{"method": "QueryJobs", "args": ${'['.repeat(1e6)}${']'.repeat(1e6)}}\x03`, /expected 2 argument/, 15_000);
+    await expectParseError(`{"method": "QueryJobs", "args": ${'['.repeat(1e6)}${']'.repeat(1e6)}}\x03`, /nested deeper than 1000 levels/, 15_000);
+  });
+
+  it('refuses very deep nesting anywhere in a request with a parse error, and logs no stack for it', async () => {
+    const deep = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+    const requests = [
+      `{"method": "SubmitJob", "args": [${deep(100_000)}]}`,
+      `{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 0, "comment": ${deep(5000)}}]]}`,
+      `{"method": "Query", "args": ["job", ["id"], ${deep(100_000)}]}`,
+      `{"method": "SubmitManyJobs", "args": [[${deep(5000)}, 99999999999999999999]]}`,
+    ];
+    for (const req of requests) await expectParseError(`${req}\x03`, /nested deeper than 1000 levels/);
+    // Just under the limit every method answers (a value or a Ganeti error), never a stack overflow.
+    const c = daemon.client();
+    const nested = JSON.parse(deep(990)) as unknown;
+    for (const [method, args] of [
+      ['Query', ['job', ['id'], nested]],
+      ['SubmitJob', [[{OP_ID: 'OP_TEST_DELAY', duration: 0, comment: nested}]]],
+      ['SetWatcherPause', [nested]],
+    ] as const) {
+      await assert.rejects(c.call(method, [...args]), (err: unknown) => {
+        assert.doesNotMatch(String(err), /call stack/);
+        return true;
+      });
+    }
+    const errors = readFileSync(node.paths.masterdLog, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
+    assert.deepEqual(errors, [], 'nothing was logged at error level');
   });
 
   it('refuses a 64 MiB message without reading it all into a job', async () => {

@@ -169,6 +169,11 @@ describe('faults: the queue disk', () => {
         );
       }
       assert.ok(refused.every((m) => /EROFS|EACCES|read-only|permission/i.test(m)), `the error says why: ${refused[0]}`);
+      await assert.rejects(c.call('SetDrainFlag', [true]), (err: unknown) => {
+        assert.ok(err instanceof GanetiError && err.cls === 'JobQueueError', `a queue error, got ${String(err)}`);
+        assert.match(err.message, /^Cannot set the drain flag: .*(EROFS|EACCES)/);
+        return true;
+      });
       assert.equal((await c.query('job', ['id'], ['==', 'id', acked[0]!])).data.length, 1, 'queries keep working');
       await sleep(1000); // the running jobs reach their end while their writes fail
       assert.ok(d.alive(), 'the daemon survives a read-only queue');
