@@ -1,5 +1,5 @@
 // The on-disk job queue: queue/job-N files, serial, version, drain flag, archive buckets.
-import {promises as fsp, constants as fsc, opendirSync, readFileSync, rmSync} from 'node:fs';
+import {promises as fsp, constants as fsc, opendirSync, readFileSync, rmSync, type Dirent} from 'node:fs';
 import {join} from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import {DurableWriter, isTempFileName, type WriteFault} from './durable-writer.js';
@@ -122,13 +122,9 @@ export class QueueStore {
   }
 
   async readJob(id: number, archived: boolean): Promise<QueuedJob | null> {
-    const path = archived ? join(this.archiveDir, archiveBucket(id), jobFileName(id)) : join(this.queueDir, jobFileName(id));
-    let text: string;
-    try {
-      text = await fsp.readFile(path, 'utf8');
-    } catch {
-      return null;
-    }
+    const dir = archived ? join(this.archiveDir, archiveBucket(id)) : this.queueDir;
+    const text = await readRegularFile(dir, jobFileName(id), archived ? [this.archiveDir, dir] : []);
+    if (text === null) return null;
     try {
       return parseJobFile(text, id, archived);
     } catch {
@@ -209,18 +205,18 @@ export class QueueStore {
   /** Archived job ids, ascending. */
   async listArchivedIds(): Promise<number[]> {
     const ids: number[] = [];
-    let buckets: string[];
+    let buckets: Dirent[];
     try {
-      buckets = await fsp.readdir(this.archiveDir);
+      buckets = await fsp.readdir(this.archiveDir, {withFileTypes: true});
     } catch {
       return ids;
     }
     for (const b of buckets) {
-      if (b.startsWith('.')) continue;
-      const names = await fsp.readdir(join(this.archiveDir, b)).catch(() => [] as string[]);
-      for (const n of names) {
-        const m = JOB_FILE_RE.exec(n);
-        if (m !== null) ids.push(Number(m[1]));
+      if (!/^\d+$/.test(b.name) || !b.isDirectory()) continue;
+      const entries = await fsp.readdir(join(this.archiveDir, b.name), {withFileTypes: true}).catch(() => [] as Dirent[]);
+      for (const e of entries) {
+        const m = JOB_FILE_RE.exec(e.name);
+        if (m !== null && e.isFile()) ids.push(Number(m[1]));
       }
     }
     return ids.sort((a, b) => a - b);
@@ -263,5 +259,26 @@ async function exists(path: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * dir/name if it is a regular file, else null. A named pipe would block the read (and a
+ * thread of the I/O pool) for ever and a symbolic link could point anywhere, so the file is
+ * opened without following links and without blocking, and the directories on the way
+ * (`dirs`) must not be links either.
+ */
+async function readRegularFile(dir: string, name: string, dirs: string[]): Promise<string | null> {
+  try {
+    for (const d of dirs) if (!(await fsp.lstat(d)).isDirectory()) return null;
+    const fh = await fsp.open(join(dir, name), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+    try {
+      if (!(await fh.stat()).isFile()) return null;
+      return await fh.readFile('utf8');
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
   }
 }
