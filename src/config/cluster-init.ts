@@ -3,7 +3,7 @@ import {randomUUID} from 'node:crypto';
 import {promises as fsp} from 'node:fs';
 import type {GanetiPaths} from '../paths.js';
 import {generateClusterCertificate, writeClusterCertificate} from '../rpc/certificate.js';
-import {CONFIG_VERSION, DEFAULT_MAX_RUNNING_JOBS, writeConfig, type ConfigData} from './config.js';
+import {CONFIG_VERSION, DEFAULT_MAX_RUNNING_JOBS, instanceClusterDefaults, writeConfig, type ConfigData} from './config.js';
 import {ssconfValues, writeSsconf} from './ssconf.js';
 
 export interface InitOptions {
@@ -47,6 +47,7 @@ export async function initCluster(paths: GanetiPaths, opts: InitOptions): Promis
       serial_no: 1,
       ctime: now,
       mtime: now,
+      ...instanceClusterDefaults(),
     },
     nodes: {
       [nodeUuid]: {

@@ -24,9 +24,23 @@ export function ssconfValues(cfg: ConfigData): Record<string, string> {
     online_nodes: lines(nodes.filter((n) => !n.offline).map((n) => n.name)),
     offline_nodes: lines(nodes.filter((n) => n.offline).map((n) => n.name)),
     nodegroups: lines(niceSort(Object.values(cfg.nodegroups), (g) => g.name).map((g) => `${g.uuid} ${g.name}`)),
+    instance_list: lines(niceSort(Object.values(cfg.instances ?? {}), (i) => i.name).map((i) => i.name)),
+    hypervisor_list: lines(enabledHypervisors(cfg)),
+    ...Object.fromEntries(enabledHypervisors(cfg).map((hv) => [`hvparams_${hv}`, lines(hvparamLines(cfg, hv))])),
     release_version: RELEASE_VERSION,
     primary_ip_family: '2',
   };
+}
+
+function enabledHypervisors(cfg: ConfigData): string[] {
+  const hvs = cfg.cluster.enabled_hypervisors;
+  return Array.isArray(hvs) ? (hvs as string[]) : ['fake'];
+}
+
+/** `key=value` lines of a hypervisor's cluster parameters (Ganeti's ssconf_hvparams_<hv>). */
+function hvparamLines(cfg: ConfigData, hv: string): string[] {
+  const all = (cfg.cluster.hvparams ?? {}) as Record<string, Record<string, unknown>>;
+  return Object.entries(all[hv] ?? {}).map(([k, v]) => `${k}=${String(v)}`);
 }
 
 /** Writes every ssconf file (mode 0444, value + newline), then fsyncs the directory. */

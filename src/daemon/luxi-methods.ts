@@ -7,7 +7,8 @@ import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
 import {LUXI_VERSION} from '../protocol/messages.js';
 import type {Master} from './master.js';
-import {query, queryFieldDefs, queryJobsOldStyle, queryOldStyle} from './queries.js';
+import {instanceByName} from '../config/config.js';
+import {query, queryFieldDefs, queryInstancesOldStyle, queryJobsOldStyle, queryOldStyle} from './queries.js';
 
 interface Method {
   /** Allowed argument counts. */
@@ -240,8 +241,11 @@ export const METHODS: Record<string, Method> = {
           if (group === undefined) throw opPrereqError(`Node group ${String(name)} not found`, 'unknown_entity');
           return sorted(group.tags);
         }
-        case 'instance':
-          throw opPrereqError(`Instance ${String(name)} not found`, 'unknown_entity');
+        case 'instance': {
+          const inst = instanceByName(cfg, String(name));
+          if (inst === undefined) throw opPrereqError(`Instance ${String(name)} not found`, 'unknown_entity');
+          return sorted(inst.tags);
+        }
         case 'network':
           throw opPrereqError(`Network ${String(name)} not found`, 'unknown_entity');
         default:
@@ -251,7 +255,13 @@ export const METHODS: Record<string, Method> = {
   },
   QueryNodes: oldStyle('node'),
   QueryGroups: oldStyle('group'),
-  QueryInstances: oldStyle('instance'),
+  QueryInstances: {
+    arity: [3],
+    handle: (m, [names, fields, useLocking]) => {
+      if (bool(useLocking, 'use_locking')) throw opPrereqError('Sync queries are not allowed', 'wrong_input');
+      return queryInstancesOldStyle(m, stringList(names, 'names'), stringList(fields, 'fields'));
+    },
+  },
   QueryNetworks: oldStyle('network'),
   QueryExports: {arity: [2], handle: () => []},
   PickupJob: {

@@ -57,6 +57,8 @@ export class Master {
   readonly configWriter: ConfigWriter;
   readonly replicator: QueueReplicator | null = null;
   private readonly nodeClient: NodeRpcClient | null;
+  /** Node daemon calls (live instance data in queries). */
+  readonly nodeRpc: NodeRpc | undefined;
   private stopping = false;
   /** Called when continuing could lose acknowledged data (a failed fsync). */
   onFatal: (err: Error) => void = () => undefined;
@@ -90,9 +92,11 @@ export class Master {
       rpc ??= (nodes, procedure, args, timeoutMs) => nodeClient.callNodes(nodes, procedure, args, timeoutMs);
       cluster = {
         updateConfig: (mutate) => this.configWriter.update(mutate),
+        current: () => this.configWriter.current,
         callAddress: (target, procedure, args, timeoutMs) => nodeClient.transport.call(target, procedure, args, timeoutMs),
       };
     }
+    this.nodeRpc = rpc;
     const ctx: ExecutorContext = {
       queue: this.queue,
       locks: this.locks,

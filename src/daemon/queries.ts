@@ -1,12 +1,14 @@
 // Query / QueryFields / QueryJobs / QueryNodes ...: selecting items and building results.
-import {niceSort, type ConfigData} from '../config/config.js';
-import {genericError, LuxiParseError} from '../protocol/errors.js';
+import {instanceByName, niceSort, type ConfigData, type InstanceConfig} from '../config/config.js';
+import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
 import {EMPTY_RESOURCES, GROUP_FIELDS, LOCK_FIELDS, NODE_FIELDS, type GroupItem, type NodeItem} from '../query/cluster-fields.js';
 import {checkOldStyleFields, plainValue, queryFields, selectFields, type FieldDefinition, type FieldSet, type QueryValue} from '../query/fields.js';
 import {compileFilter, filterFieldNames, requestedIdsFromFilter} from '../query/filter.js';
+import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
 import {JOB_FIELDS, type JobItem} from '../query/job-fields.js';
 import type {JobQueue} from './job-queue.js';
 import type {LockManager} from './locks.js';
+import type {NodeRpc} from './opcodes/logical-unit.js';
 
 export interface QueryResult {
   fields: FieldDefinition[];
@@ -17,7 +19,12 @@ export interface QuerySources {
   queue: JobQueue;
   locks: LockManager;
   config(): ConfigData;
+  /** Node daemon calls for live instance data; without it live fields have no data. */
+  readonly nodeRpc?: NodeRpc | undefined;
 }
+
+/** all_instances_info answers within this time, or the node counts as down for the query. */
+const LIVE_TIMEOUT_MS = 15_000;
 
 const NOT_SUPPORTED = new Set(['cluster', 'os', 'filter']);
 
@@ -57,10 +64,93 @@ function groupItems(cfg: ConfigData): GroupItem[] {
   return niceSort(Object.values(cfg.nodegroups), (g) => g.name).map((group) => ({group, cfg}));
 }
 
+/** The names of a filter that is only `name == X` tests joined by `|` (how clients select by name). */
+function requestedNames(filter: unknown): string[] | null {
+  const out: string[] = [];
+  const walk = (f: unknown): boolean => {
+    if (!Array.isArray(f)) return false;
+    if (f[0] === '|') return f.slice(1).every(walk);
+    if ((f[0] === '==' || f[0] === '=') && f.length === 3 && f[1] === 'name' && typeof f[2] === 'string') {
+      out.push(f[2]);
+      return true;
+    }
+    return false;
+  };
+  return filter !== null && walk(filter) && out.length > 0 ? out : null;
+}
+
+/**
+ * Live data of the instances (Ganeti's query: one all_instances_info per primary node of the
+ * selected instances). A node that does not answer marks its instances, not the query.
+ */
+async function liveViews(src: QuerySources, cfg: ConfigData, insts: InstanceConfig[]): Promise<Map<string, LiveView>> {
+  const views = new Map<string, LiveView>();
+  const rpc = src.nodeRpc;
+  if (rpc === undefined) return views;
+  const primaries = [...new Set(insts.map((i) => i.primary_node))].map((u) => cfg.nodes[u]).filter((n) => n !== undefined);
+  const online = primaries.filter((n) => !n.offline);
+  const hvs = (cfg.cluster.enabled_hypervisors ?? ['fake']) as string[];
+  const hvparams = Object.fromEntries(hvs.map((hv) => [hv, ((cfg.cluster.hvparams ?? {}) as Record<string, unknown>)[hv] ?? {}]));
+  const results = await rpc(online.map((n) => n.name), 'all_instances_info', [hvs, hvparams], LIVE_TIMEOUT_MS);
+  const answers = new Map<string, Record<string, HvInfo> | null>();
+  for (const r of results) {
+    const ok = r.ok && r.payload !== null && typeof r.payload === 'object' && !Array.isArray(r.payload);
+    answers.set(r.node, ok ? (r.payload as Record<string, HvInfo>) : null);
+  }
+  for (const inst of insts) {
+    const pnode = cfg.nodes[inst.primary_node];
+    if (pnode === undefined) continue;
+    if (pnode.offline) {
+      views.set(inst.uuid, {kind: 'offline'});
+      continue;
+    }
+    const mine = answers.get(pnode.name);
+    if (mine === null || mine === undefined) {
+      views.set(inst.uuid, {kind: 'nodedown'});
+      continue;
+    }
+    const here = mine[inst.name];
+    if (here !== undefined) {
+      views.set(inst.uuid, {kind: 'running', info: here, wrongNode: false});
+      continue;
+    }
+    const elsewhere = [...answers.values()].find((a) => a !== null && a[inst.name] !== undefined)?.[inst.name];
+    views.set(inst.uuid, elsewhere !== undefined ? {kind: 'running', info: elsewhere, wrongNode: true} : {kind: 'stopped'});
+  }
+  return views;
+}
+
+async function instanceItems(src: QuerySources, insts: InstanceConfig[], wantLive: boolean): Promise<InstanceItem[]> {
+  const cfg = src.config();
+  const views = wantLive ? await liveViews(src, cfg, insts) : new Map<string, LiveView>();
+  return insts.map((inst) => ({inst, cfg, live: views.get(inst.uuid) ?? {kind: 'none'}}));
+}
+
+function needsLive(fields: string[], filter: unknown): boolean {
+  return [...fields, ...(filter === null ? [] : filterFieldNames(filter))].some((f) => LIVE_FIELDS.has(f));
+}
+
+async function queryInstances(src: QuerySources, fields: string[], filter: unknown): Promise<QueryResult> {
+  compileFilter(filter, (name) => INSTANCE_FIELDS.get(name));
+  const cfg = src.config();
+  const names = requestedNames(filter);
+  if (names !== null) {
+    const insts: InstanceConfig[] = [];
+    for (const n of names) {
+      const inst = instanceByName(cfg, n);
+      if (inst === undefined) throw opPrereqError(`Instance name ${n} not found`, 'unknown_entity');
+      if (!insts.includes(inst)) insts.push(inst);
+    }
+    return run(INSTANCE_FIELDS, await instanceItems(src, insts, needsLive(fields, null)), fields, null);
+  }
+  const all = niceSort(Object.values(cfg.instances), (i) => i.name);
+  return run(INSTANCE_FIELDS, await instanceItems(src, all, needsLive(fields, filter)), fields, filter);
+}
+
 function checkResource(what: unknown): string {
   if (typeof what !== 'string') throw new LuxiParseError('Invalid query resource: expected a string');
   if (NOT_SUPPORTED.has(what)) throw genericError(`Query '${what}' not supported`);
-  if (!['job', 'lock', 'node', 'group', ...Object.keys(EMPTY_RESOURCES)].includes(what)) {
+  if (!['job', 'lock', 'node', 'group', 'instance', ...Object.keys(EMPTY_RESOURCES)].includes(what)) {
     throw new LuxiParseError(`Unknown query resource '${what}'`);
   }
   return what;
@@ -76,6 +166,8 @@ export async function query(src: QuerySources, what: unknown, fields: string[], 
       return run(NODE_FIELDS, nodeItems(src.config()), fields, filter);
     case 'group':
       return run(GROUP_FIELDS, groupItems(src.config()), fields, filter);
+    case 'instance':
+      return queryInstances(src, fields, filter);
     case 'lock':
       return run(LOCK_FIELDS, src.locks.rows(Object.keys(src.config().nodes).map((u) => `node/${u}`)), fields, filter);
     default:
@@ -91,6 +183,8 @@ export function queryFieldDefs(what: unknown, fields: string[] | null): {fields:
       return queryFields(NODE_FIELDS, fields);
     case 'group':
       return queryFields(GROUP_FIELDS, fields);
+    case 'instance':
+      return queryFields(INSTANCE_FIELDS, fields);
     case 'lock':
       return queryFields(LOCK_FIELDS, fields);
     default:
@@ -106,7 +200,22 @@ export async function queryJobsOldStyle(src: QuerySources, ids: number[] | null,
   return res.data.map((row) => row.map(plainValue));
 }
 
-/** QueryNodes / QueryGroups / QueryInstances / QueryNetworks. */
+/**
+ * QueryInstances: plain values, rows for the names found (short names expand to the FQDN,
+ * unknown ones are left out), every instance for no names.
+ */
+export async function queryInstancesOldStyle(src: QuerySources, names: string[], fields: string[]): Promise<unknown[][]> {
+  checkOldStyleFields(INSTANCE_FIELDS, fields);
+  const cfg = src.config();
+  const insts =
+    names.length === 0
+      ? niceSort(Object.values(cfg.instances), (i) => i.name)
+      : [...new Set(names.map((n) => instanceByName(cfg, n)).filter((i) => i !== undefined))];
+  const res = run(INSTANCE_FIELDS, await instanceItems(src, insts, needsLive(fields, null)), fields, null);
+  return res.data.map((row) => row.map(plainValue));
+}
+
+/** QueryNodes / QueryGroups / QueryNetworks. */
 export function queryOldStyle(src: QuerySources, what: string, names: string[], fields: string[]): unknown[][] {
   const cfg = src.config();
   const set = what === 'node' ? NODE_FIELDS : what === 'group' ? GROUP_FIELDS : null;

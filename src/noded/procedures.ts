@@ -9,6 +9,7 @@ import {longSleep} from '../long-timeout.js';
 import type {GanetiPaths} from '../paths.js';
 import {PROTOCOL_VERSION} from '../rpc/client.js';
 import {localizeVirtualPath, VirtualPathError} from '../rpc/virtual-path.js';
+import {instanceProcedures} from './instance-procedures.js';
 import {decodeContent, QueueFiles} from './queue-files.js';
 import {RpcFailure} from './rpc-failure.js';
 
@@ -144,5 +145,6 @@ export function nodeProcedures(paths: GanetiPaths): ReadonlyMap<string, Procedur
     ['write_ssconf_files', (a) => writeSsconfFiles(paths, arg(a, 0, 'values'))],
     ['set_watcher_pause', (a) => setWatcherPause(paths, arg(a, 0, 'until'))],
     ['node_stop_master', () => stopMaster(paths)],
+    ...instanceProcedures(paths),
   ]);
 }

@@ -80,6 +80,13 @@ export const tString: Checker = (v) => (typeof v === 'string' ? v : fail('Unable
 export const tNonEmptyString: Checker = (v, ctx) =>
   tString(v, ctx) !== '' ? v : fail('Received empty value for non-empty string');
 
+/** A JSON object (Ganeti's dict parameters: beparams, hvparams, ...), copied. */
+export const tDict: Checker = (v) =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) ? {...(v as Record<string, unknown>)} : fail('Unable to read Dict');
+
+export const tStringOrNumber: Checker = (v) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? v : fail('Unable to read value');
+
 export function tListOf(item: Checker): Checker {
   return (v, ctx) => (Array.isArray(v) ? v.map((x) => item(x, ctx)) : fail('Unable to read list'));
 }
@@ -131,6 +138,12 @@ function param(name: string, check: Checker, dflt: unknown): ParamDef {
 function required(name: string, check: Checker, opts: {float?: boolean} = {}): ParamDef {
   return {name, check, default: null, required: true, float: opts.float ?? false};
 }
+
+const DISK_TEMPLATES = ['diskless', 'drbd', 'plain', 'file', 'sharedfile', 'blockdev', 'rbd', 'ext', 'gluster'];
+
+/** Items of SET_PARAMS' nics/disks modification lists: [op or index, {params}]. */
+const tStringOrDictItem: Checker = (v, ctx) =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? v : tDict(v, ctx);
 
 /** Parameters of every opcode (opcodes.md §1.1). */
 export const COMMON_PARAMS: readonly ParamDef[] = [
@@ -196,6 +209,184 @@ export const OPCODES: ReadonlyMap<string, OpcodeDef> = new Map(
       ],
       'node_name',
     ),
+    opcode(
+      'OP_INSTANCE_CREATE',
+      [
+        required('instance_name', tString),
+        param('mode', tElemOf('InstCreateMode', ['create', 'import', 'remote-import']), null),
+        param('disk_template', tMaybe(tElemOf('DiskTemplate', DISK_TEMPLATES)), null),
+        param('disks', tListOf(tDict), []),
+        param('nics', tListOf(tDict), []),
+        param('os_type', tMaybe(tNonEmptyString), null),
+        param('pnode', tMaybe(tNonEmptyString), null),
+        param('pnode_uuid', tMaybe(tNonEmptyString), null),
+        param('snode', tMaybe(tNonEmptyString), null),
+        param('snode_uuid', tMaybe(tNonEmptyString), null),
+        param('hypervisor', tMaybe(tNonEmptyString), null),
+        param('hvparams', tDict, null),
+        param('beparams', tDict, null),
+        param('osparams', tDict, null),
+        param('osparams_private', tMaybe(tDict), null),
+        param('osparams_secret', tMaybe(tDict), null),
+        param('start', tBool, true),
+        param('no_install', tMaybe(tBool), null),
+        param('name_check', tBool, true),
+        param('ip_check', tBool, true),
+        param('conflicts_check', tBool, true),
+        param('wait_for_sync', tBool, true),
+        param('iallocator', tMaybe(tNonEmptyString), null),
+        param('group_name', tMaybe(tNonEmptyString), null),
+        param('tags', tListOf(tString), []),
+        param('identify_defaults', tBool, false),
+        param('ignore_ipolicy', tBool, false),
+        param('opportunistic_locking', tBool, false),
+        param('force_variant', tBool, false),
+        param('forthcoming', tBool, false),
+        param('commit', tBool, false),
+        param('instance_communication', tBool, false),
+        param('compress', tString, 'none'),
+        param('helper_startup_timeout', tMaybe(tNonNegativeInt), null),
+        param('helper_shutdown_timeout', tMaybe(tNonNegativeInt), null),
+        param('file_driver', tMaybe(tString), null),
+        param('file_storage_dir', tMaybe(tString), null),
+        param('src_node', tMaybe(tNonEmptyString), null),
+        param('src_node_uuid', tMaybe(tNonEmptyString), null),
+        param('src_path', tMaybe(tNonEmptyString), null),
+        param('source_handshake', tMaybe(tListOf(tStringOrNumber)), null),
+        param('source_instance_name', tMaybe(tString), null),
+        param('source_shutdown_timeout', tNonNegativeInt, 120),
+        param('source_x509_ca', tMaybe(tString), null),
+      ],
+      'instance_name',
+    ),
+    opcode(
+      'OP_INSTANCE_REMOVE',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('shutdown_timeout', tNonNegativeInt, 120),
+        param('ignore_failures', tBool, false),
+      ],
+      'instance_name',
+    ),
+    opcode(
+      'OP_INSTANCE_STARTUP',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('force', tBool, false),
+        param('ignore_offline_nodes', tBool, false),
+        param('hvparams', tDict, null),
+        param('beparams', tDict, null),
+        param('no_remember', tBool, false),
+        param('startup_paused', tBool, false),
+        param('shutdown_timeout', tNonNegativeInt, 120),
+      ],
+      'instance_name',
+    ),
+    opcode(
+      'OP_INSTANCE_SHUTDOWN',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('force', tBool, false),
+        param('ignore_offline_nodes', tBool, false),
+        param('timeout', tNonNegativeInt, 120),
+        param('no_remember', tBool, false),
+        param('admin_state_source', tMaybe(tElemOf('AdminStateSource', ['admin', 'user'])), null),
+      ],
+      'instance_name',
+    ),
+    opcode(
+      'OP_INSTANCE_REBOOT',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('ignore_secondaries', tBool, false),
+        required('reboot_type', tElemOf('RebootType', ['soft', 'hard', 'full'])),
+        param('shutdown_timeout', tNonNegativeInt, 120),
+      ],
+      'instance_name',
+    ),
+    opcode('OP_INSTANCE_RENAME', [
+      required('instance_name', tString),
+      param('instance_uuid', tMaybe(tNonEmptyString), null),
+      required('new_name', tNonEmptyString),
+      param('name_check', tBool, true),
+      param('ip_check', tBool, true),
+    ]),
+    opcode(
+      'OP_INSTANCE_SET_PARAMS',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('force', tBool, false),
+        param('force_variant', tBool, false),
+        param('ignore_ipolicy', tBool, false),
+        param('nics', tListOf(tListOf(tStringOrDictItem)), []),
+        param('disks', tListOf(tListOf(tStringOrDictItem)), []),
+        param('beparams', tDict, null),
+        param('runtime_mem', tMaybe(tNonNegativeInt), null),
+        param('hvparams', tDict, null),
+        param('disk_template', tMaybe(tElemOf('DiskTemplate', DISK_TEMPLATES)), null),
+        param('ext_params', tDict, null),
+        param('file_driver', tMaybe(tString), null),
+        param('file_storage_dir', tMaybe(tString), null),
+        param('pnode', tMaybe(tNonEmptyString), null),
+        param('pnode_uuid', tMaybe(tNonEmptyString), null),
+        param('remote_node', tMaybe(tNonEmptyString), null),
+        param('remote_node_uuid', tMaybe(tNonEmptyString), null),
+        param('iallocator', tMaybe(tNonEmptyString), null),
+        param('os_name', tMaybe(tNonEmptyString), null),
+        param('osparams', tDict, null),
+        param('osparams_private', tMaybe(tDict), null),
+        param('wait_for_sync', tBool, true),
+        param('offline', tMaybe(tBool), null),
+        param('conflicts_check', tBool, true),
+        param('hotplug', tBool, false),
+        param('hotplug_if_possible', tBool, false),
+        param('instance_communication', tMaybe(tBool), null),
+      ],
+      'instance_name',
+    ),
+    opcode(
+      'OP_INSTANCE_MIGRATE',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('mode', tMaybe(tElemOf('MigrationMode', ['live', 'non-live'])), null),
+        param('live', tMaybe(tBool), null),
+        param('target_node', tMaybe(tNonEmptyString), null),
+        param('target_node_uuid', tMaybe(tNonEmptyString), null),
+        param('allow_runtime_changes', tBool, true),
+        param('ignore_ipolicy', tBool, false),
+        param('iallocator', tMaybe(tNonEmptyString), null),
+        param('cleanup', tBool, false),
+        param('allow_failover', tBool, false),
+        param('ignore_hvversions', tBool, false),
+      ],
+      'instance_name',
+    ),
+    opcode(
+      'OP_INSTANCE_FAILOVER',
+      [
+        required('instance_name', tString),
+        param('instance_uuid', tMaybe(tNonEmptyString), null),
+        param('shutdown_timeout', tNonNegativeInt, 120),
+        param('ignore_consistency', tBool, false),
+        param('target_node', tMaybe(tNonEmptyString), null),
+        param('target_node_uuid', tMaybe(tNonEmptyString), null),
+        param('ignore_ipolicy', tBool, false),
+        param('cleanup', tBool, false),
+        param('iallocator', tMaybe(tNonEmptyString), null),
+      ],
+      'instance_name',
+    ),
+    opcode('OP_INSTANCE_QUERY_DATA', [
+      param('instances', tListOf(tNonEmptyString), []),
+      param('static', tBool, false),
+      param('use_locking', tBool, false),
+    ]),
     opcode('OP_TEST_JQUEUE', [
       param('notify_waitlock', tBool, false),
       param('notify_exec', tBool, false),
@@ -256,24 +447,14 @@ export const GANETI_CATALOGUE: ReadonlyMap<string, SummaryField | null> = new Ma
   ['OP_NODE_POWERCYCLE', nodeName],
   ['OP_NODE_MIGRATE', nodeName],
   ['OP_NODE_EVACUATE', nodeName],
-  ['OP_INSTANCE_CREATE', instanceName],
   ['OP_INSTANCE_MULTI_ALLOC', null],
   ['OP_INSTANCE_REINSTALL', instanceName],
-  ['OP_INSTANCE_REMOVE', instanceName],
-  ['OP_INSTANCE_RENAME', null],
-  ['OP_INSTANCE_STARTUP', instanceName],
-  ['OP_INSTANCE_SHUTDOWN', instanceName],
-  ['OP_INSTANCE_REBOOT', instanceName],
   ['OP_INSTANCE_REPLACE_DISKS', instanceName],
-  ['OP_INSTANCE_FAILOVER', instanceName],
-  ['OP_INSTANCE_MIGRATE', instanceName],
   ['OP_INSTANCE_MOVE', instanceName],
   ['OP_INSTANCE_CONSOLE', instanceName],
   ['OP_INSTANCE_ACTIVATE_DISKS', instanceName],
   ['OP_INSTANCE_DEACTIVATE_DISKS', instanceName],
   ['OP_INSTANCE_RECREATE_DISKS', instanceName],
-  ['OP_INSTANCE_QUERY_DATA', null],
-  ['OP_INSTANCE_SET_PARAMS', instanceName],
   ['OP_INSTANCE_GROW_DISK', instanceName],
   ['OP_INSTANCE_CHANGE_GROUP', instanceName],
   ['OP_GROUP_ADD', groupName],

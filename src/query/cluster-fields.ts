@@ -28,6 +28,13 @@ function nodeRole(item: NodeItem): string {
   return 'R';
 }
 
+function primaryInstances(item: NodeItem): string[] {
+  return Object.values(item.cfg.instances ?? {})
+    .filter((inst) => inst.primary_node === item.node.uuid)
+    .map((inst) => inst.name)
+    .sort(new Intl.Collator('en', {numeric: true}).compare);
+}
+
 export const NODE_FIELDS = fieldSet<NodeItem>([
   f('name', 'Node', 'text', 'Node name', (i) => i.node.name),
   f('uuid', 'UUID', 'text', 'Node UUID', (i) => i.node.uuid),
@@ -48,8 +55,10 @@ export const NODE_FIELDS = fieldSet<NodeItem>([
   ),
   f('group', 'Group', 'text', 'Node group', (i) => i.cfg.nodegroups[i.node.group]?.name ?? i.node.group),
   f('group.uuid', 'GroupUUID', 'text', 'UUID of node group', (i) => i.node.group),
-  f('pinst_cnt', 'Pinst', 'number', 'Number of instances with this node as primary', () => 0),
+  f('pinst_cnt', 'Pinst', 'number', 'Number of instances with this node as primary', (i) => primaryInstances(i).length),
+  f('pinst_list', 'PriInstances', 'other', 'List of instances with this node as primary', primaryInstances),
   f('sinst_cnt', 'Sinst', 'number', 'Number of instances with this node as secondary', () => 0),
+  f('sinst_list', 'SecInstances', 'other', 'List of instances with this node as secondary', () => []),
   f('tags', 'Tags', 'other', 'Tags', (i) => [...(i.node.tags ?? [])]),
   f('serial_no', 'SerialNo', 'number', serialDoc('Node'), (i) => i.node.serial_no),
   f('ctime', 'CTime', 'timestamp', 'Creation timestamp', (i) => i.node.ctime),
@@ -84,10 +93,6 @@ export const LOCK_FIELDS = fieldSet<LockRow>([
 
 /** Resources the 3.0 client may query that ganeti-ts has no items of. */
 export const EMPTY_RESOURCES: Record<string, Array<Field<never>>> = {
-  instance: [
-    {name: 'name', title: 'Instance', kind: 'text', doc: 'Instance name', get: () => [RS_NORMAL, null]},
-    {name: 'uuid', title: 'UUID', kind: 'text', doc: 'Instance UUID', get: () => [RS_NORMAL, null]},
-  ],
   network: [
     {name: 'name', title: 'Network', kind: 'text', doc: 'Name', get: () => [RS_NORMAL, null]},
     {name: 'uuid', title: 'UUID', kind: 'text', doc: 'Network UUID', get: () => [RS_NORMAL, null]},

@@ -18,6 +18,8 @@ export interface OpEnv {
 export interface ClusterServices {
   /** Changes the configuration (serialised, written, distributed); a throwing mutator changes nothing. */
   updateConfig(mutate: (cfg: ConfigData) => void): Promise<ConfigData>;
+  /** The configuration now (after the opcode's locks were taken it may differ from OpEnv.cfg). */
+  current(): ConfigData;
   /** Calls the node daemon at an address that need not be in the configuration yet. */
   callAddress(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown>;
 }
@@ -45,4 +47,9 @@ export interface LogicalUnit {
 /** " - INFO: ..." as Ganeti's LogInfo writes it. */
 export function info(env: OpEnv, message: string): void {
   env.feedback(` - INFO: ${message}`);
+}
+
+/** " - WARNING: ..." as Ganeti's LogWarning writes it. */
+export function warning(env: OpEnv, message: string): void {
+  env.feedback(` - WARNING: ${message}`);
 }

@@ -11,6 +11,10 @@ function check(op: Record<string, unknown>, cfg: ConfigData): NodeConfig {
   if (node.uuid === cfg.cluster.master_node) {
     throw opPrereqError('Node is the master node, failover to another node is required', 'wrong_input');
   }
+  const hosted = Object.values(cfg.instances).find((i) => i.primary_node === node.uuid);
+  if (hosted !== undefined) {
+    throw opPrereqError(`Instance ${hosted.name} is still running on the node, please remove first`, 'wrong_input');
+  }
   return node;
 }
 
