@@ -64,8 +64,8 @@ export const instanceSetParams: LogicalUnit = {
     const inst = opInstance(env.cfg, op.instance_name);
     const refused = refusedChange(op);
     if (refused !== null) throw opPrereqError(`Changing the ${refused} of an instance is not supported by ganeti-ts; only backend parameters (-B) can be modified`, 'wrong_input');
-    if (Object.keys(op.beparams as object).length === 0) throw opPrereqError('No changes submitted', 'wrong_input');
-    parseBeparams(op.beparams as Record<string, unknown>, true);
+    if (Object.keys(op.beparams ?? {}).length === 0) throw opPrereqError('No changes submitted', 'wrong_input');
+    parseBeparams((op.beparams ?? {}) as Record<string, unknown>, true);
     rememberLocked(op, inst, [inst.primary_node]);
     const group = env.cfg.nodes[inst.primary_node]?.group;
     return [
@@ -78,7 +78,7 @@ export const instanceSetParams: LogicalUnit = {
 
   async exec(op, env): Promise<unknown> {
     const {cfg, inst} = lockedInstance(env, op);
-    const given = op.beparams as Record<string, unknown>;
+    const given = (op.beparams ?? {}) as Record<string, unknown>;
     const parsed = parseBeparams(given, true);
     const custom: Record<string, unknown> = {...inst.beparams};
     for (const [k, v] of Object.entries(parsed)) {

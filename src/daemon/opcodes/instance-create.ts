@@ -70,7 +70,7 @@ function hypervisorOf(op: Record<string, unknown>, cfg: ConfigData): string {
 }
 
 function hvparamsOf(op: Record<string, unknown>, cfg: ConfigData, hv: string): Record<string, unknown> {
-  const given = op.hvparams as Record<string, unknown>;
+  const given = (op.hvparams ?? {}) as Record<string, unknown>;
   const global = Object.keys(given).filter((k) => Object.hasOwn(clusterHv(cfg, hv), k));
   if (global.length > 0) {
     throw opPrereqError(
@@ -155,7 +155,7 @@ async function plan(op: Record<string, unknown>, env: OpEnv, cfg: ConfigData): P
   const pnode = targetNode(cfg, op.pnode, op.iallocator);
   const hypervisor = hypervisorOf(op, cfg);
   const hvparams = hvparamsOf(op, cfg, hypervisor);
-  const beparams = parseBeparams(op.beparams as Record<string, unknown>, false);
+  const beparams = parseBeparams((op.beparams ?? {}) as Record<string, unknown>, false);
   const be = {...clusterBe(cfg), ...beparams} as FilledBe;
   checkMinMax(be);
   const nics = nicsOf(op, cfg);
@@ -193,7 +193,7 @@ export const instanceCreate: LogicalUnit = {
     await callOr(env, pnode, 'hypervisor_validate_params', [p.hypervisor, {...clusterHv(cfg, p.hypervisor), ...p.hvparams}], TMO_NORMAL, (m) =>
       opPrereqError(`Hypervisor parameter validation failed on node ${pnode.name}: ${m}`, 'wrong_input'),
     );
-    await callOr(env, pnode, 'os_validate', [true, p.os, ['parameters'], op.osparams, op.force_variant], TMO_FAST, (m) =>
+    await callOr(env, pnode, 'os_validate', [true, p.os, ['parameters'], op.osparams ?? {}, op.force_variant], TMO_FAST, (m) =>
       opExecError(`OS Parameters validation failed on node ${pnode.name}: ${m}`),
     );
     await checkBridges(env, cfg, pnode, p.nics);

@@ -34,10 +34,10 @@ export const instanceStartup: LogicalUnit = {
   async exec(op, env): Promise<unknown> {
     const {cfg, inst} = lockedInstance(env, op);
     checkAdminState(inst, ['up', 'down'], 'cannot start');
-    if (Object.keys(op.hvparams as object).length > 0) {
+    if (Object.keys(op.hvparams ?? {}).length > 0) {
       throw opPrereqError('Temporary hypervisor parameters are not supported for the fake hypervisor', 'wrong_input');
     }
-    const overrides = parseBeparams(op.beparams as Record<string, unknown>, false);
+    const overrides = parseBeparams((op.beparams ?? {}) as Record<string, unknown>, false);
     const pnode = nodeOf(cfg, inst.primary_node);
     if (pnode.offline) {
       if (op.ignore_offline_nodes !== true) throw opPrereqError(`Can't use offline node ${pnode.name}`, 'wrong_state');
