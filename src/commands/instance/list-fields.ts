@@ -1,0 +1,28 @@
+import {Args, Flags} from '@oclif/core';
+import {formatFieldList} from '../../cli/list-fields.js';
+import {LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
+
+export default class InstanceListFields extends LuxiCommand {
+  static override summary = 'Lists all available fields for instances';
+  static override description =
+    'Prints name, type, title and description of the given instance fields (all fields without arguments), ' +
+    'as used by "list -o".';
+  static override usage = 'instance list-fields [--no-headers] [--separator=SEP] [FIELD...]';
+  static override args = {fields: Args.string({description: 'Fields to describe (default: all)', ignoreStdin: true})};
+  static override flags = {
+    'no-headers': Flags.boolean({description: "Don't display column headers"}),
+    separator: Flags.string({description: 'Separator between output fields (defaults to one space)'}),
+  };
+
+  protected async execute(): Promise<number> {
+    const {flags, args} = await this.parseCommand(InstanceListFields);
+    const response = await this.client().queryFields('instance', args.length === 0 ? null : args);
+    const list = formatFieldList(response, {
+      header: !flags['no-headers'],
+      ...(flags.separator === undefined ? {} : {separator: flags.separator}),
+    });
+    writeErr(list.warning);
+    writeOut(list.text);
+    return list.exitCode;
+  }
+}
