@@ -199,8 +199,9 @@ export class JobQueue {
   // --- loading ------------------------------------------------------------------------
 
   /** Restart rules (jobqueue.md §9); returns the jobs to schedule. */
-  async recover(): Promise<{requeued: QueuedJob[]; failed: number}> {
+  async recover(): Promise<{requeued: QueuedJob[]; failed: number; interrupted: QueuedJob[]}> {
     const requeued: QueuedJob[] = [];
+    const interrupted: QueuedJob[] = [];
     const repairs: Array<Promise<void>> = [];
     let failed = 0;
     const now = nowTimestamp();
@@ -227,11 +228,12 @@ export class JobQueue {
         }
         job.endTimestamp = now;
         repairs.push(this.persist(job));
+        interrupted.push(job);
         failed++;
       }
     }
     await Promise.all(repairs);
-    return {requeued, failed};
+    return {requeued, failed, interrupted};
   }
 
   // --- submission ---------------------------------------------------------------------

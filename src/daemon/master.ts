@@ -13,6 +13,7 @@ import {JobQueue} from './job-queue.js';
 import {LockManager} from './locks.js';
 import {dispatch} from './luxi-methods.js';
 import {LuxiServer} from './luxi-server.js';
+import {interruptedMoves, reconcileInstances} from './move-recovery.js';
 import type {ClusterServices, NodeRpc} from './opcodes/logical-unit.js';
 import {QueueReplicator} from './queue-replicator.js';
 import {Scheduler} from './scheduler.js';
@@ -60,6 +61,8 @@ export class Master {
   /** Node daemon calls (live instance data in queries). */
   readonly nodeRpc: NodeRpc | undefined;
   private stopping = false;
+  /** The check of instances whose migration a crash interrupted (runs under their locks). */
+  moveRecovery: Promise<void> = Promise.resolve();
   /** Called when continuing could lose acknowledged data (a failed fsync). */
   onFatal: (err: Error) => void = () => undefined;
 
@@ -174,7 +177,11 @@ export class Master {
     );
     store.raiseSerial(Math.max(maxId, await store.maxArchivedId()));
     await store.persistSerial();
-    const {requeued, failed} = await this.queue.recover();
+    const {requeued, failed, interrupted} = await this.queue.recover();
+    const moved = interruptedMoves(interrupted);
+    if (moved.length > 0 && this.nodeRpc !== undefined) {
+      this.moveRecovery = reconcileInstances(moved, {config: this.configWriter, rpc: this.nodeRpc, locks: this.locks, log: this.log});
+    }
     this.replicator?.start();
     return {loaded, skipped, requeued: requeued.length, failed};
   }

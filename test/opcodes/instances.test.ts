@@ -263,6 +263,26 @@ describe('instance opcodes: summaries and locks', () => {
     assert.equal(opcodeSummary({OP_ID: 'OP_INSTANCE_QUERY_DATA'}), 'INSTANCE_QUERY_DATA');
   });
 
+  test('20 instances over 3 nodes started and stopped in parallel', async () => {
+    const ic = await InstanceCluster.create(3);
+    try {
+      const names = Array.from({length: 20}, (_, i) => `p${i}`);
+      for (const [i, name] of names.entries()) await ic.ok(create(name, nodeName((i % 3) + 1), {start: false}));
+      const all = async (id: string): Promise<void> => {
+        const outs = await Promise.all(names.map((n, i) => ic.run(op(id, n), `job/${100 + i}`)));
+        assert.deepEqual(outs.filter((o) => !o.ok).map((o) => o.result), []);
+      };
+      await all('STARTUP');
+      for (const [i, name] of names.entries()) assert.equal(hv(ic, nodeName((i % 3) + 1), name), '0\n128\n1\n');
+      assert.ok(Object.values(ic.cfg.instances).every((i) => i.admin_state === 'up'));
+      await all('SHUTDOWN');
+      for (const [i, name] of names.entries()) assert.equal(hv(ic, nodeName((i % 3) + 1), name), null);
+      assert.ok(Object.values(ic.cfg.instances).every((i) => i.admin_state === 'down' && i.serial_no === 3));
+    } finally {
+      ic.cleanup();
+    }
+  });
+
   test('two jobs on one instance serialise; different instances run side by side', async () => {
     const ic = await InstanceCluster.create(2);
     try {

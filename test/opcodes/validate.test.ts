@@ -239,8 +239,8 @@ describe('validateOpcode: rejected opcodes', () => {
 
   test('a Ganeti opcode that ganeti-ts does not implement', () => {
     rejects(
-      {OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'inst1'},
-      'Unknown opcode OP_INSTANCE_STARTUP (not supported by ganeti-ts)',
+      {OP_ID: 'OP_INSTANCE_REINSTALL', instance_name: 'inst1'},
+      'Unknown opcode OP_INSTANCE_REINSTALL (not supported by ganeti-ts)',
     );
     rejects({OP_ID: 'OP_TEST_DUMMY'}, 'Unknown opcode OP_TEST_DUMMY (not supported by ganeti-ts)');
   });
@@ -381,7 +381,8 @@ describe('validateOpcode: rejected opcodes', () => {
 test('isImplementedOpcode', () => {
   assert.equal(isImplementedOpcode('OP_TEST_DELAY'), true);
   assert.equal(isImplementedOpcode('OP_TEST_JQUEUE'), true);
-  assert.equal(isImplementedOpcode('OP_INSTANCE_STARTUP'), false);
+  assert.equal(isImplementedOpcode('OP_INSTANCE_STARTUP'), true);
+  assert.equal(isImplementedOpcode('OP_INSTANCE_REINSTALL'), false);
   assert.equal(isImplementedOpcode('OP_FOO'), false);
   assert.equal(isImplementedOpcode('toString'), false);
 });

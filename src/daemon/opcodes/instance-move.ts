@@ -114,11 +114,13 @@ export const instanceMigrate: LogicalUnit = {
       await callOr(env, source, 'instance_finalize_migration_src', [dict, false, live], TMO_SLOW, (m) => opExecError(m)).catch(() => undefined);
       throw err;
     }
-    await callOr(env, source, 'instance_finalize_migration_src', [dict, true, live], TMO_SLOW, (m) =>
-      opExecError(`Instance migration succeeded, but finalization failed on the source node: ${m}`),
-    );
+    // Target first: whenever the master stops here the instance runs somewhere (see
+    // ../move-recovery.ts).
     await callOr(env, target, 'instance_finalize_migration_dst', [dict, migrationInfo, true], TMO_NORMAL, (m) =>
       opExecError(`Could not finalize instance migration: ${m}`),
+    );
+    await callOr(env, source, 'instance_finalize_migration_src', [dict, true, live], TMO_SLOW, (m) =>
+      opExecError(`Instance migration succeeded, but finalization failed on the source node: ${m}`),
     );
     await setPrimary(env, inst, target);
     env.feedback(`* closing instance disks on node ${source.name}`);
