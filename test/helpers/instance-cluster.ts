@@ -66,7 +66,7 @@ export class InstanceCluster {
         if (proc === undefined) return {node: name, ok: false, payload: `HTTP 404: ${procedure}`};
         try {
           const wire = parseJson(stringifyJson(args)) as unknown[];
-          return {node: name, ok: true, payload: parseJson(stringifyJson((await proc(wire)) ?? null))};
+          return {node: name, ok: true, payload: parseJson(stringifyJson((await proc(wire, new AbortController().signal)) ?? null))};
         } catch (err) {
           return {node: name, ok: false, payload: (err as Error).message};
         }
