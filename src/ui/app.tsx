@@ -1,82 +1,64 @@
-// The `gnt-job top` screen: header, job table, detail pane and one prompt/message line.
+// The `gnt-job top` screen: header, then the job list, the job view or the lock screen, and one
+// prompt/message/key line. Every part gets a fixed number of lines, so that the frame is never
+// taller than the terminal.
 import {useEffect, useMemo, useRef, useState} from 'react';
 import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import {STATUS_VIEWS} from './format.js';
-import {Header, HEADER_ROWS} from './header.js';
+import {Footer} from './footer.js';
+import {Header, HEADER_ROWS, type ListStatus} from './header.js';
 import {Help} from './help.js';
 import {useMonitorView, useTerminalSize, type TerminalSize} from './hooks.js';
-import {JobDetailPane} from './job-detail.js';
+import {positions as positionsOf, shownJobs} from './job-list.js';
 import {JobTable} from './job-table.js';
-import {
-  applyKey,
-  INITIAL_UI,
-  keyPresses,
-  selectedIndex,
-  type Effect,
-  type KeyContext,
-  type Message,
-  type Mode,
-  type UiState,
-} from './keys.js';
-import type {JobRow, MonitorSource} from './model.js';
+import {JobView, jobViewLines, type ViewLine} from './job-view.js';
+import {applyKey, INITIAL_UI, keyPresses, type Effect, type KeyContext, type Message, type UiState} from './keys.js';
+import {LockScreen} from './lock-screen.js';
+import type {JobRow, MonitorSnapshot, MonitorSource} from './model.js';
+import {waitsByJob} from './waits.js';
 
 /** Data changes are drawn at most ten times a second. */
 export const FRAME_MS = 100;
 /** Scrolling through the table should not start a WaitForJobChange per row passed. */
 const WATCH_DELAY_MS = 50;
-const MIN_DETAIL_ROWS = 8;
+/** Below this many lines the header takes one line instead of three. */
+const COMPACT_BELOW = 16;
+const MIN_COLUMNS = 20;
+const MIN_ROWS = 5;
 
-const TONE_COLORS = {info: 'yellow', ok: 'green', error: 'red'} as const;
+/** What the terminal around the app does: run by `gnt-job top`, absent in component tests. */
+export interface TerminalHooks {
+  /** Clears the screen; the app then draws its frame again. */
+  clearScreen(): void;
+  /** Gives the terminal back and stops the process until it is continued. */
+  suspend(): void;
+  /** Runs after the process was continued (the app draws its frame again). */
+  onResume(listener: () => void): () => void;
+  /** The exit status to quit with. */
+  setExitCode(code: number): void;
+}
 
 export interface AppProps {
   source: MonitorSource;
   /** Overrides the terminal size (tests). */
   size?: TerminalSize;
+  terminal?: TerminalHooks;
 }
 
-function filterJobs(jobs: readonly JobRow[], viewIndex: number): readonly JobRow[] {
-  const statuses = STATUS_VIEWS[viewIndex]!.statuses;
-  return statuses === null ? jobs : jobs.filter((j) => statuses.has(j.status));
+function goneText(id: number, snapshot: MonitorSnapshot): string | null {
+  if (!snapshot.loaded || snapshot.jobs.some((j) => j.id === id)) return null;
+  return snapshot.textFilter === null
+    ? `Job ${id} is no longer in the queue: it was archived.`
+    : `Job ${id} is no longer listed: it was archived or no longer matches the filter.`;
 }
 
-function Footer({mode, message, keysEnabled}: {mode: Mode; message: Message | null; keysEnabled: boolean}) {
-  const messageText = message === null ? null : <Text color={TONE_COLORS[message.tone]}>{message.text}</Text>;
-  switch (mode.kind) {
-    case 'filter':
-      return (
-        <Text wrap="truncate">
-          <Text color="cyan">filter: </Text>
-          {mode.text}
-          <Text inverse> </Text>
-          {message === null ? null : '  '}
-          {messageText}
-        </Text>
-      );
-    case 'confirm':
-      return (
-        <Text color="yellow" bold wrap="truncate">
-          {mode.prompt}
-        </Text>
-      );
-    case 'priority':
-      return (
-        <Text color="yellow" bold wrap="truncate">
-          Priority of job {mode.id}: h high (-10), n normal (0), l low (10), other key: keep
-        </Text>
-      );
-    default:
-      if (messageText !== null) return <Text wrap="truncate">{messageText}</Text>;
-      return (
-        <Text dimColor wrap="truncate">
-          {keysEnabled
-            ? '↑↓ move  Enter details  c cancel  p priority  a archive  d drain  / filter  s status  ? help  q quit'
-            : 'keys are off: standard input is not a terminal (Ctrl-C quits)'}
-        </Text>
-      );
-  }
+/** Why the selected job left the list. */
+function vanishedText(id: number, snapshot: MonitorSnapshot, viewName: string): string {
+  const now = snapshot.jobs.find((j) => j.id === id);
+  if (now !== undefined) return `Job ${id} is now ${now.status} and left the view "${viewName}" or the search`;
+  return snapshot.textFilter === null ? `Job ${id} was archived` : `Job ${id} was archived or no longer matches the filter`;
 }
 
-export function App({source, size: fixedSize}: AppProps) {
+export function App({source, size: fixedSize, terminal}: AppProps) {
   const {snapshot, now: exactNow} = useMonitorView(source, FRAME_MS);
   // Ages are shown in whole seconds: rows whose job did not change are not drawn again.
   const now = Math.floor(exactNow);
@@ -92,40 +74,115 @@ export function App({source, size: fixedSize}: AppProps) {
     latest.current = update(latest.current);
     setUiState(latest.current);
   };
+  // Ctrl-L and resuming draw one empty frame after clearing the screen: ink only writes a frame
+  // that differs from the one it wrote last.
+  const [blank, setBlank] = useState(false);
+  const repaint = (): void => {
+    terminal?.clearScreen();
+    setBlank(true);
+    setTimeout(() => setBlank(false), FRAME_MS * 1.5);
+  };
+  useEffect(() => terminal?.onResume(repaint), [terminal]);
+
   const scrollTop = useRef(0);
+  const lastSeen = useRef<{id: number; index: number} | null>(null);
+  const seenMaxId = useRef(-1);
 
-  const jobs = useMemo(() => filterJobs(snapshot.jobs, ui.viewIndex), [snapshot.jobs, ui.viewIndex]);
-  const index = selectedIndex(jobs, ui.selectedId);
+  const listKey = (u: UiState) => [u.viewIndex, u.search, u.sortKey, u.reversed] as const;
+  const shownCache = useRef<{jobs: readonly JobRow[]; key: string; list: readonly JobRow[]} | null>(null);
+  // Sorting by runtime follows the clock; the other keys only the data.
+  const shown = (u: UiState): readonly JobRow[] => {
+    const key = JSON.stringify([...listKey(u), u.sortKey === 'runtime' ? now : 0]);
+    const c = shownCache.current;
+    if (c !== null && c.jobs === snapshot.jobs && c.key === key) return c.list;
+    const list = shownJobs(snapshot.jobs, u, now);
+    shownCache.current = {jobs: snapshot.jobs, key, list};
+    return list;
+  };
+  const jobs = shown(ui);
+  const positions = useMemo(() => positionsOf(jobs), [jobs]);
+
+  let index = 0;
+  if (ui.selectedId !== null) {
+    const at = positions.get(ui.selectedId);
+    if (at !== undefined) index = at;
+    else if (lastSeen.current?.id === ui.selectedId) index = Math.min(lastSeen.current.index, jobs.length - 1);
+  }
+  index = Math.max(0, index);
   const selected = jobs[index] ?? null;
+  const vanished = ui.selectedId !== null && !positions.has(ui.selectedId) && ui.screen.kind === 'list';
+  useEffect(() => {
+    if (!vanished) return;
+    const id = ui.selectedId!;
+    const known = lastSeen.current?.id === id;
+    const next = selected?.id ?? null;
+    setUi((u) => {
+      if (u.selectedId !== id) return u;
+      const message: Message | null = known
+        ? {text: `${vanishedText(id, snapshot, STATUS_VIEWS[u.viewIndex]!.name)}; selected the next job`, tone: 'info'}
+        : u.message;
+      return {...u, selectedId: next, message};
+    });
+  });
+  if (selected !== null && !vanished) lastSeen.current = {id: selected.id, index};
 
-  // One line is left free: ink redraws a frame as tall as the terminal from a cleared screen.
-  const height = Math.max(HEADER_ROWS + 4, rows - 1);
-  const body = height - HEADER_ROWS - 1;
-  const detailRows = ui.detailOpen && selected !== null ? Math.max(MIN_DETAIL_ROWS, Math.floor(body / 2)) : 0;
-  const tableRows = Math.max(2, body - detailRows);
-  const pageRows = tableRows - 1;
+  // Layout: one line is left free, for ink redraws a frame as tall as the terminal from a
+  // cleared screen.
+  const height = Math.max(1, rows - 1);
+  const compact = height < COMPACT_BELOW;
+  const headerRows = compact ? 1 : HEADER_ROWS;
+  const body = Math.max(1, height - headerRows - 1);
+  const pageRows = Math.max(1, body - 1);
   if (index < scrollTop.current) scrollTop.current = index;
   else if (index >= scrollTop.current + pageRows) scrollTop.current = index - pageRows + 1;
   scrollTop.current = Math.max(0, Math.min(scrollTop.current, jobs.length - pageRows));
   const visible = jobs.slice(scrollTop.current, scrollTop.current + pageRows);
 
-  const watchedId = ui.detailOpen && selected !== null ? selected.id : null;
+  let newAbove = 0;
+  if (ui.sortKey === 'id' && !ui.reversed) {
+    const top = jobs[0]?.id ?? -1;
+    if (ui.selectedId === null || scrollTop.current === 0 || seenMaxId.current < 0) seenMaxId.current = Math.max(seenMaxId.current, top);
+    else for (let i = 0; i < jobs.length && jobs[i]!.id > seenMaxId.current; i++) newAbove++;
+  }
+
+  const waits = useMemo(() => waitsByJob(snapshot.locks), [snapshot.locks]);
+  const screen = ui.screen;
+  const viewedId = screen.kind === 'job' ? screen.id : null;
+  const detail = snapshot.detail;
+  const gone = viewedId === null ? null : goneText(viewedId, snapshot);
+  const wait = viewedId === null ? null : (waits.get(viewedId) ?? null);
+  const viewLines = useMemo(
+    () => (viewedId === null ? [] : jobViewLines(viewedId, {detail, wait, gone}, now, columns)),
+    [viewedId, detail, wait, gone, now, columns],
+  );
+  const viewRows = Math.max(1, screen.kind === 'locks' ? body - 2 : body - 1);
+
   useEffect(() => {
-    const timer = setTimeout(() => source.watch(watchedId), WATCH_DELAY_MS);
+    const timer = setTimeout(() => source.watch(viewedId), WATCH_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [source, watchedId]);
+  }, [source, viewedId]);
+  const viewedWaiting = viewedId !== null && detail?.id === viewedId && detail.status === 'waiting';
+  const locksWanted = screen.kind === 'locks' || ui.showWaits || viewedWaiting;
+  useEffect(() => source.setLocksWanted(locksWanted), [source, locksWanted]);
 
   const say = (message: Message): void => setUi((u) => ({...u, message}));
   const perform = (effect: Effect): void => {
     switch (effect.kind) {
       case 'exit':
+        terminal?.setExitCode(effect.code);
         exit();
+        break;
+      case 'redraw':
+        repaint();
+        break;
+      case 'suspend':
+        terminal?.suspend();
         break;
       case 'action':
         say({text: effect.busy, tone: 'info'});
         void effect.run().then((r) => say({text: r.message, tone: r.ok ? 'ok' : 'error'}));
         break;
-      case 'filter':
+      case 'query':
         void source.setTextFilter(effect.text).then((error) => {
           if (error !== null) say({text: error, tone: 'error'});
           else {
@@ -143,8 +200,13 @@ export function App({source, size: fixedSize}: AppProps) {
         source,
         cluster: snapshot.cluster,
         textFilter: snapshot.textFilter,
-        jobsInView: (viewIndex) => (viewIndex === ui.viewIndex ? jobs : filterJobs(snapshot.jobs, viewIndex)),
+        allJobs: snapshot.jobs,
+        shown,
         pageRows,
+        jobLines: (id: number): readonly ViewLine[] =>
+          id === viewedId ? viewLines : jobViewLines(id, {detail, wait: waits.get(id) ?? null, gone: goneText(id, snapshot)}, now, columns),
+        viewRows,
+        lockCount: snapshot.locks?.length ?? 0,
       };
       const effects: Effect[] = [];
       setUi((u) => keyPresses(input, key).reduce((state, press) => applyKey(state, press, ctx, effects), u));
@@ -153,21 +215,69 @@ export function App({source, size: fixedSize}: AppProps) {
     {isActive: keysEnabled},
   );
 
-  const idWidth = Math.max(2, String(jobs[0]?.id ?? '').length);
+  if (blank) return <Text> </Text>;
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return (
+      <Text wrap="truncate">
+        {`Terminal too small (${columns}×${rows}); q quits`}
+      </Text>
+    );
+  }
+
+  const listStatus: ListStatus = {
+    view: STATUS_VIEWS[ui.viewIndex]!,
+    sortKey: ui.sortKey,
+    reversed: ui.reversed,
+    search: ui.search,
+    marked: ui.marked.size,
+    from: jobs.length === 0 ? 0 : scrollTop.current + 1,
+    to: scrollTop.current + visible.length,
+    total: jobs.length,
+    newAbove,
+  };
+  let main;
+  if (ui.mode.kind === 'help') {
+    main = <Help width={columns} height={body} />;
+  } else if (screen.kind === 'job') {
+    const last = Math.max(0, viewLines.length - viewRows);
+    const top = screen.follow ? last : Math.min(screen.top, last);
+    const row = snapshot.jobs.find((j) => j.id === screen.id);
+    const status = detail?.id === screen.id && detail.status !== null ? detail.status : (row?.status ?? null);
+    const position = viewLines.length <= viewRows ? '' : `  lines ${top + 1}–${Math.min(viewLines.length, top + viewRows)} of ${viewLines.length}${top >= last ? (screen.follow ? ', following' : ', end') : ''}`;
+    main = (
+      <JobView
+        jobId={screen.id}
+        status={status}
+        suffix={position}
+        lines={viewLines}
+        top={top}
+        needle={ui.mode.kind === 'find' ? ui.mode.text : ui.needle}
+        width={columns}
+        height={body}
+      />
+    );
+  } else if (screen.kind === 'locks') {
+    main = <LockScreen locks={snapshot.locks} top={Math.min(screen.top, Math.max(0, (snapshot.locks?.length ?? 0) - viewRows))} width={columns} height={body} />;
+  } else {
+    const idWidth = Math.max(2, String(snapshot.jobs[0]?.id ?? '').length);
+    main = (
+      <JobTable
+        rows={visible}
+        selectedId={selected?.id ?? null}
+        marked={ui.marked}
+        idWidth={idWidth}
+        waits={ui.showWaits ? waits : null}
+        now={now}
+        width={columns}
+        height={body}
+      />
+    );
+  }
   return (
-    <Box flexDirection="column" width={columns} height={height}>
-      <Header snapshot={snapshot} view={STATUS_VIEWS[ui.viewIndex]!} now={now} width={columns} />
-      {ui.mode.kind === 'help' ? (
-        <Help width={columns} height={body} />
-      ) : (
-        <>
-          <JobTable rows={visible} selectedId={selected?.id ?? null} idWidth={idWidth} now={now} width={columns} height={tableRows} />
-          {detailRows > 0 && selected !== null ? (
-            <JobDetailPane jobId={selected.id} detail={snapshot.detail} now={now} width={columns} height={detailRows} />
-          ) : null}
-        </>
-      )}
-      <Footer mode={ui.mode} message={ui.message} keysEnabled={keysEnabled} />
+    <Box flexDirection="column" width={columns} height={height} overflow="hidden">
+      <Header snapshot={snapshot} list={listStatus} now={now} width={columns} compact={compact} />
+      {main}
+      <Footer mode={ui.mode} screen={screen.kind} search={ui.search} message={ui.message} keysEnabled={keysEnabled} width={columns} />
     </Box>
   );
 }

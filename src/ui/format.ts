@@ -48,6 +48,18 @@ export function formatAge(now: number, ts: number | null): string {
   return `${Math.floor(h / 24)}d${pad2(h % 24)}h`;
 }
 
+/** A duration in seconds as 0.4s, 42s, 5m03s, 2h07m, 3d04h; "-" for none. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null) return '-';
+  if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)}s`;
+  return formatAge(seconds, 0);
+}
+
+/** 22091 as "22,091". */
+export function groupDigits(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
 /** Local wall-clock time HH:MM:SS. */
 export function clockTime(ts: number): string {
   const d = new Date(ts * 1000);
@@ -89,14 +101,29 @@ export function sparkline(values: readonly number[]): string {
     .join('');
 }
 
-/** Index of job id in a list sorted by descending id, or where it would be. */
-export function indexOfId(jobs: readonly JobRow[], id: number): number {
-  let lo = 0;
-  let hi = jobs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (jobs[mid]!.id > id) lo = mid + 1;
-    else hi = mid;
+/**
+ * Text broken into lines of at most width columns: at its own newlines, then at the last space
+ * that fits in the second half of the line, else mid-word. Continuation lines start with `indent`.
+ */
+export function wrapText(text: string, width: number, indent = ''): string[] {
+  const out: string[] = [];
+  for (const paragraph of text.split('\n')) {
+    let rest = paragraph;
+    let prefix = '';
+    for (;;) {
+      const room = Math.max(1, width - prefix.length);
+      if (rest.length <= room) {
+        out.push(prefix + rest);
+        break;
+      }
+      const space = rest.lastIndexOf(' ', room);
+      // A space early in the line would leave most of it empty: cut the word instead.
+      const atSpace = space > room / 2;
+      const cut = atSpace ? space : room;
+      out.push(prefix + rest.slice(0, cut).trimEnd());
+      rest = rest.slice(atSpace ? cut + 1 : cut);
+      prefix = indent.length < width ? indent : '';
+    }
   }
-  return lo;
+  return out;
 }

@@ -13,9 +13,11 @@ import {GanetiError} from '../protocol/errors.js';
 import {parseFilterText} from '../query/filter-text.js';
 import {
   DETAIL_FIELDS,
+  LOCK_FIELDS,
   ROW_FIELDS,
   detailFromValues,
   isFinalized,
+  lockFromValues,
   logLine,
   rowFromValues,
   sameRow,
@@ -23,6 +25,7 @@ import {
   type ClusterInfo,
   type JobDetail,
   type JobRow,
+  type LockInfo,
   type LogLine,
   type MonitorSnapshot,
   type MonitorSource,
@@ -36,7 +39,6 @@ const POLL_TIMEOUT_MS = 10_000;
 const WFJC_TIMEOUT_S = 30;
 /** CancelJob waits up to 44 s for a waiting job to give up. */
 const ACTION_TIMEOUT_MS = 60_000;
-const MAX_LOG_LINES = 1000;
 
 export interface JobMonitorOptions {
   /** Time between the starts of two polls of the job list. */
@@ -65,9 +67,11 @@ export class JobMonitor implements MonitorSource {
   private snapshot: MonitorSnapshot = {
     connection: {state: 'connecting'},
     cluster: null,
+    loaded: false,
     jobs: [],
     textFilter: null,
     detail: null,
+    locks: null,
     problem: null,
   };
 
@@ -77,6 +81,7 @@ export class JobMonitor implements MonitorSource {
   private lastSweep = 0;
   private needFull = true;
   private filter: Filter | null = null;
+  private locksWanted = false;
 
   private stopped = false;
   private refreshRequested = false;
@@ -163,6 +168,26 @@ export class JobMonitor implements MonitorSource {
       if (this.rows.delete(id)) this.publish({jobs: this.sortedJobs()});
       return {ok: true, message: `Job ${id} archived`};
     });
+  }
+
+  resubmitJob(id: number): Promise<ActionResult> {
+    return this.act(async (c) => {
+      const res = await c.query('job', ['status', 'ops'], ['==', 'id', id]);
+      const [status, ops] = (res.data[0] ?? []).map(([rs, value]) => (rs === 0 ? value : null));
+      if (typeof status !== 'string' || !Array.isArray(ops)) return {ok: false, message: `Job ${id} not found`};
+      if (status !== 'error' && status !== 'canceled') {
+        return {ok: false, message: `Job ${id} is ${status}: only failed or canceled jobs can be resubmitted`};
+      }
+      const newId = await c.submitJob(ops);
+      return {ok: true, message: `Job ${id} resubmitted as job ${newId}`};
+    });
+  }
+
+  setLocksWanted(wanted: boolean): void {
+    if (wanted === this.locksWanted) return;
+    this.locksWanted = wanted;
+    if (wanted) this.refresh();
+    else this.publish({locks: null});
   }
 
   setDrainFlag(drained: boolean): Promise<ActionResult> {
@@ -260,6 +285,11 @@ export class JobMonitor implements MonitorSource {
       }
     }
     this.lastPollStart = start;
+    let locks: LockInfo[] | null = null;
+    if (this.locksWanted) {
+      const res = await this.pollClient.query('lock', LOCK_FIELDS, null);
+      locks = res.data.map((cells) => lockFromValues(cells.map(([rs, value]) => (rs === 0 ? value : null))));
+    }
     // One notification per poll: a second one would wait for the next frame.
     const old = this.snapshot;
     const clusterChanged =
@@ -268,7 +298,8 @@ export class JobMonitor implements MonitorSource {
       ...(clusterChanged ? {cluster} : {}),
       ...(old.connection.state !== 'up' ? {connection: {state: 'up'} as const} : {}),
       ...(old.problem !== null ? {problem: null} : {}),
-      ...(jobsChanged ? {jobs: this.sortedJobs()} : {}),
+      ...(jobsChanged ? {jobs: this.sortedJobs(), loaded: true} : {}),
+      ...(locks !== null && stringifyJson(locks) !== stringifyJson(old.locks) ? {locks} : {}),
     };
     if (Object.keys(change).length > 0 || this.detailUnpublished) this.publish(change);
   }
@@ -367,7 +398,7 @@ export class JobMonitor implements MonitorSource {
         prevInfo = info;
         if (entries.length > 0) {
           prevSerial = entries[entries.length - 1]![0];
-          log = [...log, ...entries.map(logLine)].slice(-MAX_LOG_LINES);
+          log = [...log, ...entries.map(logLine)];
         }
         detail = detailFromValues(id, info, log);
       } catch (err) {

@@ -23,7 +23,9 @@ export interface OpcodeDetail {
   readonly started: number | null;
   readonly executed: number | null;
   readonly ended: number | null;
-  /** The result as one line of text; null while there is none. */
+  /** The opcode's input parameters, OP_ID left out (the summary says it). */
+  readonly input: Readonly<Record<string, unknown>>;
+  /** The whole result or error as text (possibly several lines); null while there is none. */
   readonly result: string | null;
   readonly failed: boolean;
 }
@@ -53,6 +55,14 @@ export interface ClusterInfo {
   readonly drained: boolean;
 }
 
+/** One row of Query("lock"): owners and waiters are lock owner names such as `job/12`. */
+export interface LockInfo {
+  readonly name: string;
+  readonly mode: string | null;
+  readonly owners: readonly string[];
+  readonly pending: ReadonlyArray<{readonly mode: string; readonly owners: readonly string[]}>;
+}
+
 export type ConnectionState =
   | {readonly state: 'connecting'}
   | {readonly state: 'up'}
@@ -61,10 +71,14 @@ export type ConnectionState =
 export interface MonitorSnapshot {
   readonly connection: ConnectionState;
   readonly cluster: ClusterInfo | null;
+  /** Whether the job list has been read at least once (before that the counts are unknown). */
+  readonly loaded: boolean;
   /** The live jobs (matching the text filter), newest first. */
   readonly jobs: readonly JobRow[];
   readonly textFilter: string | null;
   readonly detail: JobDetail | null;
+  /** The daemon's locks, read while wanted (setLocksWanted); null before the first answer. */
+  readonly locks: readonly LockInfo[] | null;
   /** The last poll's failure other than an unreachable daemon. */
   readonly problem: string | null;
 }
@@ -86,6 +100,10 @@ export interface MonitorSource {
   cancelJob(id: number): Promise<ActionResult>;
   changePriority(id: number, priority: number): Promise<ActionResult>;
   archiveJob(id: number): Promise<ActionResult>;
+  /** Submits the opcodes of a failed or canceled job again, as a new job. */
+  resubmitJob(id: number): Promise<ActionResult>;
+  /** Whether each poll should also read the locks (the lock screen, the waits-for column). */
+  setLocksWanted(wanted: boolean): void;
   setDrainFlag(drained: boolean): Promise<ActionResult>;
 }
 
@@ -101,8 +119,11 @@ export const ROW_FIELDS = ['id', 'status', 'priority', 'summary', 'received_ts',
 /** Fields the detail pane asks WaitForJobChange for, in the order detailFromValues expects them. */
 export const DETAIL_FIELDS = [
   'status', 'priority', 'received_ts', 'start_ts', 'end_ts',
-  'summary', 'opstatus', 'oppriority', 'opstart', 'opexec', 'opend', 'opresult',
+  'summary', 'opstatus', 'oppriority', 'opstart', 'opexec', 'opend', 'opresult', 'ops',
 ];
+
+/** Fields of Query("lock"), in the order lockFromValues expects them. */
+export const LOCK_FIELDS = ['name', 'mode', 'owner', 'pending'];
 
 function seconds(ts: unknown): number | null {
   if (!Array.isArray(ts) || ts.length !== 2) return null;
@@ -141,8 +162,26 @@ export function sameRow(a: JobRow, b: JobRow): boolean {
 function resultText(status: string, result: unknown): {text: string | null; failed: boolean} {
   if (result === null || result === undefined) return {text: null, failed: false};
   const error = status === 'error' ? decodeError(result) : null;
-  if (error !== null) return {text: error.describe().replaceAll('\n', ' '), failed: true};
+  if (error !== null) return {text: error.describe(), failed: true};
   return {text: typeof result === 'string' ? result : stringifyJson(result), failed: status === 'error'};
+}
+
+function opInput(v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+  const {OP_ID: _opId, ...rest} = v as Record<string, unknown>;
+  return rest;
+}
+
+const strings = (v: unknown): string[] => list(v).map(String);
+
+/** A lock row from plain values in LOCK_FIELDS order. */
+export function lockFromValues([name, mode, owner, pending]: readonly unknown[]): LockInfo {
+  return {
+    name: String(name),
+    mode: typeof mode === 'string' ? mode : null,
+    owners: strings(owner),
+    pending: list(pending).map((p) => ({mode: String(list(p)[0] ?? ''), owners: strings(list(p)[1])})),
+  };
 }
 
 /** The text of one log entry, as `gnt-job watch` prints it. */
@@ -156,7 +195,7 @@ export function detailFromValues(
   values: readonly unknown[],
   log: readonly LogLine[],
 ): JobDetail {
-  const [status, priority, received, started, ended, summary, opstatus, oppriority, opstart, opexec, opend, opresult] =
+  const [status, priority, received, started, ended, summary, opstatus, oppriority, opstart, opexec, opend, opresult, inputs] =
     values;
   const statuses = list(opstatus);
   const ops = list(summary).map((s, i): OpcodeDetail => {
@@ -169,6 +208,7 @@ export function detailFromValues(
       started: seconds(list(opstart)[i]),
       executed: seconds(list(opexec)[i]),
       ended: seconds(list(opend)[i]),
+      input: opInput(list(inputs)[i]),
       result: text,
       failed,
     };

@@ -3,17 +3,18 @@
 import assert from 'node:assert/strict';
 import {afterEach, describe, it} from 'node:test';
 import {cleanup, render} from 'ink-testing-library';
-import {App} from '../../src/ui/app.js';
+import {App, type TerminalHooks} from '../../src/ui/app.js';
 import {keyPresses} from '../../src/ui/keys.js';
+import {detailFromValues} from '../../src/ui/model.js';
 import type {Key} from 'ink';
-import {FakeSource, job, KEYS, settle} from './fake-source.js';
+import {FakeSource, job, jobs, KEYS, NOW, settle} from './fake-source.js';
 
 afterEach(cleanup);
 
 const SIZE = {columns: 110, rows: 30};
 
-function start(source: FakeSource) {
-  const app = render(<App source={source} size={SIZE} />);
+function start(source: FakeSource, size = SIZE, terminal?: TerminalHooks) {
+  const app = render(<App source={source} size={size} {...(terminal === undefined ? {} : {terminal})} />);
   const press = async (...keys: string[]): Promise<void> => {
     for (const k of keys) {
       app.stdin.write(k);
@@ -21,48 +22,336 @@ function start(source: FakeSource) {
     }
   };
   const screen = (): string => app.lastFrame() ?? '';
-  const tableLines = (): string[] => screen().split('\n').slice(4).filter((l) => /^\s*\d+ \w/.test(l));
-  return {...app, press, screen, tableLines};
+  const tableLines = (): string[] => screen().split('\n').filter((l) => /^[> ][* ]\s*\d+ [a-z]/.test(l));
+  const ids = (): number[] => tableLines().map((l) => Number(/\d+/.exec(l)![0]));
+  const selectedLine = (): string | undefined => tableLines().find((l) => l.startsWith('>'));
+  return {...app, press, screen, tableLines, ids, selectedLine};
 }
 
 const running = () => [job(5, 'running'), job(4, 'queued'), job(3, 'waiting'), job(2, 'success'), job(1, 'error')];
 
-describe('App keys', () => {
-  it('moves with j/k and arrows, opens the details of the selected job and watches it', async () => {
-    const source = new FakeSource({jobs: running()});
-    const app = start(source);
+/** A WaitForJobChange answer in DETAIL_FIELDS order for a failed two-opcode job. */
+function failedDetail(id: number, errorText: string, logLines = 2) {
+  const t = Math.floor(NOW) - 20;
+  const values = [
+    'error', 0, [t, 0], [t + 1, 0], [t + 2, 0],
+    ['TEST_JQUEUE', 'TEST_JQUEUE'],
+    ['success', 'error'],
+    [0, 0],
+    [[t + 1, 0], [t + 1, 0]],
+    [[t + 1, 0], [t + 1, 0]],
+    [[t + 2, 0], [t + 2, 0]],
+    [true, ['OpExecError', [errorText]]],
+    [{OP_ID: 'OP_TEST_JQUEUE', fail: false}, {OP_ID: 'OP_TEST_JQUEUE', fail: true, comment: null}],
+  ];
+  const log = Array.from({length: logLines}, (_, i) => ({serial: i + 1, time: t + 1, message: `log line ${i + 1}`}));
+  return detailFromValues(id, values, log);
+}
+
+describe('App: the list', () => {
+  it('moves with j/k and arrows and marks the selected row with > (no colour needed)', async () => {
+    const app = start(new FakeSource({jobs: running()}));
+    assert.match(app.selectedLine()!, /^> {2}5 running/);
     await app.press('j', 'j', KEYS.down, 'k');
-    await app.press(KEYS.enter);
-    await settle(80);
-    assert.equal(source.watched, 3);
-    assert.match(app.screen(), /┌[─]+┐\n│ Job 3/);
-    await app.press(KEYS.up, KEYS.up);
-    await settle(80);
-    assert.equal(source.watched, 5);
-    await app.press(KEYS.enter);
-    await settle(80);
-    assert.equal(source.watched, null);
-    assert.doesNotMatch(app.screen(), /│ Job/);
+    assert.match(app.selectedLine()!, /^> {2}3 waiting/);
+    assert.equal(app.tableLines().filter((l) => l.startsWith('>')).length, 1);
   });
 
-  it('applies a burst of keys that arrives in one read one key at a time', async () => {
+  it('keeps the selected job selected while new jobs arrive on top, and counts them', async () => {
     const source = new FakeSource({jobs: running()});
-    const app = start(source);
-    await app.press('jj\r');
-    await settle(80);
-    assert.equal(source.watched, 3);
-  });
-
-  it('keeps the selected job selected while new jobs arrive on top', async () => {
-    const source = new FakeSource({jobs: running()});
-    const app = start(source);
-    await app.press('j', KEYS.enter);
+    const app = start(source, {columns: 110, rows: 9});
+    await app.press('j', 'j', 'j');
     source.set({jobs: [job(7, 'queued'), job(6, 'queued'), ...running()]});
     await settle(150);
-    assert.equal(source.watched, 4);
-    assert.match(app.screen(), /│ Job 4/);
+    assert.match(app.selectedLine()!, /^> {2}2 success/);
+    assert.match(app.screen(), /▲ 2 new above/);
+    await app.press('g');
+    assert.doesNotMatch(app.screen(), /new above/);
+    assert.match(app.selectedLine()!, /^> {2}7 queued/);
   });
 
+  it('says so when the selected job is archived elsewhere, and selects its neighbour', async () => {
+    const source = new FakeSource({jobs: running()});
+    const app = start(source);
+    await app.press('j', 'j');
+    source.set({jobs: running().filter((j) => j.id !== 3)});
+    await settle(150);
+    assert.match(app.screen(), /Job 3 was archived; selected the next job/);
+    assert.match(app.selectedLine()!, /^> {2}2 success/);
+  });
+
+  it('shows its position in the list and a runtime column', async () => {
+    const app = start(new FakeSource({jobs: jobs(22_091)}), {columns: 110, rows: 30});
+    assert.match(app.screen(), /rows 1–24 of 22,091/);
+    await app.press(KEYS.pageDown, KEYS.pageDown);
+    assert.match(app.screen(), /rows 26–49 of 22,091/);
+    assert.match(app.screen(), /Runtime Summary/);
+    assert.match(app.tableLines()[0]!, / 45s TEST_DELAY/);
+  });
+
+  it('searches id, status and summary as you type; Esc in the prompt undoes it', async () => {
+    const source = new FakeSource({
+      jobs: [job(12, 'error', {summary: 'INSTANCE_STARTUP(inst1)'}), job(11, 'success', {summary: 'INSTANCE_STARTUP(inst2)'}), job(3, 'error')],
+    });
+    const app = start(source);
+    await app.press('/', 'i', 'n', 's', 't');
+    assert.deepEqual(app.ids(), [12, 11]);
+    await app.press('1');
+    assert.deepEqual(app.ids(), [12]);
+    assert.match(app.screen(), /search: inst1_/);
+    await app.press(...Array<string>(5).fill(KEYS.backspace), 'E', 'R', 'R', KEYS.enter);
+    assert.deepEqual(app.ids(), [12, 3]);
+    assert.match(app.screen(), /search ERR /);
+    await app.press('/', ' ', 'i', 'n', 's', 't');
+    assert.deepEqual(app.ids(), [12], 'every word must match');
+    await app.press(...Array<string>(8).fill(KEYS.backspace), '3');
+    assert.deepEqual(app.ids(), [3]);
+    await app.press(KEYS.escape);
+    assert.deepEqual(app.ids(), [12, 3]);
+    await app.press(KEYS.escape);
+    assert.deepEqual(app.ids(), [12, 11, 3]);
+    assert.deepEqual(source.calls, [], 'a plain search is not sent to the daemon');
+  });
+
+  it('sorts by each key in turn and reverses', async () => {
+    const now = Math.floor(NOW);
+    const source = new FakeSource({
+      jobs: [
+        job(4, 'queued', {received: now - 1, started: null}),
+        job(3, 'running', {received: now - 50, started: now - 40}),
+        job(2, 'success', {received: now - 30, started: now - 20, ended: now - 19}),
+        job(1, 'error', {received: now - 60, started: now - 59, ended: now - 2}),
+      ],
+    });
+    const app = start(source);
+    assert.deepEqual(app.ids(), [4, 3, 2, 1]);
+    const order: Record<string, number[]> = {};
+    for (const key of ['received', 'started', 'ended', 'runtime', 'status']) {
+      await app.press('o');
+      assert.match(app.screen(), new RegExp(`sort ${key}`));
+      order[key] = app.ids();
+    }
+    assert.deepEqual(order, {
+      received: [4, 2, 3, 1],
+      started: [2, 3, 1, 4],
+      ended: [1, 2, 4, 3],
+      runtime: [1, 3, 2, 4],
+      status: [4, 3, 2, 1],
+    });
+    await app.press('O');
+    assert.match(app.screen(), /sort status \(reversed\)/);
+    assert.deepEqual(app.ids(), [1, 2, 3, 4]);
+    await app.press('o');
+    assert.deepEqual(app.ids(), [4, 3, 2, 1]);
+  });
+
+  it('filters by status view', async () => {
+    const app = start(new FakeSource({jobs: running()}));
+    assert.equal(app.tableLines().length, 5);
+    await app.press('2');
+    assert.deepEqual(app.ids(), [4, 3]);
+    assert.match(app.screen(), /view pending/);
+    await app.press('s');
+    assert.deepEqual(app.ids(), [5]);
+    await app.press('4');
+    assert.deepEqual(app.ids(), [2, 1]);
+    await app.press('0');
+    assert.equal(app.tableLines().length, 5);
+  });
+
+  it('edits and applies a query filter (f), and shows its errors', async () => {
+    const source = new FakeSource({jobs: running()});
+    source.filterError = 'Error while parsing query filter: Expected end of text';
+    const app = start(source);
+    await app.press('f', 'status ==x', KEYS.backspace, ' "error" x', KEYS.enter);
+    await settle();
+    assert.deepEqual(source.calls, [['setTextFilter', 'status == "error" x']]);
+    assert.match(app.screen(), /filter \(query\): status == "error" x_ .*Error while parsing query filter/);
+    source.filterError = null;
+    await app.press(KEYS.backspace, KEYS.backspace, KEYS.enter);
+    await settle(120);
+    assert.match(app.screen(), /Filter: status == "error"/);
+    assert.match(app.screen(), /filter status == "error"/);
+    await app.press('f', KEYS.escape);
+    await settle(50);
+    assert.doesNotMatch(app.screen(), /filter \(query\): /);
+  });
+
+  it('shows "unknown" before the first answer of the daemon', () => {
+    const source = new FakeSource({connection: {state: 'connecting'}, cluster: null, loaded: false});
+    const app = start(source);
+    assert.match(app.screen(), /cluster unknown master unknown {2}daemon: connecting… {2}queue: unknown/);
+    assert.match(app.screen(), /^jobs: unknown/m);
+    assert.doesNotMatch(app.screen(), /0 jobs/);
+  });
+
+  it('shows and closes the help', async () => {
+    const app = start(new FakeSource({jobs: running()}));
+    await app.press('?');
+    assert.match(app.screen(), /gnt-job top: keys/);
+    await app.press('x');
+    assert.doesNotMatch(app.screen(), /gnt-job top: keys/);
+  });
+});
+
+describe('App: layout', () => {
+  const sizes = [
+    {columns: 120, rows: 35},
+    {columns: 80, rows: 24},
+    {columns: 60, rows: 14},
+    {columns: 40, rows: 10},
+  ];
+  for (const size of sizes) {
+    it(`fits ${size.columns}×${size.rows} in every screen, with the key bar`, async () => {
+      const source = new FakeSource({jobs: jobs(300, 'success')});
+      source.set({jobs: [job(301, 'error', {summary: 'X'.repeat(200)}), ...source.snapshot.jobs]});
+      const app = start(source, size);
+      const check = (what: string): void => {
+        const lines = app.screen().split('\n');
+        assert.ok(lines.length <= size.rows - 1, `${what}: ${lines.length} lines`);
+        for (const l of lines) assert.ok(l.length <= size.columns, `${what}: line too wide: ${l}`);
+        assert.match(lines.at(-1)!, /\? help {2}q quit$/, `${what}: key bar`);
+      };
+      check('list');
+      source.set({detail: failedDetail(301, 'E'.repeat(500), 100)});
+      await app.press(KEYS.enter);
+      await settle(120);
+      check('job view');
+      assert.match(app.screen(), /Job 301 error/);
+      await app.press(KEYS.escape, 'L');
+      source.set({locks: [{name: 'cluster/BGL', mode: 'shared', owners: ['job/1'], pending: []}]});
+      await settle(120);
+      check('lock screen');
+      await app.press(KEYS.escape, 'w');
+      check('waits column');
+    });
+  }
+
+  it('says the terminal is too small below 20×5', () => {
+    const app = start(new FakeSource({jobs: running()}), {columns: 19, rows: 10});
+    assert.match(app.screen(), /Terminal too small/);
+  });
+});
+
+describe('App: the job view', () => {
+  it('shows every opcode, its input, the whole error wrapped, and the log; Esc keeps the selection', async () => {
+    const source = new FakeSource({jobs: running()});
+    const app = start(source, {columns: 60, rows: 40});
+    await app.press('j', 'j', 'j', KEYS.enter);
+    await settle(80);
+    assert.equal(source.watched, 2);
+    const long = 'Opcode failure was requested, and this error is long enough to need three lines at sixty columns';
+    source.set({detail: failedDetail(2, long)});
+    await settle(120);
+    const s = app.screen();
+    assert.match(s, /^Job 2 error/m);
+    assert.match(s, /Opcode 1\/2 {2}success {2}TEST_JQUEUE/);
+    assert.match(s, /Opcode 2\/2 {2}error {2}TEST_JQUEUE/);
+    assert.match(s, /input:\n {4}fail = true\n/);
+    assert.doesNotMatch(s, /comment = null/, 'parameters left at their default are not shown');
+    const joined = s.split('\n').map((l) => l.trim()).join(' ');
+    assert.ok(joined.includes(`error: Failure: command execution error: ${long}`), joined);
+    assert.ok(s.indexOf('error: Failure') < s.indexOf('Log (2 entries)'), 'errors before the log');
+    assert.match(s, /\d\d:\d\d:\d\d log line 2/);
+    await app.press(KEYS.escape);
+    await settle(80);
+    assert.match(app.selectedLine()!, /^> {2}2 success/);
+    assert.equal(source.watched, null);
+  });
+
+  it('scrolls through a long log, follows new lines until scrolled up, and finds text', async () => {
+    const source = new FakeSource({jobs: [job(9, 'running')]});
+    const app = start(source, {columns: 80, rows: 20});
+    await app.press(KEYS.enter);
+    const detail = failedDetail(9, 'boom', 200);
+    source.set({detail: {...detail, status: 'running'}});
+    await settle(120);
+    assert.match(app.screen(), /log line 200/, 'a running job opens at the end of its log');
+    assert.match(app.screen(), /lines \d+–\d+ of \d+, following/);
+    source.set({detail: {...detail, status: 'running', log: [...detail.log, {serial: 201, time: NOW, message: 'log line 201'}]}});
+    await settle(120);
+    assert.match(app.screen(), /log line 201/);
+    await app.press('k', 'k');
+    source.set({detail: {...detail, status: 'running', log: [...detail.log, {serial: 202, time: NOW, message: 'log line 202'}]}});
+    await settle(120);
+    assert.doesNotMatch(app.screen(), /log line 202/, 'scrolled up: stays put');
+    await app.press('g');
+    assert.match(app.screen(), /received /);
+    await app.press('/', 'line 150');
+    assert.match(app.screen(), /log line 150/);
+    assert.match(app.screen(), /find: line 150_ +line \d+, match 1 of 1/);
+    await app.press(KEYS.enter, 'g', 'n');
+    assert.match(app.screen().split('\n')[4]!, /log line 150/);
+    await app.press('/', 'nothing like this');
+    assert.match(app.screen(), /"nothing like this" not found/);
+    await app.press(KEYS.escape, 'G');
+    assert.match(app.screen(), /log line 202/);
+  });
+
+  it('shows what a waiting job waits for: the lock and its holder, or a dependency', async () => {
+    const source = new FakeSource({jobs: [job(8, 'waiting'), job(7, 'running'), job(6, 'waiting')]});
+    const app = start(source, {columns: 120, rows: 30});
+    source.set({
+      locks: [
+        {name: 'cluster/BGL', mode: 'shared', owners: ['job/7'], pending: []},
+        {name: 'node/node1', mode: 'exclusive', owners: ['job/7'], pending: [{mode: 'exclusive', owners: ['job/8']}]},
+        {name: 'job/7', mode: null, owners: [], pending: [{mode: 'job', owners: ['job/6']}]},
+      ],
+    });
+    await app.press('w');
+    await settle(120);
+    assert.equal(source.locksWanted, true);
+    assert.match(app.screen(), /Waits for/);
+    assert.match(app.tableLines()[0]!, /node\/node1 ← job 7/);
+    assert.match(app.tableLines()[2]!, /after job 7/);
+    await app.press('w');
+    await settle();
+    assert.equal(source.locksWanted, false);
+    await app.press(KEYS.enter);
+    source.set({detail: {...failedDetail(8, ''), status: 'waiting'}});
+    await settle(120);
+    assert.equal(source.locksWanted, true, 'the job view of a waiting job reads the locks');
+    assert.match(app.screen(), /Waits for lock node\/node1 \(exclusive\): held by job 7; first in line/);
+  });
+
+  it('acts on the viewed job and tells when it was archived elsewhere', async () => {
+    const source = new FakeSource({jobs: running()});
+    const app = start(source);
+    await app.press('G', KEYS.enter, 'r', 'y');
+    await settle();
+    assert.deepEqual(source.calls, [['resubmitJob', 1]]);
+    source.set({jobs: running().filter((j) => j.id !== 1)});
+    await settle(120);
+    assert.match(app.screen(), /Job 1 is no longer in the queue: it was archived\./);
+  });
+});
+
+describe('App: the lock screen', () => {
+  it('lists every lock with mode, owners and waiters, live', async () => {
+    const source = new FakeSource({jobs: running()});
+    const app = start(source);
+    await app.press('L');
+    await settle();
+    assert.equal(source.locksWanted, true);
+    assert.match(app.screen(), /Locks: reading…/);
+    source.set({
+      locks: [
+        {name: 'cluster/BGL', mode: 'shared', owners: ['job/5', 'job/3'], pending: []},
+        {name: 'node/node1', mode: 'exclusive', owners: ['job/5'], pending: [{mode: 'exclusive', owners: ['job/3']}, {mode: 'shared', owners: ['job/4']}]},
+      ],
+    });
+    await settle(120);
+    const s = app.screen();
+    assert.match(s, /Locks: 2, 1 with waiters/);
+    assert.match(s, /cluster\/BGL +shared +job 5,job 3 +-/);
+    assert.match(s, /node\/node1 +exclusive +job 5 +exclusive: job 3; shared: job 4/);
+    await app.press(KEYS.escape);
+    await settle();
+    assert.equal(source.locksWanted, false);
+  });
+});
+
+describe('App: actions', () => {
   it('cancels the selected job after confirmation only', async () => {
     const source = new FakeSource({jobs: running()});
     source.result = {ok: true, message: 'Cancel job 4: Dequeued job 4'};
@@ -78,11 +367,13 @@ describe('App keys', () => {
     assert.match(app.screen(), /Cancel job 4: Dequeued job 4/);
   });
 
-  it('refuses to cancel or reprioritise a finished job and to archive an unfinished one', async () => {
+  it('refuses to cancel or reprioritise a finished job, to archive an unfinished one, to resubmit a good one', async () => {
     const source = new FakeSource({jobs: running()});
     const app = start(source);
     await app.press('a');
     assert.match(app.screen(), /Job 5 is running: only finished jobs can be archived/);
+    await app.press('r');
+    assert.match(app.screen(), /Job 5 is running: only failed or canceled jobs can be resubmitted/);
     await app.press('G', 'c');
     assert.match(app.screen(), /Job 1 has already finished \(error\)/);
     await app.press('p');
@@ -100,13 +391,72 @@ describe('App keys', () => {
     assert.match(app.screen(), /Failed to archive job with ID '2'/);
   });
 
-  it('changes the priority', async () => {
+  it('sets any priority from -20 to 19', async () => {
     const source = new FakeSource({jobs: running()});
     const app = start(source);
     await app.press('p');
-    assert.match(app.screen(), /Priority of job 5: h high \(-10\), n normal \(0\), l low \(10\)/);
+    assert.match(app.screen(), /Priority of job 5 \(-20\.\.19, Enter; h -10, n 0, l 10\): _/);
     await app.press('h', 'j', 'p', 'x', 'p', 'l');
-    assert.deepEqual(source.calls, [['changePriority', 5, -10], ['changePriority', 4, 10]]);
+    await app.press('k', 'p', '-', '2', '0', KEYS.enter);
+    await app.press('p', '1', '9', KEYS.enter);
+    await app.press('p', '2', '0', KEYS.enter);
+    assert.match(app.screen(), /A priority is a whole number from -20 to 19/);
+    await app.press(KEYS.escape);
+    assert.deepEqual(source.calls, [
+      ['changePriority', 5, -10],
+      ['changePriority', 4, 10],
+      ['changePriority', 5, -20],
+      ['changePriority', 5, 19],
+    ]);
+  });
+
+  it('marks jobs with space and *, then cancels, reprioritises and archives the marked ones with one confirmation', async () => {
+    const source = new FakeSource({jobs: running()});
+    const app = start(source);
+    await app.press(' ', ' ');
+    assert.match(app.tableLines()[0]!, /^ \* +5 running/);
+    assert.match(app.tableLines()[1]!, /^ \* +4 queued/);
+    assert.match(app.screen(), /2 marked/);
+    await app.press('c');
+    assert.match(app.screen(), /Cancel 2 marked jobs\? y\/N/);
+    await app.press('y');
+    await settle();
+    assert.deepEqual(source.calls, [['cancelJob', 5], ['cancelJob', 4]]);
+    assert.match(app.screen(), /Cancel: 2 of 2 jobs done/);
+    assert.doesNotMatch(app.screen(), /marked/, 'the marks go once the action ran');
+
+    source.calls = [];
+    await app.press('*');
+    assert.match(app.screen(), /5 marked/);
+    await app.press('p', '-', '5', KEYS.enter);
+    assert.match(app.screen(), /Change the priority of 3 marked jobs to -5\? y\/N/);
+    await app.press('y');
+    await settle();
+    assert.deepEqual(source.calls, [['changePriority', 5, -5], ['changePriority', 4, -5], ['changePriority', 3, -5]]);
+
+    source.calls = [];
+    source.result = {ok: false, message: 'no'};
+    await app.press('*', 'a');
+    assert.match(app.screen(), /Archive 2 marked jobs \(3 unfinished jobs skipped\)\? y\/N/);
+    await app.press('y');
+    await settle();
+    assert.deepEqual(source.calls, [['archiveJob', 2], ['archiveJob', 1]]);
+    assert.match(app.screen(), /Archive: 0 of 2 jobs done; no \(and 1 more failures\)/);
+
+    await app.press('*', '*');
+    assert.doesNotMatch(app.screen(), /marked/, '* twice unmarks');
+  });
+
+  it('resubmits a failed job after confirmation', async () => {
+    const source = new FakeSource({jobs: running()});
+    source.result = {ok: true, message: 'Job 1 resubmitted as job 6'};
+    const app = start(source);
+    await app.press('G', 'r');
+    assert.match(app.screen(), /Submit the opcodes of job 1 \(TEST_DELAY\(1\.0\)\) again as a new job\? y\/N/);
+    await app.press('y');
+    await settle();
+    assert.deepEqual(source.calls, [['resubmitJob', 1]]);
+    assert.match(app.screen(), /Job 1 resubmitted as job 6/);
   });
 
   it('toggles the drain flag after confirmation', async () => {
@@ -122,61 +472,52 @@ describe('App keys', () => {
     await app.press('Y');
     assert.deepEqual(source.calls, [['setDrainFlag', true], ['setDrainFlag', false]]);
   });
+});
 
-  it('filters by status view', async () => {
-    const source = new FakeSource({jobs: running()});
-    const app = start(source);
-    assert.equal(app.tableLines().length, 5);
-    await app.press('2');
-    assert.deepEqual(app.tableLines().map((l) => l.trim().split(' ')[0]), ['4', '3']);
-    assert.match(app.screen(), /view pending/);
-    await app.press('s');
-    assert.deepEqual(app.tableLines().map((l) => l.trim().split(' ')[0]), ['5']);
-    await app.press('4');
-    assert.deepEqual(app.tableLines().map((l) => l.trim().split(' ')[0]), ['2', '1']);
-    await app.press('0');
-    assert.equal(app.tableLines().length, 5);
+describe('App: the terminal', () => {
+  function hooks() {
+    const log: string[] = [];
+    let resume: (() => void) | null = null;
+    const terminal: TerminalHooks = {
+      clearScreen: () => log.push('clear'),
+      suspend: () => log.push('suspend'),
+      onResume: (l) => {
+        resume = l;
+        return () => (resume = null);
+      },
+      setExitCode: (code) => log.push(`exit ${code}`),
+    };
+    return {terminal, log, resume: () => resume?.()};
+  }
+
+  it('quits with 130 on Ctrl-C in any mode, 0 on q', async () => {
+    for (const keys of [['\x03'], ['/', 'ab', '\x03'], ['p', '\x03'], [KEYS.enter, '\x03'], ['q']]) {
+      const source = new FakeSource({jobs: running()});
+      const h = hooks();
+      const app = start(source, SIZE, h.terminal);
+      await app.press(...keys);
+      assert.deepEqual(h.log, [keys.at(-1) === 'q' ? 'exit 0' : 'exit 130'], keys.join(' '));
+      // ink-testing-library has no waitUntilExit: an app that exited no longer draws changes.
+      source.set({jobs: [job(9, 'queued')]});
+      await settle(150);
+      assert.doesNotMatch(app.screen(), /^.. +9 queued/m);
+      app.unmount();
+    }
   });
 
-  it('edits and applies a query filter, and shows its errors', async () => {
-    const source = new FakeSource({jobs: running()});
-    source.filterError = 'Error while parsing query filter: Expected end of text';
-    const app = start(source);
-    await app.press('/', 'status ==x', KEYS.backspace, ' "error" x', KEYS.enter);
-    await settle();
-    assert.deepEqual(source.calls, [['setTextFilter', 'status == "error" x']]);
-    assert.match(app.screen(), /filter: status == "error" x .*Error while parsing query filter/);
-    source.filterError = null;
-    await app.press(KEYS.backspace, KEYS.backspace, KEYS.enter);
-    // The header follows the source, at most every 100 ms.
-    await settle(120);
-    assert.match(app.screen(), /Filter: status == "error"/);
-    assert.match(app.screen(), /filter status == "error"/);
-    await app.press('/');
-    assert.match(app.screen(), /filter: status == "error"/);
-    await app.press(KEYS.escape);
-    await settle(50);
-    assert.doesNotMatch(app.screen(), /filter: /);
-  });
-
-  it('shows and closes the help', async () => {
-    const source = new FakeSource({jobs: running()});
-    const app = start(source);
-    await app.press('?');
-    assert.match(app.screen(), /gnt-job top: keys/);
-    await app.press('x');
-    assert.doesNotMatch(app.screen(), /gnt-job top: keys/);
-  });
-
-  it('quits on q', async () => {
-    const source = new FakeSource({jobs: running()});
-    const app = render(<App source={source} size={SIZE} />);
-    // ink-testing-library has no waitUntilExit: an app that exited no longer draws changes.
-    app.stdin.write('q');
-    await settle();
-    source.set({jobs: [job(9, 'queued')]});
-    await settle(150);
-    assert.doesNotMatch(app.lastFrame() ?? '', /^\s*9 queued/m);
+  it('redraws on Ctrl-L and after resuming, suspends on Ctrl-Z', async () => {
+    const h = hooks();
+    const app = start(new FakeSource({jobs: running()}), SIZE, h.terminal);
+    await app.press('\x0c');
+    assert.deepEqual(h.log, ['clear']);
+    await settle(200);
+    assert.match(app.screen(), /5 running/);
+    await app.press('\x1a');
+    assert.deepEqual(h.log, ['clear', 'suspend']);
+    h.resume();
+    assert.deepEqual(h.log, ['clear', 'suspend', 'clear']);
+    await settle(200);
+    assert.match(app.screen(), /5 running/);
   });
 });
 
@@ -196,6 +537,7 @@ describe('keyPresses', () => {
     assert.equal(up!.up, true);
     const [ctrlC] = keyPresses('c', {...none, ctrl: true});
     assert.equal(ctrlC!.modified, true);
+    assert.equal(ctrlC!.ctrl, true);
     const [esc] = keyPresses('', {...none, escape: true, meta: true});
     assert.equal(esc!.escape, true);
     assert.equal(esc!.modified, false);

@@ -25,6 +25,7 @@ export function jobs(n: number, status = 'success'): JobRow[] {
 export class FakeSource implements MonitorSource {
   calls: Array<[string, ...unknown[]]> = [];
   watched: number | null = null;
+  locksWanted = false;
   filterError: string | null = null;
   result: ActionResult = {ok: true, message: 'done'};
   private listeners = new Set<() => void>();
@@ -34,9 +35,11 @@ export class FakeSource implements MonitorSource {
     this.snapshot = {
       connection: {state: 'up'},
       cluster: {name: 'cluster.example.com', master: 'node1', drained: false},
+      loaded: true,
       jobs: [],
       textFilter: null,
       detail: null,
+      locks: null,
       problem: null,
       ...snapshot,
     };
@@ -73,6 +76,12 @@ export class FakeSource implements MonitorSource {
   }
   archiveJob(id: number) {
     return this.act('archiveJob', id);
+  }
+  resubmitJob(id: number) {
+    return this.act('resubmitJob', id);
+  }
+  setLocksWanted(wanted: boolean): void {
+    this.locksWanted = wanted;
   }
   setDrainFlag(drained: boolean) {
     return this.act('setDrainFlag', drained);

@@ -10,13 +10,13 @@ import {BIN, REPO, delayOp, makeNode, runCli, startDaemon, waitFor, type Daemon,
 let tmuxSocket = '';
 const tmux = (...args: string[]): string =>
   execFileSync('tmux', ['-S', tmuxSocket, ...args], {encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe']});
-const screen = (): string => tmux('capture-pane', '-p', '-t', 'top');
+const screen = (session = 'top'): string => tmux('capture-pane', '-p', '-t', session);
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 
-async function waitScreen(pattern: RegExp, what: string, timeoutMs = 5000): Promise<string> {
+async function waitScreen(pattern: RegExp, what: string, timeoutMs = 5000, session = 'top'): Promise<string> {
   let last = '';
   try {
-    await waitFor(() => pattern.test((last = screen())), timeoutMs, what);
+    await waitFor(() => pattern.test((last = screen(session))), timeoutMs, what);
   } catch (err) {
     throw new Error(`${(err as Error).message}; screen:\n${last}`);
   }
@@ -35,14 +35,23 @@ describe('gnt-job top on a terminal', () => {
   let daemon: Daemon;
   let exitFile: string;
 
+  /** `top` in a shell that says BEFORE-TOP first: seeing it again means the alternate screen was left. */
+  const topCommand = (exit: string, stdin = ''): string => {
+    const env = ['CI=false', `GANETI_ROOTDIR=${node.root}`, `GANETI_HOSTNAME=${node.paths.hostname}`].map(quote).join(' ');
+    return `echo BEFORE-TOP; env ${env} ${quote(process.execPath)} ${quote(BIN)} job top --socket ${quote(node.paths.masterSocket)}${stdin}; echo $? > ${quote(exit)}; exec sleep 600`;
+  };
+  const exitStatus = async (file: string): Promise<string> => {
+    // The shell creates the file before it writes the status into it.
+    await waitFor(() => existsSync(file) && readFileSync(file, 'utf8').trim() !== '', 5000, 'top to exit');
+    return readFileSync(file, 'utf8').trim();
+  };
+
   before(async () => {
     node = await makeNode();
     daemon = await startDaemon(node, ['--max-running-jobs', '1']);
     exitFile = join(node.base, 'top.exit');
     tmuxSocket = join(node.base, 'tmux.sock');
-    const env = ['CI=false', `GANETI_ROOTDIR=${node.root}`, `GANETI_HOSTNAME=${node.paths.hostname}`].map(quote).join(' ');
-    const command = `env ${env} ${quote(process.execPath)} ${quote(BIN)} job top --socket ${quote(node.paths.masterSocket)}; echo $? > ${quote(exitFile)}`;
-    tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'top', command);
+    tmux('new-session', '-d', '-x', '120', '-y', '40', '-s', 'top', topCommand(exitFile));
   });
 
   after(async () => {
@@ -67,7 +76,7 @@ describe('gnt-job top on a terminal', () => {
   it('shows jobs changing state, cancels one and shows the details of another', async () => {
     const c = daemon.client();
     const [a, b, d] = [await c.submitJob([delayOp(1.5)]), await c.submitJob([delayOp(1)]), await c.submitJob([delayOp(1)])];
-    const row = (id: number, status: string): RegExp => new RegExp(`^ ${id} ${status} `, 'm');
+    const row = (id: number, status: string): RegExp => new RegExp(`^[> ][* ] *${id} ${status} `, 'm');
     await waitScreen(row(a, 'running'), 'first job running');
     let s = await waitScreen(row(d, 'queued'), 'third job queued');
     assert.match(s, row(b, 'queued'));
@@ -77,11 +86,12 @@ describe('gnt-job top on a terminal', () => {
     await press('c');
     await waitScreen(new RegExp(`Cancel job ${d} \\(queued, TEST_DELAY\\(1\\.0\\)\\)\\? y/N`), 'confirmation');
     await press('y');
-    s = await waitScreen(row(d, 'canceled'), 'canceled');
-    assert.match(s, new RegExp(`Cancel job ${d}: Dequeued job ${d}`));
+    await waitScreen(row(d, 'canceled'), 'canceled');
+    await waitScreen(new RegExp(`Cancel job ${d}: Dequeued job ${d}`), 'the answer to the cancel');
 
     await press('j', 'Enter');
-    await waitScreen(new RegExp(`│ Job ${b} queued`), 'details of the second job');
+    // On a loaded machine the job may have gone on already.
+    await waitScreen(new RegExp(`^Job ${b} (queued|running|success)`, 'm'), 'job view of the second job');
 
     // How long a change on the daemon takes to reach the screen.
     const w = daemon.client();
@@ -91,21 +101,60 @@ describe('gnt-job top on a terminal', () => {
       if (res !== 'nochange') prev = res[0];
     }
     const t = performance.now();
-    await waitScreen(row(a, 'success'), 'first job done', 2000);
+    // The job view covers the list; the header's counts show the change.
+    await waitScreen(/ success 1 error 0 canceled 1/, 'first job done', 2000);
     console.log(`# job end to screen: ${(performance.now() - t).toFixed(0)} ms (default --interval, 10 frames/s)`);
 
-    s = await waitScreen(new RegExp(`│ Job ${b} running`), 'second job running in the details');
-    assert.match(s, /#1 running {3}TEST_DELAY\(1\.0\)/);
-    s = await waitScreen(new RegExp(`│ Job ${b} success`), 'second job done in the details');
-    assert.match(s, /#1 success {3}TEST_DELAY\(1\.0\)/);
+    s = await waitScreen(new RegExp(`^Job ${b} success`, 'm'), 'second job done in the job view');
+    assert.match(s, /Opcode 1\/1 {2}success {2}TEST_DELAY\(1\.0\)/);
+    assert.match(s, /duration = 1/);
     await waitScreen(/3 jobs: queued 0 waiting 0 canceling 0 running 0 success 2 error 0 canceled 1/, 'final counts', 1000);
+    await press('Escape');
+    s = await waitScreen(new RegExp(`^> +${b} success`, 'm'), 'back in the list, the job still selected');
   });
 
-  it('quits on q with exit code 0', async () => {
-    await press('q');
-    // The shell creates the file before it writes the status into it.
-    await waitFor(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim() !== '', 3000, 'top to exit');
-    assert.equal(readFileSync(exitFile, 'utf8').trim(), '0');
+  it('shows a failed job whole at 80×24 and shrinks to 40×10 without debris; Ctrl-Z, fg and Ctrl-L', async () => {
+    const failed = await daemon.client().submitJob([{OP_ID: 'OP_TEST_JQUEUE', fail: true}]);
+    tmux('resize-window', '-t', 'top', '-x', '80', '-y', '24');
+    await press('Escape', 'g');
+    await waitScreen(new RegExp(`^> +${failed} error`, 'm'), 'failed job listed and selected');
+    await press('Enter');
+    let s = await waitScreen(/error: Failure: command execution error:\n +Opcode failure was requested/, 'the whole error');
+    assert.match(s.trimEnd().split('\n').at(-1)!, /\? help {2}q quit$/, 'key bar at 80×24');
+    tmux('resize-window', '-t', 'top', '-x', '40', '-y', '10');
+    s = await waitScreen(new RegExp(`^Job ${failed} error`, 'm'), 'job view at 40×10');
+    const lines = s.split('\n');
+    assert.match(lines[8]!, /\? help {2}q quit$/, s);
+    assert.equal(lines[9]!.trim(), '', `nothing under the frame:\n${s}`);
+    await press('Escape');
+    tmux('resize-window', '-t', 'top', '-x', '120', '-y', '40');
+    await waitScreen(/cluster\.example\.com master node1/, 'list at 120×40');
+
+    await press('C-z');
+    await waitScreen(/BEFORE-TOP/, 'the shell screen while suspended');
+    const panePid = tmux('display-message', '-p', '-t', 'top', '#{pane_pid}').trim();
+    const topPid = execFileSync('ps', ['-o', 'pid=', '--ppid', panePid], {encoding: 'utf8'}).trim();
+    process.kill(Number(topPid), 'SIGCONT');
+    await waitScreen(/cluster\.example\.com master node1 {2}daemon: connected/, 'back after SIGCONT');
+    assert.doesNotMatch(screen(), /BEFORE-TOP/);
+    await press('C-l');
+    await waitScreen(/cluster\.example\.com master node1 {2}daemon: connected/, 'redrawn after Ctrl-L');
+  });
+
+  it('quits on Ctrl-C with exit status 130 and gives the screen back', async () => {
+    await press('C-c');
+    assert.equal(await exitStatus(exitFile), '130');
+    await waitScreen(/BEFORE-TOP/, 'the shell screen again');
+  });
+
+  it('without a terminal on stdin: no keys, and Ctrl-C (SIGINT) still restores the screen and exits 130', async () => {
+    const exit2 = join(node.base, 'top2.exit');
+    tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'nokeys', topCommand(exit2, ' < /dev/null'));
+    await waitScreen(/keys are off: standard input is not a terminal/, 'keys off', 8000, 'nokeys');
+    tmux('send-keys', '-t', 'nokeys', 'C-c');
+    assert.equal(await exitStatus(exit2), '130');
+    await waitScreen(/BEFORE-TOP/, 'the shell screen again', 5000, 'nokeys');
+    assert.doesNotMatch(screen('nokeys'), /keys are off/);
   });
 
   it('loads ink and react only when it runs: every gnt-job command loads the module', () => {

@@ -4,8 +4,9 @@ import {resolvePaths, VirtualClusterError} from '../../paths.js';
 export default class JobTop extends Command {
   static override summary = 'Watch the job queue live in the terminal';
   static override description =
-    'A full-screen monitor of the jobs: status counts, the job list (newest first), the details and log of the ' +
-    'selected job as they change, and keys to cancel, reprioritise and archive jobs or drain the queue. ' +
+    'A full-screen monitor of the jobs: status counts, the job list (search, sort, status views), a view of one ' +
+    'job with its opcodes, inputs, results and whole log, what waiting jobs wait for, the locks, and keys to ' +
+    'cancel, reprioritise, archive (also many marked jobs at once) and resubmit jobs or drain the queue. ' +
     'Press ? inside for the keys. Needs a terminal; for scripts use gnt-job list or gnt-job watch.';
   static override usage = 'job top [--socket PATH] [--interval MS]';
   static override flags = {
@@ -39,12 +40,15 @@ export default class JobTop extends Command {
     // Set before react loads, or its development build is used. ink and react load here, not at
     // the top: every gnt-job command loads this module.
     process.env.NODE_ENV = 'production';
+    // The colour library reads FORCE_COLOR when it loads and does not look at NO_COLOR
+    // (https://no-color.org): without colour the selection still shows as '>'.
+    if ((process.env.NO_COLOR ?? '') !== '') process.env.FORCE_COLOR = '0';
     const {runTop} = await import('../../ui/top.js');
-    await runTop({
+    const code = await runTop({
       intervalMs: flags.interval,
       client: flags.socket === undefined ? {paths} : {paths, socketPath: flags.socket},
     });
     // Quit now, not when the last retry timer and socket of the monitor are gone.
-    process.exit(0);
+    process.exit(code);
   }
 }
