@@ -85,14 +85,15 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
   useEffect(() => terminal?.onResume(repaint), [terminal]);
 
   const scrollTop = useRef(0);
-  const lastSeen = useRef<{id: number; index: number} | null>(null);
+  /** Where the selected job was last seen, and in which list (view, search, sort). */
+  const lastSeen = useRef<{id: number; index: number; list: string} | null>(null);
   const seenMaxId = useRef(-1);
 
-  const listKey = (u: UiState) => [u.viewIndex, u.search, u.sortKey, u.reversed] as const;
+  const listName = (u: UiState): string => JSON.stringify([u.viewIndex, u.search, u.sortKey, u.reversed]);
   const shownCache = useRef<{jobs: readonly JobRow[]; key: string; list: readonly JobRow[]} | null>(null);
   // Sorting by runtime follows the clock; the other keys only the data.
   const shown = (u: UiState): readonly JobRow[] => {
-    const key = JSON.stringify([...listKey(u), u.sortKey === 'runtime' ? now : 0]);
+    const key = `${listName(u)}|${u.sortKey === 'runtime' ? now : 0}`;
     const c = shownCache.current;
     if (c !== null && c.jobs === snapshot.jobs && c.key === key) return c.list;
     const list = shownJobs(snapshot.jobs, u, now);
@@ -106,7 +107,9 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
   if (ui.selectedId !== null) {
     const at = positions.get(ui.selectedId);
     if (at !== undefined) index = at;
-    else if (lastSeen.current?.id === ui.selectedId) index = Math.min(lastSeen.current.index, jobs.length - 1);
+    else if (lastSeen.current?.id === ui.selectedId && lastSeen.current.list === listName(ui)) {
+      index = Math.min(lastSeen.current.index, jobs.length - 1);
+    }
   }
   index = Math.max(0, index);
   const selected = jobs[index] ?? null;
@@ -114,7 +117,8 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
   useEffect(() => {
     if (!vanished) return;
     const id = ui.selectedId!;
-    const known = lastSeen.current?.id === id;
+    // Said only when the job left a list the user did not change.
+    const known = lastSeen.current?.id === id && lastSeen.current.list === listName(ui);
     const next = selected?.id ?? null;
     setUi((u) => {
       if (u.selectedId !== id) return u;
@@ -124,7 +128,7 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
       return {...u, selectedId: next, message};
     });
   });
-  if (selected !== null && !vanished) lastSeen.current = {id: selected.id, index};
+  if (selected !== null && !vanished) lastSeen.current = {id: selected.id, index, list: listName(ui)};
 
   // Layout: one line is left free, for ink redraws a frame as tall as the terminal from a
   // cleared screen.

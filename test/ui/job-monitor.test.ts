@@ -33,11 +33,12 @@ describe('JobMonitor', () => {
     await waitFor(() => snap().connection.state === 'up', 5000, 'connected');
     assert.deepEqual(snap().cluster, {name: 'cluster.example.com', master: 'node1', drained: false});
     const c = daemon.client();
-    const a = await c.submitJob([delayOp(0.3)]);
+    const a = await c.submitJob([delayOp(1.5)]);
     const b = await c.submitJob([delayOp(0.3)]);
-    await waitFor(() => statusOf(b) === 'queued' && statusOf(a) === 'running', 2000, 'a running, b queued');
+    await waitFor(() => statusOf(b) === 'queued' && statusOf(a) === 'running', 5000, 'a running, b queued');
     assert.deepEqual(snap().jobs.map((j) => j.id), [b, a]);
     assert.equal(snap().jobs[0]!.summary, 'TEST_DELAY(0.3)');
+    assert.equal(snap().jobs[1]!.summary, 'TEST_DELAY(1.5)');
     await waitFor(() => statusOf(b) === 'success' && statusOf(a) === 'success', 5000, 'both done');
     assert.ok(snap().jobs.every((j) => j.ended !== null && j.started !== null && j.received !== null));
   });
@@ -97,9 +98,9 @@ describe('JobMonitor', () => {
     assert.equal(snap().textFilter, 'status == "error"');
     // A running job that stops matching leaves; one that starts matching arrives.
     assert.equal(await monitor.setTextFilter('status != "success"'), null);
-    const slow = await c.submitJob([delayOp(0.3)]);
-    await waitFor(() => statusOf(slow) === 'running', 2000, 'slow job shown while running');
-    await waitFor(() => statusOf(slow) === undefined, 2000, 'slow job gone when it succeeded');
+    const slow = await c.submitJob([delayOp(1.5)]);
+    await waitFor(() => statusOf(slow) === 'running', 5000, 'slow job shown while running');
+    await waitFor(() => statusOf(slow) === undefined, 5000, 'slow job gone when it succeeded');
     assert.deepEqual(snap().jobs.map((j) => j.id), [failing]);
 
     assert.match((await monitor.setTextFilter('status ==')) ?? '', /^Error while parsing query filter: /);
@@ -173,6 +174,8 @@ describe('JobMonitor', () => {
     const good = await c.submitJob([delayOp(0)]);
     await waitJob(c, good);
     assert.deepEqual(await monitor.resubmitJob(good), {ok: false, message: `Job ${good} is success: only failed or canceled jobs can be resubmitted`});
+    // The next test counts the jobs the monitor shows.
+    await waitFor(() => statusOf(good) === 'success' && statusOf(again) === 'error', 5000, 'the monitor up to date');
   });
 
   it('shows the daemon going away and reconnects when it returns', async () => {
@@ -182,10 +185,10 @@ describe('JobMonitor', () => {
     assert.ok(down.state === 'down' && /master daemon/.test(down.reason), JSON.stringify(down));
     const count = snap().jobs.length;
     daemon = await startDaemon(node, ['--max-running-jobs', '1']);
-    await waitFor(() => snap().connection.state === 'up', 3000, 'up again');
+    await waitFor(() => snap().connection.state === 'up', 10_000, 'up again');
     assert.equal(snap().jobs.length, count);
     const id = await daemon.client().submitJob([delayOp(0)]);
-    await waitFor(() => statusOf(id) === 'success', 3000, 'new job after reconnecting');
+    await waitFor(() => statusOf(id) === 'success', 10_000, 'new job after reconnecting');
   });
 });
 

@@ -65,17 +65,17 @@ describe('gnt-job top on a terminal', () => {
   });
 
   it('shows the cluster, follows the daemon going away and coming back', async () => {
-    await waitScreen(/cluster\.example\.com master node1 {2}daemon: connected {2}queue: open/, 'header', 8000);
+    await waitScreen(/cluster\.example\.com master node1 {2}daemon: connected {2}queue: open/, 'header', 20_000);
     assert.match(screen(), /\(no jobs\)/);
     await daemon.stop();
     await waitScreen(/daemon: UNREACHABLE, retrying \(Cannot communicate with the master daemon/, 'unreachable');
     daemon = await startDaemon(node, ['--max-running-jobs', '1']);
-    await waitScreen(/daemon: connected/, 'reconnected');
+    await waitScreen(/daemon: connected/, 'reconnected', 10_000);
   });
 
   it('shows jobs changing state, cancels one and shows the details of another', async () => {
     const c = daemon.client();
-    const [a, b, d] = [await c.submitJob([delayOp(1.5)]), await c.submitJob([delayOp(1)]), await c.submitJob([delayOp(1)])];
+    const [a, b, d] = [await c.submitJob([delayOp(3)]), await c.submitJob([delayOp(1)]), await c.submitJob([delayOp(1)])];
     const row = (id: number, status: string): RegExp => new RegExp(`^[> ][* ] *${id} ${status} `, 'm');
     await waitScreen(row(a, 'running'), 'first job running');
     let s = await waitScreen(row(d, 'queued'), 'third job queued');
@@ -102,13 +102,13 @@ describe('gnt-job top on a terminal', () => {
     }
     const t = performance.now();
     // The job view covers the list; the header's counts show the change.
-    await waitScreen(/ success 1 error 0 canceled 1/, 'first job done', 2000);
+    await waitScreen(/ success 1 error 0 canceled 1/, 'first job done');
     console.log(`# job end to screen: ${(performance.now() - t).toFixed(0)} ms (default --interval, 10 frames/s)`);
 
     s = await waitScreen(new RegExp(`^Job ${b} success`, 'm'), 'second job done in the job view');
     assert.match(s, /Opcode 1\/1 {2}success {2}TEST_DELAY\(1\.0\)/);
     assert.match(s, /duration = 1/);
-    await waitScreen(/3 jobs: queued 0 waiting 0 canceling 0 running 0 success 2 error 0 canceled 1/, 'final counts', 1000);
+    await waitScreen(/3 jobs: queued 0 waiting 0 canceling 0 running 0 success 2 error 0 canceled 1/, 'final counts');
     await press('Escape');
     s = await waitScreen(new RegExp(`^> +${b} success`, 'm'), 'back in the list, the job still selected');
   });
@@ -150,7 +150,7 @@ describe('gnt-job top on a terminal', () => {
   it('without a terminal on stdin: no keys, and Ctrl-C (SIGINT) still restores the screen and exits 130', async () => {
     const exit2 = join(node.base, 'top2.exit');
     tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'nokeys', topCommand(exit2, ' < /dev/null'));
-    await waitScreen(/keys are off: standard input is not a terminal/, 'keys off', 8000, 'nokeys');
+    await waitScreen(/keys are off: standard input is not a terminal/, 'keys off', 20_000, 'nokeys');
     tmux('send-keys', '-t', 'nokeys', 'C-c');
     assert.equal(await exitStatus(exit2), '130');
     await waitScreen(/BEFORE-TOP/, 'the shell screen again', 5000, 'nokeys');
