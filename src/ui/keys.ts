@@ -290,7 +290,7 @@ function jobKey(ui: UiState, screen: Extract<Screen, {kind: 'job'}>, k: KeyPress
   const s: UiState = {...ui, message: null};
   const scrollTo = (t: number): UiState => {
     const clamped = Math.max(0, Math.min(t, last));
-    return {...s, screen: {...screen, top: clamped, follow: clamped >= last && lines.length > ctx.viewRows}};
+    return {...s, screen: {...screen, top: clamped, follow: clamped >= last}};
   };
   const input = k.input;
   if (k.escape || k.left || k.backspace) return {...s, screen: {kind: 'list'}};

@@ -484,7 +484,7 @@ describe('App: actions', () => {
     await app.see(/Set the drain flag \(the queue refuses new jobs\)\? y\/N/);
     await app.press('y');
     source.set({cluster: {name: 'c', master: 'm', drained: true}});
-    await settle(120);
+    await app.see(/queue: DRAINED/);
     await app.press('d');
     await app.see(/Unset the drain flag/);
     await app.press('Y');
