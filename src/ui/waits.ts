@@ -45,8 +45,9 @@ export function waitsByJob(locks: readonly LockInfo[] | null): ReadonlyMap<numbe
 /** One line for the job table's waits-for column. */
 export function shortWait(w: WaitInfo): string {
   if (w.dependsOn !== null) return `after job ${w.dependsOn}`;
-  if (w.holders.length === 0) return `${w.lock} (${w.ahead} ahead)`;
-  return `${w.lock} ← ${w.holders.map(ownerText).join(',')}`;
+  if (w.holders.length === 0) return `${w.ahead} ahead for ${w.lock}`;
+  // Holders first: a long lock name (a node UUID) is what gets cut.
+  return `${w.holders.map(ownerText).join(',')} holds ${w.lock}`;
 }
 
 /** A sentence for the job view. */

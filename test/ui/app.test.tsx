@@ -320,8 +320,8 @@ describe('App: the job view', () => {
     await until(() => source.locksWanted);
     assert.equal(source.locksWanted, true);
     await app.see(/Waits for/);
-    await app.see(/node\/node1 ← job 7/);
-    assert.match(app.tableLines()[0]!, /node\/node1 ← job 7/);
+    await app.see(/job 7 holds node\/node1/);
+    assert.match(app.tableLines()[0]!, /job 7 holds node\/node1/);
     assert.match(app.tableLines()[2]!, /after job 7/);
     await app.press('w');
     await until(() => !source.locksWanted);

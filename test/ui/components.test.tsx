@@ -143,7 +143,7 @@ describe('waitsByJob', () => {
       {name: 'job/1', mode: null, owners: [], pending: [{mode: 'job', owners: ['job/5']}]},
     ]);
     assert.deepEqual([...waits.keys()].sort(), [2, 3, 4, 5]);
-    assert.equal(shortWait(waits.get(2)!), 'node/a ← job 1');
+    assert.equal(shortWait(waits.get(2)!), 'job 1 holds node/a');
     assert.equal(waits.get(4)!.ahead, 1);
     assert.equal(shortWait(waits.get(5)!), 'after job 1');
     assert.equal(longWait(waits.get(5)!), 'Waits for job 1 to finish (a dependency)');

@@ -36,8 +36,10 @@ describe('gnt-job top on a terminal', () => {
   let exitFile: string;
 
   /** `top` in a shell that says BEFORE-TOP first: seeing it again means the alternate screen was left. */
-  const topCommand = (exit: string, stdin = ''): string => {
-    const env = ['CI=false', `GANETI_ROOTDIR=${node.root}`, `GANETI_HOSTNAME=${node.paths.hostname}`].map(quote).join(' ');
+  const topCommand = (exit: string, stdin = '', extraEnv: string[] = []): string => {
+    // CI=false for ink (else it draws only the last frame); the colour library sees any CI
+    // variable as "no colours", so FORCE_COLOR=1 brings them back.
+    const env = ['FORCE_COLOR=1', ...extraEnv, 'CI=false', `GANETI_ROOTDIR=${node.root}`, `GANETI_HOSTNAME=${node.paths.hostname}`].map(quote).join(' ');
     return `echo BEFORE-TOP; env ${env} ${quote(process.execPath)} ${quote(BIN)} job top --socket ${quote(node.paths.masterSocket)}${stdin}; echo $? > ${quote(exit)}; exec sleep 600`;
   };
   const exitStatus = async (file: string): Promise<string> => {
@@ -67,6 +69,7 @@ describe('gnt-job top on a terminal', () => {
   it('shows the cluster, follows the daemon going away and coming back', async () => {
     await waitScreen(/cluster\.example\.com master node1 {2}daemon: connected {2}queue: open/, 'header', 20_000);
     assert.match(screen(), /\(no jobs\)/);
+    assert.match(tmux('capture-pane', '-p', '-e', '-t', 'top'), /\x1b\[[0-9;]*m/, 'colours without NO_COLOR');
     await daemon.stop();
     await waitScreen(/daemon: UNREACHABLE, retrying \(Cannot communicate with the master daemon/, 'unreachable');
     daemon = await startDaemon(node, ['--max-running-jobs', '1']);
@@ -147,10 +150,14 @@ describe('gnt-job top on a terminal', () => {
     await waitScreen(/BEFORE-TOP/, 'the shell screen again');
   });
 
-  it('without a terminal on stdin: no keys, and Ctrl-C (SIGINT) still restores the screen and exits 130', async () => {
+  it('without a terminal on stdin and with NO_COLOR: no keys, no colour, and Ctrl-C (SIGINT) restores the screen and exits 130', async () => {
     const exit2 = join(node.base, 'top2.exit');
-    tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'nokeys', topCommand(exit2, ' < /dev/null'));
+    tmux('new-session', '-d', '-x', '100', '-y', '30', '-s', 'nokeys', topCommand(exit2, ' < /dev/null', ['NO_COLOR=1']));
     await waitScreen(/keys are off: standard input is not a terminal/, 'keys off', 20_000, 'nokeys');
+    await waitScreen(/daemon: connected/, 'connected', 10_000, 'nokeys');
+    // -e keeps the colours and attributes: there must be none.
+    const styled = tmux('capture-pane', '-p', '-e', '-t', 'nokeys');
+    assert.doesNotMatch(styled, /\x1b\[[0-9;]*m/, JSON.stringify(styled.slice(0, 300)));
     tmux('send-keys', '-t', 'nokeys', 'C-c');
     assert.equal(await exitStatus(exit2), '130');
     await waitScreen(/BEFORE-TOP/, 'the shell screen again', 5000, 'nokeys');
