@@ -149,7 +149,10 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
     else for (let i = 0; i < jobs.length && jobs[i]!.id > seenMaxId.current; i++) newAbove++;
   }
 
-  const waits = useMemo(() => waitsByJob(snapshot.locks), [snapshot.locks]);
+  const waits = useMemo(
+    () => waitsByJob(snapshot.locks, snapshot.dependencies, snapshot.jobs),
+    [snapshot.locks, snapshot.dependencies, snapshot.jobs],
+  );
   const screen = ui.screen;
   const viewedId = screen.kind === 'job' ? screen.id : null;
   const detail = snapshot.detail;

@@ -15,6 +15,7 @@ import {
   DETAIL_FIELDS,
   LOCK_FIELDS,
   ROW_FIELDS,
+  dependencyIds,
   detailFromValues,
   isFinalized,
   lockFromValues,
@@ -72,6 +73,7 @@ export class JobMonitor implements MonitorSource {
     textFilter: null,
     detail: null,
     locks: null,
+    dependencies: null,
     problem: null,
   };
 
@@ -187,7 +189,7 @@ export class JobMonitor implements MonitorSource {
     if (wanted === this.locksWanted) return;
     this.locksWanted = wanted;
     if (wanted) this.refresh();
-    else this.publish({locks: null});
+    else this.publish({locks: null, dependencies: null});
   }
 
   setDrainFlag(drained: boolean): Promise<ActionResult> {
@@ -286,9 +288,17 @@ export class JobMonitor implements MonitorSource {
     }
     this.lastPollStart = start;
     let locks: LockInfo[] | null = null;
+    let dependencies: Map<number, number[]> | null = null;
     if (this.locksWanted) {
       const res = await this.pollClient.query('lock', LOCK_FIELDS, null);
       locks = res.data.map((cells) => lockFromValues(cells.map(([rs, value]) => (rs === 0 ? value : null))));
+      // A job waiting for another one holds no lock: its opcodes say which (few jobs wait).
+      const waiting = await this.pollClient.query('job', ['id', 'ops'], ['==', 'status', 'waiting']);
+      dependencies = new Map();
+      for (const [[, id], [, ops]] of waiting.data as Array<[[number, unknown], [number, unknown]]>) {
+        const deps = dependencyIds(ops);
+        if (typeof id === 'number' && deps.length > 0) dependencies.set(id, deps);
+      }
     }
     // One notification per poll: a second one would wait for the next frame.
     const old = this.snapshot;
@@ -300,6 +310,9 @@ export class JobMonitor implements MonitorSource {
       ...(old.problem !== null ? {problem: null} : {}),
       ...(jobsChanged ? {jobs: this.sortedJobs(), loaded: true} : {}),
       ...(locks !== null && stringifyJson(locks) !== stringifyJson(old.locks) ? {locks} : {}),
+      ...(dependencies !== null && stringifyJson([...dependencies]) !== stringifyJson([...(old.dependencies ?? [])])
+        ? {dependencies}
+        : {}),
     };
     if (Object.keys(change).length > 0 || this.detailUnpublished) this.publish(change);
   }

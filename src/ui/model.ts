@@ -79,6 +79,8 @@ export interface MonitorSnapshot {
   readonly detail: JobDetail | null;
   /** The daemon's locks, read while wanted (setLocksWanted); null before the first answer. */
   readonly locks: readonly LockInfo[] | null;
+  /** The jobs each waiting job depends on (from its opcodes), read with the locks. */
+  readonly dependencies: ReadonlyMap<number, readonly number[]> | null;
   /** The last poll's failure other than an unreachable daemon. */
   readonly problem: string | null;
 }
@@ -173,6 +175,19 @@ function opInput(v: unknown): Record<string, unknown> {
 }
 
 const strings = (v: unknown): string[] => list(v).map(String);
+
+/** The job IDs an opcode list depends on (absolute: the daemon resolves relative ones). */
+export function dependencyIds(ops: unknown): number[] {
+  const ids: number[] = [];
+  for (const op of list(ops)) {
+    const deps = op !== null && typeof op === 'object' ? (op as Record<string, unknown>).depends : null;
+    for (const d of list(deps)) {
+      const id = num(list(d)[0]);
+      if (id !== null && !ids.includes(id)) ids.push(id);
+    }
+  }
+  return ids;
+}
 
 /** A lock row from plain values in LOCK_FIELDS order. */
 export function lockFromValues([name, mode, owner, pending]: readonly unknown[]): LockInfo {

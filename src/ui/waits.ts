@@ -1,6 +1,6 @@
 // Why a job waits, read from the daemon's lock table: the lock it is queued for and who holds it.
 // A job waiting for another job to finish (a dependency) is queued on a lock named after that job.
-import type {LockInfo} from './model.js';
+import {isFinalized, type JobRow, type LockInfo} from './model.js';
 
 export interface WaitInfo {
   /** The lock the job is queued for. */
@@ -27,8 +27,15 @@ export function ownerText(owner: string): string {
   return id === null ? owner : `job ${id}`;
 }
 
-/** For each waiting job, the first lock it is queued for. */
-export function waitsByJob(locks: readonly LockInfo[] | null): ReadonlyMap<number, WaitInfo> {
+/**
+ * For each waiting job, the first lock it is queued for; else, for a job waiting for other
+ * jobs (dependencies), the first of them that has not finished.
+ */
+export function waitsByJob(
+  locks: readonly LockInfo[] | null,
+  dependencies: ReadonlyMap<number, readonly number[]> | null = null,
+  jobs: readonly JobRow[] = [],
+): ReadonlyMap<number, WaitInfo> {
   const waits = new Map<number, WaitInfo>();
   for (const lock of locks ?? []) {
     lock.pending.forEach((p, ahead) => {
@@ -38,6 +45,14 @@ export function waitsByJob(locks: readonly LockInfo[] | null): ReadonlyMap<numbe
         waits.set(id, {lock: lock.name, mode: p.mode, holders: lock.owners, ahead, dependsOn: ownerJobId(lock.name)});
       }
     });
+  }
+  if (dependencies !== null && dependencies.size > 0) {
+    const status = new Map(jobs.map((j) => [j.id, j.status]));
+    for (const [id, deps] of dependencies) {
+      if (waits.has(id)) continue;
+      const open = deps.find((d) => status.has(d) && !isFinalized(status.get(d)!));
+      if (open !== undefined) waits.set(id, {lock: `job/${open}`, mode: 'job', holders: [], ahead: 0, dependsOn: open});
+    }
   }
   return waits;
 }

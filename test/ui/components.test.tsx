@@ -148,6 +148,13 @@ describe('waitsByJob', () => {
     assert.equal(shortWait(waits.get(5)!), 'after job 1');
     assert.equal(longWait(waits.get(5)!), 'Waits for job 1 to finish (a dependency)');
   });
+
+  it('falls back to the unfinished jobs a waiting job depends on', () => {
+    const jobs = [job(9, 'waiting'), job(8, 'waiting'), job(7, 'running'), job(6, 'success')];
+    const waits = waitsByJob([], new Map([[9, [6, 7]], [8, [6]]]), jobs);
+    assert.equal(shortWait(waits.get(9)!), 'after job 7');
+    assert.equal(waits.has(8), false, 'job 6 has finished: not what job 8 waits for');
+  });
 });
 
 describe('wrapText and keyBar', () => {

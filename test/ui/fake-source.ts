@@ -40,6 +40,7 @@ export class FakeSource implements MonitorSource {
       textFilter: null,
       detail: null,
       locks: null,
+      dependencies: null,
       problem: null,
       ...snapshot,
     };

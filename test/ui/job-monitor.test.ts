@@ -202,9 +202,11 @@ describe('JobMonitor and the locks', () => {
       const c = daemon.client();
       const holder = await c.submitJob([delayOp(30, {no_locks: false})]);
       const waiter = await c.submitJob([delayOp(30, {no_locks: false})]);
+      const later = await c.submitJob([delayOp(0, {depends: [[holder, ['success', 'error', 'canceled']]]})]);
       monitor.setLocksWanted(true);
-      const waits = () => waitsByJob(monitor.getSnapshot().locks);
-      await waitFor(() => waits().has(waiter), 5000, 'the waiter in the lock table');
+      const waits = () => waitsByJob(monitor.getSnapshot().locks, monitor.getSnapshot().dependencies, monitor.getSnapshot().jobs);
+      await waitFor(() => waits().has(waiter) && waits().has(later), 10_000, 'the waiters known');
+      assert.equal(waits().get(later)!.dependsOn, holder);
       const w = waits().get(waiter)!;
       assert.match(w.lock, /^node\//);
       assert.equal(w.mode, 'exclusive');
@@ -212,6 +214,7 @@ describe('JobMonitor and the locks', () => {
       assert.ok(monitor.getSnapshot().locks!.some((l) => l.name === 'cluster/BGL'));
       monitor.setLocksWanted(false);
       assert.equal(monitor.getSnapshot().locks, null);
+      assert.equal(monitor.getSnapshot().dependencies, null);
       await c.cancelJob(waiter);
       await c.cancelJob(holder, true);
     } finally {
