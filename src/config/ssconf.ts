@@ -43,13 +43,21 @@ function hvparamLines(cfg: ConfigData, hv: string): string[] {
   return Object.entries(all[hv] ?? {}).map(([k, v]) => `${k}=${String(v)}`);
 }
 
-/** Writes every ssconf file (mode 0444, value + newline), then fsyncs the directory. */
+/**
+ * Writes the ssconf files (mode 0444, value + newline) whose content changed, then fsyncs the
+ * directory. Most configuration changes touch one or two values; rewriting (and fsyncing) all
+ * of them on every node for each change was the bulk of an instance opcode's disk writes.
+ */
 export async function writeSsconf(paths: GanetiPaths, values: Record<string, string>): Promise<void> {
   await fsp.mkdir(paths.dataDir, {recursive: true, mode: 0o755});
-  await Promise.all(
-    Object.entries(values).map(([key, value]) =>
-      writeFileAtomic(paths.ssconf(key), value === '' ? '' : `${value}\n`, {mode: 0o444, fsync: true}),
-    ),
+  const written = await Promise.all(
+    Object.entries(values).map(async ([key, value]) => {
+      const text = value === '' ? '' : `${value}\n`;
+      const current = await fsp.readFile(paths.ssconf(key), 'utf8').catch(() => null);
+      if (current === text) return false;
+      await writeFileAtomic(paths.ssconf(key), text, {mode: 0o444, fsync: true});
+      return true;
+    }),
   );
-  await new DurableWriter().syncDir(paths.dataDir);
+  if (written.some((w) => w)) await new DurableWriter().syncDir(paths.dataDir);
 }

@@ -29,7 +29,10 @@ export class ConfigWriter {
 
   /**
    * Applies `mutate` to a copy of the configuration and makes it current. A mutator that
-   * throws changes nothing. Resolves once the other nodes were told (failures are logged).
+   * throws changes nothing. Resolves once the other nodes were told of this version or a newer
+   * one (failures are logged). Local writes are serialised; while one version is being sent,
+   * the next changes are written locally and then go out together as the newest version, so
+   * the nodes receive versions in order and parallel jobs do not queue behind each other's RPCs.
    */
   update(mutate: (cfg: ConfigData) => void): Promise<ConfigData> {
     const run = this.chain.then(async () => {
@@ -41,14 +44,35 @@ export class ConfigWriter {
       await writeSsconf(this.paths, ssconfValues(next));
       this.cfg = next;
       this.onChange(next);
-      if (this.rpc !== null) {
-        const failures = await distributeConfig(this.rpc, this.paths, next, stringifyJson(next) + '\n');
-        for (const f of failures) this.log.warn({node: f.node, procedure: f.procedure, error: f.error}, 'configuration distribution failed');
-      }
       return next;
     });
     this.chain = run.catch(() => undefined);
-    return run;
+    return run.then(async (next) => {
+      await this.distributed(next.serial_no);
+      return next;
+    });
+  }
+
+  private sentSerial = 0;
+  private sending: Promise<void> | null = null;
+
+  /** Waits until a version at least `serial` reached the other nodes (or failed to). */
+  private async distributed(serial: number): Promise<void> {
+    if (this.rpc === null) return;
+    while (this.sentSerial < serial) {
+      if (this.sending === null) {
+        const rpc = this.rpc;
+        const cfg = this.cfg;
+        this.sending = (async () => {
+          const failures = await distributeConfig(rpc, this.paths, cfg, stringifyJson(cfg) + '\n');
+          for (const f of failures) this.log.warn({node: f.node, procedure: f.procedure, error: f.error}, 'configuration distribution failed');
+          this.sentSerial = Math.max(this.sentSerial, cfg.serial_no);
+        })().finally(() => {
+          this.sending = null;
+        });
+      }
+      await this.sending;
+    }
   }
 
   /** Sends the current configuration and ssconf to one node (a master candidate coming back). */

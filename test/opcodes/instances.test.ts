@@ -261,6 +261,10 @@ describe('instance opcodes: summaries and locks', () => {
     assert.equal(opcodeSummary(create('inst1', 'node1')), 'INSTANCE_CREATE(inst1)');
     assert.equal(opcodeSummary({OP_ID: 'OP_INSTANCE_RENAME', instance_name: 'a', new_name: 'b'}), 'INSTANCE_RENAME');
     assert.equal(opcodeSummary({OP_ID: 'OP_INSTANCE_QUERY_DATA'}), 'INSTANCE_QUERY_DATA');
+    // As stored in a job: validated, absent dict parameters filled with null.
+    const stored = (o: Record<string, unknown>): Record<string, unknown> => validateOpcode(o, {allowRelativeDepends: false});
+    assert.equal(opcodeSummary(stored(create('inst1', 'node1'))), 'INSTANCE_CREATE(inst1)');
+    assert.equal(opcodeSummary(stored(op('SET_PARAMS', 'inst1', {beparams: {vcpus: 2}}))), 'INSTANCE_SET_PARAMS(inst1)');
   });
 
   test('20 instances over 3 nodes started and stopped in parallel', async () => {
