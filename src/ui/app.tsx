@@ -201,20 +201,24 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
     }
   };
 
+  // What keys see is what was drawn last: ink installs a new input handler only after the frame
+  // is on screen, and a key can come in between.
+  const keyContext = useRef<KeyContext | null>(null);
+  keyContext.current = {
+    source,
+    cluster: snapshot.cluster,
+    textFilter: snapshot.textFilter,
+    allJobs: snapshot.jobs,
+    shown,
+    pageRows,
+    jobLines: (id: number): readonly ViewLine[] =>
+      id === viewedId ? viewLines : jobViewLines(id, {detail, wait: waits.get(id) ?? null, gone: goneText(id, snapshot)}, now, columns),
+    viewRows,
+    lockCount: snapshot.locks?.length ?? 0,
+  };
   useInput(
     (input, key) => {
-      const ctx: KeyContext = {
-        source,
-        cluster: snapshot.cluster,
-        textFilter: snapshot.textFilter,
-        allJobs: snapshot.jobs,
-        shown,
-        pageRows,
-        jobLines: (id: number): readonly ViewLine[] =>
-          id === viewedId ? viewLines : jobViewLines(id, {detail, wait: waits.get(id) ?? null, gone: goneText(id, snapshot)}, now, columns),
-        viewRows,
-        lockCount: snapshot.locks?.length ?? 0,
-      };
+      const ctx = keyContext.current!;
       const effects: Effect[] = [];
       setUi((u) => keyPresses(input, key).reduce((state, press) => applyKey(state, press, ctx, effects), u));
       for (const effect of effects) perform(effect);
@@ -244,7 +248,7 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
   };
   let main;
   if (ui.mode.kind === 'help') {
-    main = <Help width={columns} height={body} />;
+    main = <Help width={columns} height={body} top={ui.mode.top} />;
   } else if (screen.kind === 'job') {
     const last = Math.max(0, viewLines.length - viewRows);
     const top = screen.follow ? last : Math.min(screen.top, last);

@@ -25,13 +25,18 @@ const KEYS: ReadonlyArray<readonly [string, string]> = [
   ['q  Ctrl-C', 'quit'],
 ];
 
-export function Help({width, height}: {width: number; height: number}) {
+export const HELP_KEY_COUNT = KEYS.length;
+
+export function Help({width, height, top}: {width: number; height: number; top: number}) {
+  const rows = Math.max(0, height - 1);
+  const first = Math.max(0, Math.min(top, KEYS.length - rows));
+  const more = KEYS.length > rows ? ` (${first + 1}–${Math.min(KEYS.length, first + rows)} of ${KEYS.length}, ↑↓ scroll)` : '';
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
       <Text bold wrap="truncate">
-        gnt-job top: keys (q quits, any other key closes this help)
+        gnt-job top: keys{more}; q quits, any other key closes this help
       </Text>
-      {KEYS.slice(0, Math.max(0, height - 1)).map(([keys, what]) => (
+      {KEYS.slice(first, first + rows).map(([keys, what]) => (
         <Text key={keys} wrap="truncate">
           <Text color="cyan">{keys.padEnd(16)}</Text>
           {what}

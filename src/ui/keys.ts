@@ -2,6 +2,7 @@
 // arrives in one read (key repeat, tmux send-keys) is applied one key after the other.
 import type {Key} from 'ink';
 import {STATUS_VIEWS} from './format.js';
+import {HELP_KEY_COUNT} from './help.js';
 import {SORT_KEYS, type SortKey} from './job-list.js';
 import {matchingLines, type ViewLine} from './job-view.js';
 import {isFinalized, type ActionResult, type ClusterInfo, type JobRow, type MonitorSource} from './model.js';
@@ -17,7 +18,8 @@ export type Screen =
 
 export type Mode =
   | {readonly kind: 'normal'}
-  | {readonly kind: 'help'}
+  /** The key list; top: its first line shown (it scrolls on low terminals). */
+  | {readonly kind: 'help'; readonly top: number}
   /** The query-language filter being edited. */
   | {readonly kind: 'query'; readonly text: string}
   /** The plain-text search of the list, applied as it is typed; `before` comes back on Esc. */
@@ -254,7 +256,7 @@ function listKey(ui: UiState, k: KeyPress, ctx: KeyContext, effects: Effect[]): 
     return {...s, marked};
   }
   if (input === 'u') return {...s, marked: new Set()};
-  if (input === '?') return {...s, mode: {kind: 'help'}};
+  if (input === '?') return {...s, mode: {kind: 'help', top: 0}};
   if (input === '/') return {...s, mode: {kind: 'search', before: ui.search}};
   if (input === 'f') return {...s, mode: {kind: 'query', text: ctx.textFilter ?? ''}};
   if (input === 'o') {
@@ -308,7 +310,7 @@ function jobKey(ui: UiState, screen: Extract<Screen, {kind: 'job'}>, k: KeyPress
     if (next === undefined) return say(s, `"${ui.needle}" not found`);
     return {...scrollTo(next), message: {text: `"${ui.needle}": line ${next + 1}, match ${found.indexOf(next) + 1} of ${found.length}`, tone: 'info'}};
   }
-  if (input === '?') return {...s, mode: {kind: 'help'}};
+  if (input === '?') return {...s, mode: {kind: 'help', top: 0}};
   if (input === 'c' || input === 'p' || input === 'a' || input === 'r') {
     const row = ctx.allJobs.find((j) => j.id === screen.id) ?? null;
     if (row === null) return say(s, `Job ${screen.id} is no longer in the list`);
@@ -328,7 +330,7 @@ function locksKey(ui: UiState, screen: Extract<Screen, {kind: 'locks'}>, k: KeyP
   if (k.pageDown || k.input === ' ') return scrollTo(top + ctx.viewRows);
   if (k.home || k.input === 'g') return scrollTo(0);
   if (k.end || k.input === 'G') return scrollTo(last);
-  if (k.input === '?') return {...ui, mode: {kind: 'help'}};
+  if (k.input === '?') return {...ui, mode: {kind: 'help', top: 0}};
   return ui;
 }
 
@@ -386,9 +388,12 @@ export function applyKey(ui: UiState, k: KeyPress, ctx: KeyContext, effects: Eff
       if (ui.screen.kind === 'job') return jobKey(ui, ui.screen, k, ctx, effects);
       if (ui.screen.kind === 'locks') return locksKey(ui, ui.screen, k, ctx);
       return listKey(ui, k, ctx, effects);
-    case 'help':
+    case 'help': {
       if (k.input === 'q') effects.push({kind: 'exit', code: 0});
-      return normal;
+      const step = k.up || k.input === 'k' ? -1 : k.down || k.input === 'j' ? 1 : k.pageUp ? -ctx.viewRows : k.pageDown ? ctx.viewRows : 0;
+      if (step === 0) return normal;
+      return {...ui, mode: {kind: 'help', top: Math.max(0, Math.min(mode.top + step, HELP_KEY_COUNT - 1))}};
+    }
     case 'query': {
       if (k.escape) return {...normal, message: null};
       if (k.enter) {

@@ -33,7 +33,12 @@ function start(source: FakeSource, size = SIZE, terminal?: TerminalHooks) {
   const tableLines = (): string[] => screen().split('\n').filter((l) => /^[> ][* ]\s*\d+ [a-z]/.test(l));
   const ids = (): number[] => tableLines().map((l) => Number(/\d+/.exec(l)![0]));
   const selectedLine = (): string | undefined => tableLines().find((l) => l.startsWith('>'));
-  return {...app, press, screen, see, tableLines, ids, selectedLine};
+  // The list after a key: polled, for a frame of the clock can come before the key's own.
+  const expectIds = async (expected: number[], message?: string): Promise<void> => {
+    for (let i = 0; i < 200 && JSON.stringify(ids()) !== JSON.stringify(expected); i++) await settle(10);
+    assert.deepEqual(ids(), expected, message);
+  };
+  return {...app, press, screen, see, tableLines, ids, expectIds, selectedLine};
 }
 
 async function until(cond: () => boolean): Promise<void> {
@@ -107,21 +112,21 @@ describe('App: the list', () => {
     });
     const app = start(source);
     await app.press('/', 'i', 'n', 's', 't');
-    assert.deepEqual(app.ids(), [12, 11]);
+    await app.expectIds([12, 11]);
     await app.press('1');
-    assert.deepEqual(app.ids(), [12]);
+    await app.expectIds([12]);
     await app.see(/search: inst1_/);
     await app.press(...Array<string>(5).fill(KEYS.backspace), 'E', 'R', 'R', KEYS.enter);
-    assert.deepEqual(app.ids(), [12, 3]);
+    await app.expectIds([12, 3]);
     await app.see(/search ERR /);
     await app.press('/', ' ', 'i', 'n', 's', 't');
-    assert.deepEqual(app.ids(), [12], 'every word must match');
+    await app.expectIds([12], 'every word must match');
     await app.press(...Array<string>(8).fill(KEYS.backspace), '3');
-    assert.deepEqual(app.ids(), [3]);
+    await app.expectIds([3]);
     await app.press(KEYS.escape);
-    assert.deepEqual(app.ids(), [12, 3]);
+    await app.expectIds([12, 3]);
     await app.press(KEYS.escape);
-    assert.deepEqual(app.ids(), [12, 11, 3]);
+    await app.expectIds([12, 11, 3]);
     assert.deepEqual(source.calls, [], 'a plain search is not sent to the daemon');
   });
 
@@ -137,7 +142,7 @@ describe('App: the list', () => {
       ],
     });
     const app = start(source);
-    assert.deepEqual(app.ids(), [4, 3, 2, 1]);
+    await app.expectIds([4, 3, 2, 1]);
     const order: Record<string, number[]> = {};
     for (const key of ['received', 'started', 'ended', 'runtime', 'status']) {
       await app.press('o');
@@ -153,9 +158,9 @@ describe('App: the list', () => {
     });
     await app.press('O');
     await app.see(/sort status \(reversed\)/);
-    assert.deepEqual(app.ids(), [1, 2, 3, 4]);
+    await app.expectIds([1, 2, 3, 4]);
     await app.press('o');
-    assert.deepEqual(app.ids(), [4, 3, 2, 1]);
+    await app.expectIds([4, 3, 2, 1]);
   });
 
   it('filters by status view', async () => {
@@ -163,14 +168,14 @@ describe('App: the list', () => {
     assert.equal(app.tableLines().length, 5);
     await app.press('2');
     await settle(50);
-    assert.deepEqual(app.ids(), [4, 3]);
+    await app.expectIds([4, 3]);
     await app.see(/view pending/);
     assert.doesNotMatch(app.screen(), /archived|left the view/, 'the user changed the view: nothing to explain');
     assert.match(app.selectedLine()!, /^> +4 queued/);
     await app.press('s');
-    assert.deepEqual(app.ids(), [5]);
+    await app.expectIds([5]);
     await app.press('4');
-    assert.deepEqual(app.ids(), [2, 1]);
+    await app.expectIds([2, 1]);
     await app.press('0');
     assert.equal(app.tableLines().length, 5);
   });
@@ -201,10 +206,14 @@ describe('App: the list', () => {
     assert.doesNotMatch(app.screen(), /0 jobs/);
   });
 
-  it('shows and closes the help', async () => {
-    const app = start(new FakeSource({jobs: running()}));
+  it('shows, scrolls and closes the help', async () => {
+    const app = start(new FakeSource({jobs: running()}), {columns: 100, rows: 20});
     await app.press('?');
-    await app.see(/gnt-job top: keys/);
+    await app.see(/gnt-job top: keys \(1–14 of 20, ↑↓ scroll\)/);
+    assert.doesNotMatch(app.screen(), /Ctrl-L/);
+    await app.press(KEYS.pageDown);
+    await app.see(/Ctrl-L \/ Ctrl-Z/);
+    await app.see(/q {2}Ctrl-C/);
     await app.press('x');
     assert.doesNotMatch(app.screen(), /gnt-job top: keys/);
   });
