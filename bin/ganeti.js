@@ -2,5 +2,5 @@
 
 // Job files are fsynced in parallel; libuv's default of 4 threads would serialise them.
 process.env.UV_THREADPOOL_SIZE ??= '32';
-const {execute} = await import('@oclif/core');
-await execute({dir: import.meta.url});
+const {main} = await import('../dist/cli/main.js');
+await main(import.meta.url);

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// `gnt-cluster X` is `ganeti cluster X` (see bin/gnt-job.js).
-import {execute} from '@oclif/core';
-
-process.argv.splice(2, 0, 'cluster');
-await execute({dir: import.meta.url});
+// `gnt-cluster X` is `ganeti cluster X` (see src/cli/main.ts).
+const {main} = await import('../dist/cli/main.js');
+await main(import.meta.url, 'cluster');

@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// `gnt-node X` is `ganeti node X` (see bin/gnt-job.js).
-import {execute} from '@oclif/core';
-
-process.argv.splice(2, 0, 'node');
-await execute({dir: import.meta.url});
+// `gnt-node X` is `ganeti node X` (see src/cli/main.ts).
+const {main} = await import('../dist/cli/main.js');
+await main(import.meta.url, 'node');

@@ -10,12 +10,15 @@ import {LuxiClient, type LogEntry} from '../protocol/client.js';
 import {formatError, formatErrorExitCode, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
 import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
 import {pyInt, pyStr, toJsInteger} from './python-format.js';
+import {formatUsageError, normalizeArgv, UsageError, type OptionSpec} from './optparse-argv.js';
 import {EXIT_SUCCESS, formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
 
 export {EXIT_SUCCESS};
 export const EXIT_FAILURE = 1;
 /** constants.EXIT_CONFIRMATION: the user did not confirm. */
 export const EXIT_CONFIRMATION = 13;
+/** optparse's exit status for a usage error. */
+export const EXIT_USAGE = 2;
 
 /** A failure whose text is printed as it is (usage errors, refusals). */
 export class CommandFailure extends Error {
@@ -30,6 +33,7 @@ export class CommandFailure extends Error {
 
 /** The "Error: Command X expects ..." checks of the stock cli._CheckArguments. */
 export function checkArgCount(command: string, args: readonly string[], min: number, max: number | null): void {
+  if (max === 0 && args.length > 0) throw new CommandFailure(`Error: Command ${command} expects no arguments`);
   if (max !== null && min === max && args.length !== min) {
     throw new CommandFailure(`Error: Command ${command} expects ${min} argument(s)`);
   }
@@ -107,10 +111,30 @@ export interface RawToken {
   readonly input: string;
 }
 
+/** The optparse view of oclif flag definitions. */
+function optionSpecs(flags: Record<string, unknown>): OptionSpec[] {
+  return Object.entries(flags).map(([name, def]) => {
+    const d = def as {type: string; char?: string; aliases?: string[]; options?: readonly string[]; multiple?: boolean};
+    return {
+      name,
+      takesValue: d.type === 'option',
+      ...(d.char === undefined ? {} : {char: d.char}),
+      ...(d.aliases === undefined ? {} : {aliases: d.aliases}),
+      ...(d.options === undefined ? {} : {choices: d.options}),
+      ...(d.multiple === true ? {multiple: true} : {}),
+    };
+  });
+}
+
 export abstract class LuxiCommand extends Command {
   static override baseFlags = LUXI_BASE_FLAGS;
   /** Any number of arguments (checked by each command, worded as Ganeti does). */
   static override strict = false;
+  /**
+   * The usage line of the stock command (after "gnt-job list "), printed with usage errors as
+   * optparse prints it; default: this command's oclif usage.
+   */
+  static synopsis: string | undefined;
 
   private socketPath: string | undefined;
   private socketExplicit = false;
@@ -134,6 +158,10 @@ export abstract class LuxiCommand extends Command {
     } catch (err) {
       // oclif's own errors (bad flags, --help...) are reported by oclif: exit status 2 for usage errors.
       if (err instanceof Error && 'oclif' in err) throw err;
+      if (err instanceof UsageError) {
+        process.stderr.write(this.usageErrorText(err.message));
+        this.exit(EXIT_USAGE);
+      }
       const failure = describeCommandFailure(err, {path: this.socketPath, explicit: this.socketExplicit});
       process.stderr.write(`${failure.text}\n`);
       code = failure.exitCode;
@@ -143,24 +171,36 @@ export abstract class LuxiCommand extends Command {
     if (code !== EXIT_SUCCESS) this.exit(code);
   }
 
+  /** optparse's usage error text: "Usage", the command's usage line, "gnt-job: error: MESSAGE". */
+  private usageErrorText(message: string): string {
+    const [topic, ...command] = (this.id ?? '').split(':');
+    const prog = command.length === 0 ? 'ganeti' : `gnt-${topic}`;
+    const ctor = this.constructor as typeof LuxiCommand;
+    // The oclif usage starts with the topic and the command.
+    const usage = ctor.synopsis ?? (ctor.usage === undefined ? '' : String(ctor.usage).split(' ').slice(2).join(' '));
+    return formatUsageError(prog, `${command.join(' ')} ${usage}`, message);
+  }
+
   /**
-   * oclif's parse with the common flags; every positional argument ends up in `args`, as typed.
+   * The command line read as the stock client's optparse reads it (see optparse-argv.ts), then
+   * parsed by oclif with the common flags; `args` holds every positional argument as typed.
    * Unknown options are usage errors (exit status 2), as with the stock client.
    */
   protected async parseCommand<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(
     options: Interfaces.Input<F, B, A>,
   ): Promise<{flags: F & B; args: string[]; raw: readonly RawToken[]}> {
+    const {options: optionTokens, args} = normalizeArgv(this.argv, optionSpecs({...LUXI_BASE_FLAGS, ...options.flags}));
     // oclif spreads the command class into its options, which drops inherited statics.
-    const parsed = await this.parse({
-      flags: options.flags,
-      baseFlags: LUXI_BASE_FLAGS,
-      args: options.args,
-      strict: false,
-    } as Interfaces.Input<F, B, A>);
+    const parsed = await this.parse(
+      {
+        flags: options.flags,
+        baseFlags: LUXI_BASE_FLAGS,
+        strict: false,
+      } as Interfaces.Input<F, B, A>,
+      optionTokens,
+    );
     this.socketPath = (parsed.flags as {socket?: string}).socket;
     this.socketExplicit = this.socketPath !== undefined;
-    // argv holds every positional argument as typed (the stock client passes most of them on raw).
-    const args = (parsed.argv as unknown[]).filter((a) => a !== '--').map(String);
     return {flags: parsed.flags, args, raw: parsed.raw as readonly RawToken[]};
   }
 

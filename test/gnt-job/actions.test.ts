@@ -295,7 +295,7 @@ describe('gnt-job actions against the real daemon', () => {
     assert.deepEqual([again.code, again.stderr], [1, "Failed to archive job with ID '5'\n"], 'already archived');
     assert.deepEqual([unknown.code, unknown.stderr], [1, "Failed to archive job with ID '9999'\n"]);
     assert.deepEqual([noArgs.code, noArgs.stderr], [1, 'Error: Command archive expects at least 1 argument(s)\n']);
-    const list = await gntJob(node, ['list', '--no-headers', '-o', 'id', '1', '2', '12', '--archived']);
+    const list = await gntJob(node, ['list', '--no-headers', '-o', 'id', '--archived', '1', '2', '12']);
     assert.equal(list.stdout, ' 1 Y\n 2 Y\n12 Y\n');
 
     const [badAge, noAge, old] = await Promise.all([
@@ -326,7 +326,7 @@ describe('gnt-job without a reachable daemon', () => {
       const started = Date.now();
       const [down, socket, uninit, env] = await Promise.all([
         gntJob(node, ['list']),
-        gntJob(node, ['info', '1', '--socket', join(node.base, 'nowhere.sock')]),
+        gntJob(node, ['info', '--socket', join(node.base, 'nowhere.sock'), '1']),
         gntJob(bare, ['watch', '1']),
         gntJob(node, ['list'], {env: {GANETI_HOSTNAME: ''}}),
       ]);

@@ -64,12 +64,17 @@ describe('gnt-job list, list-fields, info: golden output', () => {
     assert.match(r.stdout, /"reason":\[\["gnt:opcode:test_delay","job=1;index=0",1700000000000000000\]\]/);
   });
 
-  it('takes options after the arguments and the last of several status options', async () => {
+  it('takes options before the first argument only (as optparse does) and the last of several status options', async () => {
     const [late, last] = await Promise.all([
       gntJob(node, ['list', '1', '--no-headers']),
       gntJob(node, ['list', '--error', '--finished', '--no-headers', '-o', 'id']),
     ]);
-    assert.equal(late.stdout, '1 success TEST_DELAY(1.5)\n');
+    assert.equal(late.code, 1);
+    assert.equal(late.stdout, '');
+    assert.equal(
+      late.stderr,
+      "Failure: prerequisites not met for this operation:\nerror type: wrong_input, error details:\nInvalid job ID passed: invalid literal for int() with base 10: '--no-headers'\n",
+    );
     assert.equal(last.stdout, '  1\n  2\n  3\n 12\n123\n');
   });
 

@@ -5,6 +5,7 @@ import {formatTime, pyStr} from '../../cli/python-format.js';
 export default class ClusterInfo extends LuxiCommand {
   static override summary = 'Show the cluster configuration';
   static override usage = 'cluster info';
+  static override synopsis = '';
 
   protected async execute(): Promise<number> {
     const {args} = await this.parseCommand(ClusterInfo);

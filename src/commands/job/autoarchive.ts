@@ -11,6 +11,7 @@ export default class JobAutoarchive extends LuxiCommand {
     'Archives every finished job that ended longer ago than AGE: seconds, or a number with one of the ' +
     'suffixes s, m, h, d, w (e.g. 1d, 4w). "all" archives every finished job.';
   static override usage = 'job autoarchive AGE|all';
+  static override synopsis = '<age>';
   static override args = {age: Args.string({description: 'Age (e.g. 1d, 1w, 4w) or "all"', ignoreStdin: true})};
 
   protected async execute(): Promise<number> {

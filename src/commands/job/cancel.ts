@@ -12,6 +12,7 @@ export default class JobCancel extends LuxiCommand {
     'if any job could not be cancelled.';
   static override usage =
     'job cancel {[--force] [--kill --yes-do-it] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
+  static override synopsis = '{[--force] [--kill --yes-do-it] {--pending | --queued | --waiting} | <job-id> [<job-id>...]}';
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
   static override flags = {
     ...JOB_SELECTION_FLAGS,

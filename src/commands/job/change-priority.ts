@@ -13,6 +13,7 @@ export default class JobChangePriority extends LuxiCommand {
     '13). Prints the daemon\'s answer for each job; the exit status is 1 if any change failed.';
   static override usage =
     'job change-priority --priority low|normal|high {[--force] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
+  static override synopsis = '--priority <priority> {[--force] {--pending | --queued | --waiting} | <job-id> [<job-id>...]}';
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
   static override flags = {
     ...JOB_SELECTION_FLAGS,

@@ -11,6 +11,7 @@ export default class JobInfo extends LuxiCommand {
     'execution log. A job that does not exist is reported as "Job ID N not found" and makes the ' +
     'command exit with status 1.';
   static override usage = 'job info JOB-ID [JOB-ID...]';
+  static override synopsis = '<job-id> [<job-id>...]';
   static override aliases = ['job:show'];
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
 

@@ -8,6 +8,7 @@ export default class JobListFields extends LuxiCommand {
     'Prints name, type, title and description of the given job fields (all fields without arguments), ' +
     'as used by "list -o".';
   static override usage = 'job list-fields [--no-headers] [--separator=SEP] [FIELD...]';
+  static override synopsis = '[<fields>...]';
   static override args = {fields: Args.string({description: 'Fields to describe (default: all)', ignoreStdin: true})};
   static override flags = {
     'no-headers': Flags.boolean({description: "Don't display column headers"}),

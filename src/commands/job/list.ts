@@ -55,6 +55,7 @@ export default class JobList extends LuxiCommand {
     'exist is listed with "-" values and reported on stderr, and the exit status is 1.';
   static override usage = 'job list [--no-headers] [--separator=SEP] [-o [+]FIELD,...] [-v] [-F] ' +
     '[--pending|--running|--error|--finished] [--archived] [--json] [JOB-ID...|FILTER]';
+  static override synopsis = '[<job-id>...]';
   static override args = {
     jobs: Args.string({description: 'Job IDs, or one query filter', ignoreStdin: true}),
   };

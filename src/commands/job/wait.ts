@@ -7,6 +7,7 @@ export default class JobWait extends LuxiCommand {
     'Waits until the job has finished, printing nothing. The exit status is 0 if the job succeeded; ' +
     'otherwise "Job N failed: ..." is printed on stderr and the exit status is 1.';
   static override usage = 'job wait JOB-ID';
+  static override synopsis = '<job-id>';
   static override args = {job: Args.string({description: 'Job ID', ignoreStdin: true})};
 
   protected async execute(): Promise<number> {

@@ -9,6 +9,7 @@ export default class JobWatch extends LuxiCommand {
     'The exit status is 0 if the job succeeded; otherwise "Job N failed: ..." is printed on stderr and ' +
     'the exit status is 1.';
   static override usage = 'job watch JOB-ID';
+  static override synopsis = '<job-id>';
   static override args = {job: Args.string({description: 'Job ID', ignoreStdin: true})};
 
   protected async execute(): Promise<number> {

@@ -12,6 +12,7 @@ export default class NodeList extends LuxiCommand {
     'Fields: name, uuid, pip, sip, master, master_candidate, master_capable, vm_capable, offline, drained, role, ' +
     'group, group.uuid, pinst_cnt, sinst_cnt, tags, serial_no, ctime, mtime.';
   static override usage = 'node list [--no-headers] [--separator SEP] [-o FIELDS] [NAME...]';
+  static override synopsis = '[<node-name>...]';
   static override args = {names: Args.string({description: 'Nodes to list (default: all)', ignoreStdin: true})};
   static override flags = {
     'no-headers': Flags.boolean({description: "Don't print the header line"}),

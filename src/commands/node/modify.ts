@@ -10,6 +10,7 @@ export default class NodeModify extends LuxiCommand {
   static override usage =
     'node modify [--offline yes|no] [--master-candidate yes|no] [--drained yes|no] [--master-capable yes|no] ' +
     '[--vm-capable yes|no] [--auto-promote] [--force] NAME';
+  static override synopsis = '<node-name>';
   static override args = {name: Args.string({description: 'Node to modify', ignoreStdin: true})};
   static override flags = {
     offline: yesNo('Mark the node offline (it is not contacted; a master candidate is demoted)'),

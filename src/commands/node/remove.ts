@@ -6,6 +6,7 @@ import {submitOpcode} from '../../cli/submit-opcode.js';
 export default class NodeRemove extends LuxiCommand {
   static override summary = 'Remove a node from the cluster (OP_NODE_REMOVE; not the master)';
   static override usage = 'node remove NAME';
+  static override synopsis = '<node-name>';
   static override args = {name: Args.string({description: 'Node to remove', ignoreStdin: true})};
 
   protected async execute(): Promise<number> {

@@ -1,0 +1,99 @@
+// The start of every binary (bin/ganeti and the gnt-* aliases). For a gnt-* topic it answers what
+// the stock tools answer before a command runs: `--version`, `--help`, and the command list with
+// exit status 1 when the command is missing or unknown. It also makes a closed or full standard
+// output end the command quietly instead of with a stack trace.
+import {fileURLToPath} from 'node:url';
+import {Config, flush, handle, run} from '@oclif/core';
+
+/** The topics that are stock gnt-* tools (gnt-job is `ganeti job`). */
+const GNT_TOPICS = new Set(['job', 'cluster', 'node', 'debug']);
+const EXIT_FAILURE = 1;
+
+/**
+ * A reader that went away (`gnt-job list | head -1`) ends the command with status 1, as the stock
+ * client's EPIPE handling does; any other write error (a full disk) with one line on stderr.
+ */
+function guardStdout(): void {
+  // Before oclif's own listener, which ignores EPIPE and rethrows anything else.
+  process.stdout.prependListener('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') process.stderr.write(`Cannot write to standard output: ${err.message}\n`);
+    process.exit(EXIT_FAILURE);
+  });
+}
+
+/** textwrap.wrap: greedy word wrapping, long words broken. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let word of text.split(/\s+/).filter((w) => w !== '')) {
+    while (word.length > width) {
+      if (line !== '') {
+        lines.push(line);
+        line = '';
+      }
+      lines.push(word.slice(0, width));
+      word = word.slice(width);
+    }
+    if (line === '') line = word;
+    else if (line.length + 1 + word.length <= width) line += ` ${word}`;
+    else {
+      lines.push(line);
+      line = word;
+    }
+  }
+  if (line !== '') lines.push(line);
+  return lines.length === 0 ? [''] : lines;
+}
+
+/** The stock tools' list of commands (cli._FormatUsage). */
+export function formatCommandList(prog: string, commands: ReadonlyMap<string, string>): string {
+  const names = [...commands.keys()].sort();
+  const width = Math.min(60, Math.max(...names.map((n) => n.length)));
+  const out = [`Usage: ${prog} {command} [options...] [argument...]`, `${prog} <command> --help to see details, or man ${prog}`, '', 'Commands:'];
+  for (const name of names) {
+    const [first, ...more] = wrap(commands.get(name)!, 79 - 3 - width);
+    out.push(` ${name.padEnd(width)} - ${first!}`);
+    for (const line of more) out.push(` ${''.padEnd(width)}   ${line}`);
+  }
+  out.push('');
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * Runs the CLI. `topic` is the topic an alias binary stands for (gnt-job: "job"); without one
+ * the first argument may name it (`ganeti job list`).
+ */
+export async function main(binUrl: string, topic?: string): Promise<void> {
+  if (topic !== undefined) process.argv.splice(2, 0, topic);
+  const argv = process.argv.slice(2);
+  const config = await Config.load(fileURLToPath(binUrl));
+  if (GNT_TOPICS.has(argv[0] ?? '')) {
+    const prog = `gnt-${argv[0]!}`;
+    guardStdout();
+    // The stock tools list their commands but not the aliases (gnt-job show is info).
+    const listed = new Map<string, string>();
+    const known = new Set<string>();
+    const aliases = new Set(config.commands.flatMap((cmd) => cmd.aliases));
+    for (const cmd of config.commands) {
+      const [t, name, ...deeper] = cmd.id.split(':');
+      if (t !== argv[0] || name === undefined || deeper.length > 0) continue;
+      known.add(name);
+      if (!aliases.has(cmd.id)) listed.set(name, cmd.summary ?? cmd.description ?? '');
+    }
+    const first = argv[1];
+    if (first === '--version') {
+      const {RELEASE_VERSION} = await import('../config/ssconf.js');
+      process.stdout.write(`${prog} (ganeti-ts ${config.version}) ${RELEASE_VERSION}\n`);
+      return;
+    }
+    if (first === undefined || first === '--help' || !known.has(first)) {
+      process.stdout.write(formatCommandList(prog, listed));
+      if (first !== '--help') process.exitCode = EXIT_FAILURE;
+      return;
+    }
+  }
+  await run(argv, config).then(
+    () => flush(),
+    (err: unknown) => handle(err as Error),
+  );
+}
