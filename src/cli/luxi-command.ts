@@ -138,6 +138,8 @@ export abstract class LuxiCommand extends Command {
 
   private socketPath: string | undefined;
   private socketExplicit = false;
+  /** How many times -d was given (Ganeti's debug level, passed on in opcodes). */
+  protected debugLevel = 0;
   private luxi: LuxiClient | null = null;
 
   /** Does the work; returns the exit code. Throw for failures (see describeCommandFailure). */
@@ -189,7 +191,8 @@ export abstract class LuxiCommand extends Command {
   protected async parseCommand<F extends Record<string, unknown>, B extends Record<string, unknown>, A extends Record<string, unknown>>(
     options: Interfaces.Input<F, B, A>,
   ): Promise<{flags: F & B; args: string[]; raw: readonly RawToken[]}> {
-    const {options: optionTokens, args} = normalizeArgv(this.argv, optionSpecs({...LUXI_BASE_FLAGS, ...options.flags}));
+    const {options: optionTokens, args, counts} = normalizeArgv(this.argv, optionSpecs({...LUXI_BASE_FLAGS, ...options.flags}));
+    this.debugLevel = counts.get('debug') ?? 0;
     // oclif spreads the command class into its options, which drops inherited statics.
     const parsed = await this.parse(
       {

@@ -29,6 +29,8 @@ export interface NormalizedArgv {
   readonly options: string[];
   /** The positional arguments, as typed. */
   readonly args: string[];
+  /** How often each option was given, by oclif flag name (optparse's "count" action, -dd). */
+  readonly counts: ReadonlyMap<string, number>;
 }
 
 export function normalizeArgv(argv: readonly string[], specs: readonly OptionSpec[]): NormalizedArgv {
@@ -111,7 +113,7 @@ export function normalizeArgv(argv: readonly string[], specs: readonly OptionSpe
     if (!spec.takesValue) options.push(`--${spec.name}`);
     else for (const v of spec.multiple === true ? values : values.slice(-1)) options.push(`--${spec.name}=${v!}`);
   }
-  return {options, args: rest};
+  return {options, args: rest, counts: new Map(order.map((spec) => [spec.name, given.get(spec)!.length]))};
 }
 
 /**

@@ -1,0 +1,125 @@
+// What gnt-debug delay and submit-job do around the LUXI calls, as the stock client does it: the
+// generic opcode options (cli.SetGenericOpcodeOpts), submit-or-wait (cli.SubmitOrSend) and the
+// submission and following of many jobs (cli.JobExecutor).
+import {Flags} from '@oclif/core';
+import type {LuxiClient} from '../protocol/client.js';
+import {formatError, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {pollJob, writeErr, writeOut} from './luxi-command.js';
+import {UsageError} from './optparse-argv.js';
+import {pyStr} from './python-format.js';
+import {extendReasonTrail} from './reason-trail.js';
+
+/** cli_opts._PRIONAME_TO_VALUE */
+export const PRIORITY_VALUES: Readonly<Record<string, number>> = {low: 10, normal: 0, high: -10};
+
+export const PRIORITY_FLAG = Flags.string({
+  description: 'Priority for opcode processing',
+  options: Object.keys(PRIORITY_VALUES),
+  helpValue: 'low|normal|high',
+});
+
+export const DRY_RUN_FLAG = Flags.boolean({
+  description: 'Do not execute the operation, just run the check steps and verify if it could be executed',
+});
+
+/** An optparse "int" option's value; its error otherwise. */
+export function intOption(option: string, value: string): number {
+  if (!/^\s*[+-]?\d+\s*$/.test(value)) throw new UsageError(`option ${option}: invalid integer value: '${value}'`);
+  return Number.parseInt(value, 10);
+}
+
+export interface GenericOpts {
+  readonly debugLevel: number;
+  /** Only for commands that have --dry-run. */
+  readonly dryRun?: boolean;
+  readonly priority?: string | undefined;
+  readonly reason?: string | undefined;
+  /** The stock binary and command, for the reason trail ("gnt-debug", "delay"). */
+  readonly client: string;
+  readonly command: string;
+}
+
+/** cli.SetGenericOpcodeOpts: debug level, dry run, priority and a new reason trail. */
+export function setGenericOpcodeOpts(op: Record<string, unknown>, opts: GenericOpts): void {
+  op.debug_level = opts.debugLevel;
+  if (opts.dryRun !== undefined) op.dry_run = opts.dryRun;
+  if (opts.priority !== undefined) op.priority = PRIORITY_VALUES[opts.priority];
+  op.reason = extendReasonTrail([], opts.reason, opts.client, opts.command);
+}
+
+/**
+ * cli.SubmitOrSend: submits the opcode as a job; with `submitOnly` the job ID goes to stderr
+ * ("JobID: N") and the command ends, else the job is followed (its log on stdout) to its end.
+ */
+export async function submitOrSend(client: LuxiClient, op: Record<string, unknown>, opts: {submitOnly: boolean; printJobId: boolean}): Promise<unknown> {
+  const id = await client.submitJob([op]);
+  if (opts.printJobId) writeOut(`${id}\n`);
+  if (opts.submitOnly) {
+    writeErr(`JobID: ${id}\n`);
+    return null;
+  }
+  const results = await pollJob(client, id, {log: writeOut, notChanged: writeErr});
+  return Array.isArray(results) ? results[0] : null;
+}
+
+export interface QueuedJob {
+  /** Shown as "for NAME" in the messages. */
+  readonly name: string;
+  readonly ops: unknown[];
+}
+
+/** The first jobs JobExecutor asks the status of when choosing which job to follow next. */
+const CHOOSE_BATCH = 25;
+
+/**
+ * cli.JobExecutor: submits the jobs (one SubmitManyJobs call, or one SubmitJob each), then
+ * follows them one by one, a job that already runs or ended first, and reports failures on
+ * stderr. Returns how many jobs failed (to submit or to run).
+ */
+export async function executeJobs(
+  client: LuxiClient,
+  jobs: readonly QueuedJob[],
+  opts: {verbose: boolean; each: boolean; submitted?: () => void},
+): Promise<number> {
+  let submitted: Array<[boolean, unknown]>;
+  if (opts.each) {
+    submitted = [];
+    for (const job of jobs) submitted.push([true, await client.submitJob(job.ops)]);
+  } else {
+    submitted = await client.submitManyJobs(jobs.map((j) => j.ops));
+  }
+  opts.submitted?.();
+  const okIds = submitted.filter(([ok]) => ok).map(([, id]) => id);
+  if (opts.verbose && okIds.length > 0) writeOut(`Submitted jobs ${okIds.map(pyStr).join(', ')}\n`);
+  let failed = 0;
+  const pending: Array<{id: number; name: string}> = [];
+  submitted.forEach(([ok, value], i) => {
+    if (ok) pending.push({id: value as number, name: jobs[i]!.name});
+    else {
+      writeErr(`Failed to submit job for ${jobs[i]!.name}: ${pyStr(value)}\n`);
+      failed++;
+    }
+  });
+  while (pending.length > 0) {
+    const statuses = await client.queryJobs(pending.slice(0, CHOOSE_BATCH).map((j) => j.id), ['status']);
+    let at = statuses.findIndex((row) => !(Array.isArray(row) && ['queued', 'waiting', 'canceling'].includes(row[0] as string)));
+    if (at === -1) at = 0;
+    const [{id, name}] = pending.splice(at, 1) as [{id: number; name: string}];
+    writeOut(`Waiting for job ${id} for ${name} ...\n`);
+    try {
+      await pollJob(client, id, {log: writeOut, notChanged: writeErr});
+    } catch (err) {
+      failed++;
+      if (err instanceof GanetiError && err.cls === 'JobLost') {
+        writeErr(`Job ${id} for ${name} has been archived, cannot check its result\n`);
+      } else if (err instanceof GanetiError) {
+        writeErr(`Job ${id} for ${name} has failed: ${formatError(err.cls, err.args)}\n`);
+      } else if (err instanceof LuxiClientError || err instanceof LuxiParseError) {
+        writeErr(`Job ${id} for ${name} has failed: ${err.message}\n`);
+      } else {
+        throw err;
+      }
+    }
+  }
+  return failed;
+}
