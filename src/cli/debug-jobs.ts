@@ -63,63 +63,76 @@ export async function submitOrSend(client: LuxiClient, op: Record<string, unknow
 }
 
 export interface QueuedJob {
-  /** Shown as "for NAME" in the messages. */
-  readonly name: string;
+  /** Shown as "for NAME" in the messages (null: nothing). */
+  readonly name: string | null;
   readonly ops: unknown[];
 }
 
 /** The first jobs JobExecutor asks the status of when choosing which job to follow next. */
 const CHOOSE_BATCH = 25;
 
+/** A submission's answer ([true, job ID] or [false, reason]) and the job's name. */
+export interface SubmittedJob {
+  readonly ok: boolean;
+  readonly value: unknown;
+  readonly name: string | null;
+}
+
 /**
  * cli.JobExecutor: submits the jobs (one SubmitManyJobs call, or one SubmitJob each), then
- * follows them one by one, a job that already runs or ended first, and reports failures on
- * stderr. Returns how many jobs failed (to submit or to run).
+ * follows them (see followJobs). Returns whether each job succeeded, in order.
  */
 export async function executeJobs(
   client: LuxiClient,
   jobs: readonly QueuedJob[],
   opts: {verbose: boolean; each: boolean; submitted?: () => void},
-): Promise<number> {
-  let submitted: Array<[boolean, unknown]>;
+): Promise<boolean[]> {
+  let answers: Array<[boolean, unknown]>;
   if (opts.each) {
-    submitted = [];
-    for (const job of jobs) submitted.push([true, await client.submitJob(job.ops)]);
+    answers = [];
+    for (const job of jobs) answers.push([true, await client.submitJob(job.ops)]);
   } else {
-    submitted = await client.submitManyJobs(jobs.map((j) => j.ops));
+    answers = await client.submitManyJobs(jobs.map((j) => j.ops));
   }
   opts.submitted?.();
-  const okIds = submitted.filter(([ok]) => ok).map(([, id]) => id);
-  if (opts.verbose && okIds.length > 0) writeOut(`Submitted jobs ${okIds.map(pyStr).join(', ')}\n`);
-  let failed = 0;
-  const pending: Array<{id: number; name: string}> = [];
-  submitted.forEach(([ok, value], i) => {
-    if (ok) pending.push({id: value as number, name: jobs[i]!.name});
-    else {
-      writeErr(`Failed to submit job for ${jobs[i]!.name}: ${pyStr(value)}\n`);
-      failed++;
-    }
+  return followJobs(client, answers.map(([ok, value], i) => ({ok, value, name: jobs[i]!.name})), opts.verbose);
+}
+
+/**
+ * cli.JobExecutor.GetResults: follows submitted jobs one by one, a job that already runs or
+ * ended first, printing their logs; failures are reported on stderr. Returns whether each job
+ * succeeded, in order.
+ */
+export async function followJobs(client: LuxiClient, jobs: readonly SubmittedJob[], verbose: boolean): Promise<boolean[]> {
+  const okIds = jobs.filter((j) => j.ok).map((j) => j.value);
+  if (verbose && okIds.length > 0) writeOut(`Submitted jobs ${okIds.map(pyStr).join(', ')}\n`);
+  const forName = (name: string | null): string => (name === null ? '' : ` for ${name}`);
+  const success = jobs.map(() => false);
+  const pending: Array<{index: number; id: number; name: string | null}> = [];
+  jobs.forEach(({ok, value, name}, index) => {
+    if (ok) pending.push({index, id: value as number, name});
+    else writeErr(`Failed to submit job${forName(name)}: ${pyStr(value)}\n`);
   });
   while (pending.length > 0) {
     const statuses = await client.queryJobs(pending.slice(0, CHOOSE_BATCH).map((j) => j.id), ['status']);
     let at = statuses.findIndex((row) => !(Array.isArray(row) && ['queued', 'waiting', 'canceling'].includes(row[0] as string)));
     if (at === -1) at = 0;
-    const [{id, name}] = pending.splice(at, 1) as [{id: number; name: string}];
-    writeOut(`Waiting for job ${id} for ${name} ...\n`);
+    const [{index, id, name}] = pending.splice(at, 1) as [{index: number; id: number; name: string | null}];
+    writeOut(`Waiting for job ${id}${forName(name)} ...\n`);
     try {
       await pollJob(client, id, {log: writeOut, notChanged: writeErr});
+      success[index] = true;
     } catch (err) {
-      failed++;
       if (err instanceof GanetiError && err.cls === 'JobLost') {
-        writeErr(`Job ${id} for ${name} has been archived, cannot check its result\n`);
+        writeErr(`Job ${id}${forName(name)} has been archived, cannot check its result\n`);
       } else if (err instanceof GanetiError) {
-        writeErr(`Job ${id} for ${name} has failed: ${formatError(err.cls, err.args)}\n`);
+        writeErr(`Job ${id}${forName(name)} has failed: ${formatError(err.cls, err.args)}\n`);
       } else if (err instanceof LuxiClientError || err instanceof LuxiParseError) {
-        writeErr(`Job ${id} for ${name} has failed: ${err.message}\n`);
+        writeErr(`Job ${id}${forName(name)} has failed: ${err.message}\n`);
       } else {
         throw err;
       }
     }
   }
-  return failed;
+  return success;
 }

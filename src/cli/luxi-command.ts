@@ -298,6 +298,8 @@ export interface PollReporter {
   log?(text: string): void;
   /** "Job N is waiting in queue" and the like, for a daemon answering "nochange" (stderr). */
   notChanged?(text: string): void;
+  /** Sees each log entry first; when it answers true the entry is not passed to `log`. */
+  entry?(entry: LogEntry): boolean | Promise<boolean>;
 }
 
 /**
@@ -323,8 +325,9 @@ export async function pollJob(client: LuxiClient, jobId: string | number, report
     const [info, logs] = result as [unknown[], LogEntry[]];
     status = info[0];
     if (logs.length > 0) {
-      for (const [serial, timestamp, type, message] of logs) {
-        reporter.log?.(formatWatchLogLine(timestamp, type, message));
+      for (const entry of logs) {
+        const [serial, timestamp, type, message] = entry;
+        if (reporter.entry === undefined || !(await reporter.entry(entry))) reporter.log?.(formatWatchLogLine(timestamp, type, message));
         prevSerial = prevSerial === null ? serial : Math.max(prevSerial, serial);
       }
     } else if (typeof status === 'string' && POLL_END_STATUSES.has(status)) {

@@ -86,7 +86,7 @@ export function decodeError(value: unknown): GanetiError | null {
 }
 
 /** Python's str() of an exception raised with these arguments. */
-function exceptionStr(args: readonly unknown[]): string {
+export function exceptionStr(args: readonly unknown[]): string {
   if (args.length === 0) return '';
   if (args.length === 1) return pyStr(args[0]);
   return `(${args.map(pyRepr).join(', ')})`;
