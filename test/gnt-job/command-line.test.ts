@@ -109,6 +109,15 @@ describe('gnt-job command line', () => {
     assert.match(full.stderr, /^Cannot write to standard output: ENOSPC[^\n]*\n$/);
   });
 
+  it('submit reads standard input from a pipe that the writer fills over time', () => {
+    // A job text far larger than a pipe buffer, written by another process as the reader drains it.
+    const writer = `import json; print(json.dumps([{"OP_ID": "OP_TEST_DELAY", "duration": 0, "comment": "x" * 1000000}]))`;
+    const res = spawnSync('sh', ['-c', `python3 -c '${writer}' | "${join(REPO, 'bin', 'gnt-job')}" submit`], {env: node.env, encoding: 'utf8'});
+    assert.equal(res.stderr, '');
+    assert.equal(res.status, 0);
+    assert.match(res.stdout, /^\d+\n$/);
+  });
+
   it('runs as bin/ganeti, bin/gnt-job and the other names without the .js suffix', async () => {
     const [ganeti, job, cluster, node_, debug] = await Promise.all([
       runBin(node, 'ganeti', ['job', 'list', '--no-headers', '-o', 'id', '1']),

@@ -6,6 +6,13 @@ import {pyStr} from '../../cli/python-format.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {parseJson} from '../../json/lossless.js';
 
+/** Standard input to its end (a synchronous read of a non-blocking pipe fails with EAGAIN). */
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 const isOpcode = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A list of opcodes is one job, a list of lists of opcodes many jobs. */
@@ -46,7 +53,7 @@ export default class JobSubmit extends LuxiCommand {
     const file = args[0] ?? '-';
     let text: string;
     try {
-      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+      text = file === '-' ? await readStdin() : readFileSync(file, 'utf8');
     } catch (err) {
       throw new CommandFailure(`Cannot read ${file === '-' ? 'standard input' : file}: ${(err as Error).message}`);
     }
