@@ -7,7 +7,7 @@ import {REPO} from './virtual-cluster.js';
 
 const haveGroff = spawnSync('groff', ['--version']).status === 0;
 
-for (const page of ['ganeti-noded.8', 'gnt-cluster.8', 'gnt-node.8', 'gnt-instance.8']) {
+for (const page of ['ganeti-noded.8', 'gnt-cluster.8', 'gnt-debug.8', 'gnt-node.8', 'gnt-instance.8']) {
   test(`man/${page} has no groff warnings`, {skip: !haveGroff && 'groff is not installed'}, () => {
     const res = spawnSync('groff', ['-man', '-ww', '-z', join(REPO, 'man', page)], {encoding: 'utf8'});
     assert.equal(res.status, 0);
