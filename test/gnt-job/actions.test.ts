@@ -310,7 +310,7 @@ describe('gnt-job actions against the real daemon', () => {
     assert.deepEqual([noAge.code, noAge.stderr], [1, 'Error: Command autoarchive expects 1 argument(s)\n']);
     // The fixture jobs that are left (3 and 123) ended in 2023; the jobs submitted by the tests are young.
     assert.deepEqual([old.code, old.stdout], [0, 'Archived 2 jobs, 0 unchecked left\n']);
-    assert.equal((await gntJob(node, ['list', '--no-headers', '-o', 'id', '3', '123', '--archived'])).stdout, '  3 Y\n123 Y\n');
+    assert.equal((await gntJob(node, ['list', '--no-headers', '-o', 'id', '--archived', '3', '123'])).stdout, '  3 Y\n123 Y\n');
     const live = (await c.query('job', ['id', 'status'], null)).data;
     const finished = live.filter((r) => ['success', 'error', 'canceled'].includes(r[1]![1] as string)).length;
     const all = await gntJob(node, ['autoarchive', 'all']);
