@@ -1,6 +1,4 @@
 #!/usr/bin/env node
-// `gnt-instance X` is `ganeti instance X` (see bin/gnt-job.js).
-import {execute} from '@oclif/core';
-
-process.argv.splice(2, 0, 'instance');
-await execute({dir: import.meta.url});
+// `gnt-instance X` is `ganeti instance X` (see src/cli/main.ts).
+const {main} = await import('../dist/cli/main.js');
+await main(import.meta.url, 'instance');

@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import {Config, flush, handle, run} from '@oclif/core';
 
 /** The topics that are stock gnt-* tools (gnt-job is `ganeti job`). */
-const GNT_TOPICS = new Set(['job', 'cluster', 'node', 'debug']);
+const GNT_TOPICS = new Set(['job', 'cluster', 'node', 'instance', 'debug']);
 const EXIT_FAILURE = 1;
 
 /**
