@@ -91,6 +91,15 @@ async function checkDependencies(job: QueuedJob, op: QueuedOpcode, queue: JobQue
   return {kind: 'continue'};
 }
 
+/**
+ * Cancels a job that waits for a dependency outside the executor: it holds no lock and no
+ * job slot, so it need not queue behind running jobs to be finished.
+ */
+export async function cancelWaitingForDependency(job: QueuedJob, queue: JobQueue): Promise<void> {
+  finishCanceled(job);
+  await save(job, queue);
+}
+
 function finishCanceled(job: QueuedJob): void {
   const now = nowTimestamp();
   for (const op of job.ops) {

@@ -254,9 +254,17 @@ export class JobQueue {
     return res[1];
   }
 
-  /** SubmitManyJobs: per-job results; relative dependencies resolved within the batch. */
+  /**
+   * SubmitManyJobs: one job whose opcodes fail validation refuses the whole call, and no job
+   * is created (stock `gnt-debug test-jobqueue` depends on it). Per-job `[false, message]`
+   * results remain for relative dependencies that point before the batch.
+   */
   async submitMany(jobs: unknown[]): Promise<SubmitResult[]> {
-    const validated = jobs.map((ops) => this.validateJob(ops, true));
+    const validated = jobs.map((ops, idx) => {
+      const v = this.validateJob(ops, true);
+      if (typeof v === 'string') throw new LuxiParseError(`Job ${idx} of the submission: ${v}`);
+      return v;
+    });
     return this.create(validated, false);
   }
 
@@ -271,8 +279,8 @@ export class JobQueue {
     }
   }
 
-  private async create(jobs: Array<Array<Record<string, unknown>> | string>, ignoreDrain: boolean): Promise<SubmitResult[]> {
-    this.checkAccepting(jobs.filter((j) => typeof j !== 'string').length, ignoreDrain);
+  private async create(jobs: Array<Array<Record<string, unknown>>>, ignoreDrain: boolean): Promise<SubmitResult[]> {
+    this.checkAccepting(jobs.length, ignoreDrain);
     const ids = this.store.reserveIds(jobs.length);
     const received = nowTimestamp();
     const receivedNs = BigInt(received[0]) * 1_000_000_000n + BigInt(received[1]) * 1000n;
@@ -280,10 +288,6 @@ export class JobQueue {
     const created: QueuedJob[] = [];
     jobs.forEach((ops, idx) => {
       const id = ids[idx]!;
-      if (typeof ops === 'string') {
-        results.push([false, ops]);
-        return;
-      }
       const err = resolveRelativeDepends(ops, ids, idx);
       if (err !== null) {
         results.push([false, err]);

@@ -3,6 +3,7 @@ import {promises as fsp} from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import {masterNode, nodeByName} from '../config/config.js';
 import {stringifyJson} from '../json/lossless.js';
+import {DEFAULT_BEPARAMS, DEFAULT_HVPARAMS, DEFAULT_IPOLICY, DEFAULT_NDPARAMS, DEFAULT_NICPARAMS} from '../config/defaults.js';
 import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
 import {LUXI_VERSION} from '../protocol/messages.js';
@@ -106,13 +107,13 @@ function clusterInfo(m: Master): Record<string, unknown> {
     master: masterNode(cfg)?.name ?? null,
     default_hypervisor: hypervisors[0] ?? 'fake',
     enabled_hypervisors: hypervisors,
-    hvparams: c.hvparams ?? {},
+    hvparams: c.hvparams ?? DEFAULT_HVPARAMS,
     os_hvp: c.os_hvp ?? {},
-    beparams: c.beparams ?? {},
+    beparams: c.beparams ?? DEFAULT_BEPARAMS,
     osparams: c.osparams ?? {},
-    ipolicy: c.ipolicy ?? {},
-    nicparams: c.nicparams ?? {},
-    ndparams: {},
+    ipolicy: c.ipolicy ?? DEFAULT_IPOLICY,
+    nicparams: c.nicparams ?? DEFAULT_NICPARAMS,
+    ndparams: c.ndparams ?? DEFAULT_NDPARAMS,
     diskparams: {},
     candidate_pool_size: c.candidate_pool_size,
     max_running_jobs: c.max_running_jobs,

@@ -212,6 +212,10 @@ export class Master {
     });
   }
 
+  dependencyWaits(): Array<[number, number[]]> {
+    return this.scheduler.dependencyWaits();
+  }
+
   async setDrainFlag(flag: boolean): Promise<void> {
     await this.queue.setDrain(flag);
   }

@@ -7,7 +7,8 @@ import {compileFilter, filterFieldNames, requestedIdsFromFilter} from '../query/
 import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
 import {JOB_FIELDS, type JobItem} from '../query/job-fields.js';
 import type {JobQueue} from './job-queue.js';
-import type {LockManager} from './locks.js';
+import {lockOwner} from './job-executor.js';
+import type {LockManager, LockRow} from './locks.js';
 import type {NodeRpc} from './opcodes/logical-unit.js';
 
 export interface QueryResult {
@@ -21,6 +22,20 @@ export interface QuerySources {
   config(): ConfigData;
   /** Node daemon calls for live instance data; without it live fields have no data. */
   readonly nodeRpc?: NodeRpc | undefined;
+  /** Jobs waiting for another job to finish: dependency id -> waiting job ids. */
+  dependencyWaits(): Array<[number, number[]]>;
+}
+
+/**
+ * The lock table: the real locks, plus a `job/<id>` row for each job others wait for, with
+ * the waiting jobs as pending owners (Ganeti 2.10 showed its dependency waits this way).
+ */
+function lockRows(src: QuerySources): LockRow[] {
+  const rows = src.locks.rows(Object.keys(src.config().nodes).map((u) => `node/${u}`));
+  for (const [dep, waiters] of src.dependencyWaits()) {
+    rows.push({name: lockOwner(dep), mode: null, owner: null, pending: [['job', waiters.map(lockOwner)]]});
+  }
+  return rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** all_instances_info answers within this time, or the node counts as down for the query. */
@@ -169,7 +184,7 @@ export async function query(src: QuerySources, what: unknown, fields: string[], 
     case 'instance':
       return queryInstances(src, fields, filter);
     case 'lock':
-      return run(LOCK_FIELDS, src.locks.rows(Object.keys(src.config().nodes).map((u) => `node/${u}`)), fields, filter);
+      return run(LOCK_FIELDS, lockRows(src), fields, filter);
     default:
       return run(new Map(EMPTY_RESOURCES[what as string]!.map((f) => [f.name, f])), [], fields, filter);
   }

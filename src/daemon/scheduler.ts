@@ -2,7 +2,7 @@
 // Jobs waiting for a dependency leave the pool and come back when that job finishes.
 import type {Logger} from 'pino';
 import type {QueuedJob} from '../queue/job.js';
-import {failUnexpectedly, JobRun, lockOwner, runJob, type ExecutorContext} from './job-executor.js';
+import {cancelWaitingForDependency, failUnexpectedly, JobRun, lockOwner, runJob, type ExecutorContext} from './job-executor.js';
 
 interface HeapEntry {
   priority: number;
@@ -149,12 +149,21 @@ export class Scheduler {
     }
   }
 
-  /** A job that waits for a dependency and gets canceled: run it now so it cancels. */
+  /** A job that waits for a dependency and gets canceled: finish it at once, without a job slot. */
   wake(job: QueuedJob): void {
-    if (this.waiting.has(job.id)) {
-      for (const set of this.depWaiters.values()) set.delete(job.id);
-      this.add(job);
+    if (!this.waiting.has(job.id)) return;
+    this.waiting.delete(job.id);
+    for (const [depId, set] of this.depWaiters) {
+      set.delete(job.id);
+      if (set.size === 0) this.depWaiters.delete(depId);
     }
+    this.drop(job.id);
+    void cancelWaitingForDependency(job, this.ctx.queue).finally(() => this.finished(job.id));
+  }
+
+  /** Jobs waiting for another job to finish: dependency id -> waiting job ids. */
+  dependencyWaits(): Array<[number, number[]]> {
+    return [...this.depWaiters].filter(([, set]) => set.size > 0).map(([dep, set]) => [dep, [...set].sort((a, b) => a - b)]);
   }
 
   /** Resolves when no job is executing. */

@@ -1,7 +1,8 @@
 // Query fields of the configuration-backed resources: nodes, node groups, locks.
 import type {ConfigData, NodeConfig, NodeGroupConfig} from '../config/config.js';
+import {DEFAULT_NDPARAMS} from '../config/defaults.js';
 import type {LockRow} from '../daemon/locks.js';
-import {fieldSet, RS_NORMAL, type Field, type FieldKind} from './fields.js';
+import {fieldSet, RS_NODATA, RS_NORMAL, RS_OFFLINE, type Field, type FieldKind} from './fields.js';
 
 export interface NodeItem {
   node: NodeConfig;
@@ -17,6 +18,15 @@ const serialDoc = (what: string): string => `${what} object serial number, incre
 
 function f<T>(name: string, title: string, kind: FieldKind, doc: string, get: (item: T) => unknown): Field<T> {
   return {name, title, kind, doc, get: (item) => [RS_NORMAL, get(item)]};
+}
+
+/**
+ * A node's live data (memory, storage, CPUs) comes from its hypervisor and storage, which
+ * ganeti-ts does not collect: these fields answer "no data" ("offline" for offline nodes),
+ * as Ganeti does for a node that did not answer.
+ */
+function live(name: string, title: string, kind: FieldKind, doc: string): Field<NodeItem> {
+  return {name, title, kind, doc, get: (i) => [i.node.offline ? RS_OFFLINE : RS_NODATA, null]};
 }
 
 function nodeRole(item: NodeItem): string {
@@ -63,7 +73,33 @@ export const NODE_FIELDS = fieldSet<NodeItem>([
   f('serial_no', 'SerialNo', 'number', serialDoc('Node'), (i) => i.node.serial_no),
   f('ctime', 'CTime', 'timestamp', 'Creation timestamp', (i) => i.node.ctime),
   f('mtime', 'MTime', 'timestamp', 'Modification timestamp', (i) => i.node.mtime),
+  live('bootid', 'BootID', 'text', 'Random UUID renewed for each system reboot, can be used for detecting reboots by tracking changes'),
+  live('cnodes', 'CNodes', 'number', 'Number of NUMA domains on node (if exported by hypervisor)'),
+  live('cnos', 'CNOs', 'number', 'Number of logical processors used by the node OS (dom0 for Xen)'),
+  live('csockets', 'CSockets', 'number', 'Number of physical CPU sockets (if exported by hypervisor)'),
+  live('ctotal', 'CTotal', 'number', 'Number of logical processors'),
+  live('dfree', 'DFree', 'unit', 'Available storage space in storage unit'),
+  live('dtotal', 'DTotal', 'unit', 'Total storage space in storage unit used for instance disk allocation'),
+  live('spfree', 'SpFree', 'number', 'Available spindles in volume group (exclusive storage only)'),
+  live('sptotal', 'SpTotal', 'number', 'Total spindles in volume group (exclusive storage only)'),
+  live('mfree', 'MFree', 'unit', 'Memory available for instance allocations'),
+  live('mnode', 'MNode', 'unit', 'Amount of memory used by node (dom0 for Xen)'),
+  live('mtotal', 'MTotal', 'unit', 'Total amount of memory of physical machine'),
 ]);
+
+function groupInstances(item: GroupItem): string[] {
+  const members = new Set(Object.values(item.cfg.nodes).filter((n) => n.group === item.group.uuid).map((n) => n.uuid));
+  return Object.values(item.cfg.instances ?? {})
+    .map((inst) => inst as {name?: unknown; primary_node?: unknown})
+    .filter((inst) => typeof inst.primary_node === 'string' && members.has(inst.primary_node))
+    .map((inst) => String(inst.name))
+    .sort(new Intl.Collator('en', {numeric: true}).compare);
+}
+
+function groupNdparams(item: GroupItem): Record<string, unknown> {
+  const cluster = (item.cfg.cluster.ndparams as Record<string, unknown> | undefined) ?? DEFAULT_NDPARAMS;
+  return {...DEFAULT_NDPARAMS, ...cluster, ...((item.group.ndparams as Record<string, unknown> | undefined) ?? {})};
+}
 
 function groupNodes(item: GroupItem): string[] {
   return Object.values(item.cfg.nodes)
@@ -78,6 +114,10 @@ export const GROUP_FIELDS = fieldSet<GroupItem>([
   f('alloc_policy', 'AllocPolicy', 'text', 'Allocation policy for group', (i) => i.group.alloc_policy),
   f('node_cnt', 'Nodes', 'number', 'Number of nodes', (i) => groupNodes(i).length),
   f('node_list', 'NodeList', 'other', 'List of nodes', groupNodes),
+  f('pinst_cnt', 'Instances', 'number', 'Number of primary instances', (i) => groupInstances(i).length),
+  f('pinst_list', 'InstanceList', 'other', 'List of primary instances', groupInstances),
+  f('ndparams', 'NDParams', 'other', 'Node parameters', groupNdparams),
+  f('custom_ndparams', 'CustomNDParams', 'other', 'Custom node parameters', (i) => i.group.ndparams ?? {}),
   f('tags', 'Tags', 'other', 'Tags', (i) => [...(i.group.tags ?? [])]),
   f('serial_no', 'SerialNo', 'number', serialDoc('Group'), (i) => i.group.serial_no),
   f('ctime', 'CTime', 'timestamp', 'Creation timestamp', (i) => i.group.ctime),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
-import {GanetiError} from '../../src/protocol/errors.js';
+import {GanetiError, LuxiClientError} from '../../src/protocol/errors.js';
 import {delayOp, makeNode, startDaemon, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
 
 describe('masterd job pipeline over the real socket', () => {
@@ -86,19 +86,30 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(readdirSync(node.paths.queueDir).filter((n) => n.startsWith('.')), [], 'no temp files left');
   });
 
-  it('SubmitManyJobs resolves relative dependencies and reports per-job failures', async () => {
+  it('SubmitManyJobs with one invalid opcode fails as a whole and creates no job', async () => {
+    const c = daemon.client();
+    const serial = readFileSync(join(node.paths.queueDir, 'serial'), 'utf8');
+    const live = readdirSync(node.paths.queueDir).filter((n) => n.startsWith('job-')).length;
+    for (const bad of [{OP_ID: 'OP_TEST_DELAY', duration: 'soon'}, delayOp(0, {priority: 11}), {OP_ID: 'OP_NO_SUCH_THING'}]) {
+      await assert.rejects(
+        c.submitManyJobs([[delayOp(0)], [delayOp(0), bad], [delayOp(0)]]),
+        (e: unknown) => e instanceof LuxiClientError && e.kind === 'request' && /Job 1 of the submission: /.test(e.message),
+      );
+    }
+    assert.equal(readdirSync(node.paths.queueDir).filter((n) => n.startsWith('job-')).length, live, 'no job file was written');
+    assert.equal(readFileSync(join(node.paths.queueDir, 'serial'), 'utf8'), serial, 'no job id was used');
+  });
+
+  it('SubmitManyJobs resolves relative dependencies and reports per-job failures after validation', async () => {
     const c = daemon.client();
     const res = await c.submitManyJobs([
       [delayOp(0.1)],
       [delayOp(0, {depends: [[-1, ['success']]]})],
-      [{OP_ID: 'OP_TEST_DELAY', duration: 'soon'}],
       [delayOp(0, {depends: [[-5, []]]})],
     ]);
     assert.equal(res[0]![0], true);
     assert.equal(res[1]![0], true);
-    assert.equal(res[2]![0], false);
-    assert.match(String(res[2]![1]), /duration/);
-    assert.deepEqual(res[3], [false, 'Unable to resolve relative job ID -5']);
+    assert.deepEqual(res[2], [false, 'Unable to resolve relative job ID -5']);
     const first = res[0]![1] as number;
     const second = res[1]![1] as number;
     assert.equal(second, first + 1, 'ids are allocated as one block');

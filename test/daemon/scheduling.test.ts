@@ -127,6 +127,24 @@ describe('dependencies and locks', () => {
     assert.equal(await waitJob(c, chained), 'canceled', 'a job whose dependency was canceled is canceled too');
   });
 
+  it('shows dependency waits in the lock table and cancels such a job at once while every job slot is busy', async () => {
+    const c = daemon.client();
+    const dep = await c.submitJob([delayOp(60)]);
+    await waitFor(async () => (await statusOf(c, dep)) === 'running');
+    const waiter = await c.submitJob([delayOp(0, {depends: [[dep, []]]})]);
+    await waitFor(async () => (await statusOf(c, waiter)) === 'waiting');
+    const locks = await c.query('lock', ['name', 'mode', 'owner', 'pending'], null);
+    const row = locks.data.find((r) => r[0]![1] === `job/${dep}`);
+    assert.deepEqual(row, [[0, `job/${dep}`], [0, null], [0, null], [0, [['job', [`job/${waiter}`]]]]]);
+    assert.deepEqual(await c.cancelJob(waiter), [true, 'Job successfully cancelled']);
+    assert.equal(await statusOf(c, waiter), 'canceled');
+    assert.equal(await statusOf(c, dep), 'running', 'the cancel did not wait for the only job slot to free up');
+    const after = await c.query('lock', ['name'], null);
+    assert.ok(!after.data.some((r) => r[0]![1] === `job/${dep}`), 'the wait is gone from the lock table');
+    assert.deepEqual(await c.cancelJob(dep, true), [true, 'SIGKILL send to the process']);
+    assert.equal(await waitJob(c, dep), 'error');
+  });
+
   it('serialises jobs that need the same exclusive lock and runs others in parallel', async () => {
     const c = daemon.client();
     const a = await c.submitJob([delayOp(0.3, {no_locks: false})]);

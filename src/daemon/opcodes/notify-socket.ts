@@ -10,14 +10,32 @@ export interface NotifyOptions {
   /** Called with the socket path once it listens (the opcode logs it for the client). */
   announce(path: string): void;
   connectTimeoutMs: number;
-  confirmTimeoutMs: number;
   signal: AbortSignal;
 }
 
-export class NotifyTimeout extends Error {}
+/** A connected client; `answered` resolves on its first byte or when it closes. */
+export interface NotifyConnection {
+  answered: Promise<void>;
+  socket: Socket;
+}
 
-/** Resolves with the connected socket, or null if nobody connected in time. */
-export async function listenOnce(opts: Omit<NotifyOptions, 'confirmTimeoutMs'>): Promise<Socket | null> {
+/**
+ * The connection's answer is watched from the moment it is accepted: a client that connects
+ * and closes at once (stock `gnt-debug test-jobqueue` does) is seen even if it is gone
+ * before the opcode gets round to waiting for it.
+ */
+function watch(socket: Socket): NotifyConnection {
+  const answered = new Promise<void>((resolve) => {
+    socket.once('data', () => resolve());
+    socket.once('end', () => resolve());
+    socket.once('close', () => resolve());
+    socket.once('error', () => resolve());
+  });
+  return {answered, socket};
+}
+
+/** Resolves with the connected client, or null if nobody connected in time. */
+export async function listenOnce(opts: NotifyOptions): Promise<NotifyConnection | null> {
   const dir = await mkdtemp(join(tmpdir(), 'ganeti-ts-notify-'));
   const path = join(dir, 'sock');
   const server = createServer();
@@ -26,9 +44,8 @@ export async function listenOnce(opts: Omit<NotifyOptions, 'confirmTimeoutMs'>):
       server.once('error', reject);
       server.listen(path, () => resolve());
     });
-    opts.announce(path);
-    return await new Promise<Socket | null>((resolve, reject) => {
-      const done = (v: Socket | null, err?: Error): void => {
+    return await new Promise<NotifyConnection | null>((resolve, reject) => {
+      const done = (v: NotifyConnection | null, err?: Error): void => {
         timer.clear();
         opts.signal.removeEventListener('abort', onAbort);
         if (err !== undefined) reject(err);
@@ -37,7 +54,8 @@ export async function listenOnce(opts: Omit<NotifyOptions, 'confirmTimeoutMs'>):
       const onAbort = (): void => done(null, opts.signal.reason as Error);
       const timer = setLongTimeout(() => done(null), opts.connectTimeoutMs);
       opts.signal.addEventListener('abort', onAbort, {once: true});
-      server.once('connection', (conn) => done(conn));
+      server.once('connection', (conn) => done(watch(conn)));
+      opts.announce(path);
     });
   } finally {
     server.close();
@@ -45,21 +63,19 @@ export async function listenOnce(opts: Omit<NotifyOptions, 'confirmTimeoutMs'>):
   }
 }
 
-/** Waits for one byte or the peer closing; false on timeout. */
-export function awaitByte(conn: Socket, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+/** Waits for the client's byte or its close; false on timeout. */
+export function awaitByte(conn: NotifyConnection, timeoutMs: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const done = (v: boolean, err?: Error): void => {
       timer.clear();
       signal.removeEventListener('abort', onAbort);
-      conn.destroy();
+      conn.socket.destroy();
       if (err !== undefined) reject(err);
       else resolve(v);
     };
     const onAbort = (): void => done(false, signal.reason as Error);
     const timer = setLongTimeout(() => done(false), timeoutMs);
     signal.addEventListener('abort', onAbort, {once: true});
-    conn.once('data', () => done(true));
-    conn.once('end', () => done(true));
-    conn.once('error', () => done(true));
+    void conn.answered.then(() => done(true));
   });
 }
