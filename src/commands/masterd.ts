@@ -1,6 +1,19 @@
 import {Command, Flags} from '@oclif/core';
+import {parseTimespec} from '../cli/job-output.js';
 import {DEFAULT_QUEUE_SIZE_LIMIT} from '../daemon/job-queue.js';
 import {DEFAULT_MAX_MESSAGE_BYTES} from '../protocol/framing.js';
+
+/** Ganeti's time specification (seconds, or a number with an s/m/h/d/w suffix), >= 0. */
+function parseDuration(input: string): number {
+  let seconds: number | bigint;
+  try {
+    seconds = parseTimespec(input);
+  } catch (err) {
+    throw new Error((err as Error).message);
+  }
+  if (typeof seconds !== 'number' || seconds < 0) throw new Error(`Expected a duration such as 30s, 5m, 6h, 2d, 1w or 0, but received: ${input}`);
+  return seconds;
+}
 
 export default class Masterd extends Command {
   static override summary = 'Run the Ganeti master daemon (job queue, LUXI server, scheduler)';
@@ -38,6 +51,16 @@ export default class Masterd extends Command {
     'voting-timeout': Flags.integer({description: 'Seconds to wait for each node\'s vote', default: 60, min: 1}),
     'wfjc-nochange': Flags.boolean({description: 'Answer a timed-out WaitForJobChange with "nochange" (Ganeti 2.10)'}),
     'max-message-size': Flags.integer({description: 'Largest LUXI request in bytes', default: DEFAULT_MAX_MESSAGE_BYTES, min: 1024}),
+    'auto-archive-age': Flags.custom<number>({
+      description:
+        'Archive finished jobs this long after they end (30s, 5m, 6h, 2d, 1w; 0: never). Default: the cluster configuration\'s value, else 6h; a value given is stored there',
+      parse: async (input) => parseDuration(input),
+    })(),
+    'archive-retention': Flags.custom<number>({
+      description:
+        'Delete archived jobs this long after they were last written (same syntax; 0: keep for ever). Default: the cluster configuration\'s value, else 21d; a value given is stored there',
+      parse: async (input) => parseDuration(input),
+    })(),
     'detached-child': Flags.boolean({hidden: true}),
   };
 
@@ -61,6 +84,8 @@ export default class Masterd extends Command {
       votingTimeoutMs: flags['voting-timeout'] * 1000,
       nochangeOnTimeout: flags['wfjc-nochange'],
       maxMessageBytes: flags['max-message-size'],
+      autoArchiveAgeS: flags['auto-archive-age'],
+      archiveRetentionS: flags['archive-retention'],
       version: this.config.version,
       argv: passOn.includes('--yes-do-it') || !flags['no-voting'] ? passOn : [...passOn, '--yes-do-it'],
     });

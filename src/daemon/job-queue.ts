@@ -63,6 +63,10 @@ export class JobQueue {
   shuttingDown = false;
   events: JobQueueEvents | null = null;
   onWriteError: (err: unknown) => void = () => undefined;
+  /** After every accepted submission: the live-job count and the limit (housekeeping). */
+  onSubmitted: (live: number, limit: number) => void = () => undefined;
+  /** Jobs whose end was logged (the audit trail's one line per job end). */
+  private readonly endLogged = new WeakSet<QueuedJob>();
 
   constructor(
     readonly store: QueueStore,
@@ -77,6 +81,7 @@ export class JobQueue {
    * coalesce: while one is in flight, later changes go out together in the next one.
    */
   persist(job: QueuedJob): Promise<void> {
+    this.logEnd(job);
     const state = this.writes.get(job.id);
     if (state !== undefined) {
       state.again ??= state.inflight.then(
@@ -94,6 +99,7 @@ export class JobQueue {
    * deferred a little, so that a job finishing within that time is written once, finished.
    */
   persistSoon(job: QueuedJob): void {
+    this.logEnd(job);
     this.notify(job.id);
     const state = this.writes.get(job.id);
     if (state !== undefined) {
@@ -111,6 +117,20 @@ export class JobQueue {
         this.lazy.delete(job.id);
         if (!this.writes.has(job.id)) this.persist(job).catch(() => undefined);
       }, LAZY_WRITE_MS),
+    );
+  }
+
+  /** Every final state is written: its first write is where the job's end is logged, once. */
+  private logEnd(job: QueuedJob): void {
+    if (!job.finalized || this.endLogged.has(job)) return;
+    this.endLogged.add(job);
+    const end = job.endTimestamp ?? nowTimestamp();
+    const seconds = (from: Timestamp | null): number | null => (from === null ? null : Math.round((timestampSeconds(end) - timestampSeconds(from)) * 1000) / 1000);
+    const failed = job.ops.find((op) => op.status === 'error');
+    const error = failed === undefined ? null : describeError(failed.result);
+    this.log.info(
+      {audit: 'job-end', job: job.id, status: job.status, duration: seconds(job.receivedTimestamp), runtime: seconds(job.startTimestamp), error},
+      'job finished',
     );
   }
 
@@ -323,6 +343,7 @@ export class JobQueue {
       this.jobs.set(job.id, job);
       this.events?.onRunnable(job);
     }
+    this.onSubmitted(this.jobs.size, this.opts.sizeLimit);
     return results;
   }
 
@@ -520,6 +541,15 @@ export class JobQueue {
       throw new GanetiError('JobQueueError', [`Cannot ${flag ? 'set' : 'clear'} the drain flag: ${(err as Error).message}`]);
     }
   }
+}
+
+/** An opcode's error result (["OpExecError", ["message"]]) as one line. */
+function describeError(result: unknown): string {
+  if (Array.isArray(result) && typeof result[0] === 'string') {
+    const args = Array.isArray(result[1]) ? result[1] : [result[1]];
+    return `${result[0]}: ${args.map((a) => (typeof a === 'string' ? a : stringifyJson(a))).join(', ')}`;
+  }
+  return stringifyJson(result);
 }
 
 /** Rewrites negative dependency ids to absolute ones; an error text when one points before the batch. */

@@ -1,5 +1,6 @@
 // Every LUXI method masterd serves: argument decoding and the handler, one entry per method.
 import {promises as fsp} from 'node:fs';
+import type {Logger} from 'pino';
 import writeFileAtomic from 'write-file-atomic';
 import {masterNode, nodeByName} from '../config/config.js';
 import {stringifyJson} from '../json/lossless.js';
@@ -7,14 +8,55 @@ import {DEFAULT_BEPARAMS, DEFAULT_HVPARAMS, DEFAULT_IPOLICY, DEFAULT_NDPARAMS, D
 import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
 import {LUXI_VERSION} from '../protocol/messages.js';
+import {opcodeSummary} from '../opcodes/summary.js';
 import type {Master} from './master.js';
 import {instanceByName} from '../config/config.js';
 import {query, queryFieldDefs, queryInstancesOldStyle, queryJobsOldStyle, queryOldStyle} from './queries.js';
 
+/** Where a request came from: the connection's logger (its `conn` id). */
+export interface RequestContext {
+  log: Logger;
+}
+
 interface Method {
   /** Allowed argument counts. */
   arity: number[];
-  handle(m: Master, args: unknown[]): Promise<unknown> | unknown;
+  handle(m: Master, args: unknown[], req: RequestContext): Promise<unknown> | unknown;
+}
+
+/**
+ * A state-changing request: one INFO line in the log (the audit trail) with what was asked
+ * and how it ended, refused or not. Node cannot read a Unix socket peer's uid/pid
+ * (SO_PEERCRED) without a native module, so the line names the connection, not the user.
+ */
+function audited(kind: string, method: Method, describe: (args: unknown[], result: unknown) => Record<string, unknown>): Method {
+  return {
+    arity: method.arity,
+    handle: async (m, args, req) => {
+      try {
+        const result = await method.handle(m, args, req);
+        req.log.info({audit: kind, ...describe(args, result)}, `audit: ${kind}`);
+        return result;
+      } catch (err) {
+        req.log.info({audit: kind, request: show(args), error: (err as Error).message}, `audit: ${kind} refused`);
+        throw err;
+      }
+    },
+  };
+}
+
+/** A submitted job for the audit trail: its id, opcode summaries and the reason trail. */
+function submittedJob(ops: unknown, result: unknown): Record<string, unknown> {
+  const list = Array.isArray(ops) ? ops : [];
+  const first = list[0] as Record<string, unknown> | undefined;
+  const entry: Record<string, unknown> = {ops: list.map((op) => opcodeSummary(op)), reason: first?.reason ?? []};
+  if (Array.isArray(result)) {
+    if (result[0] === true) entry.id = result[1];
+    else entry.error = result[1];
+  } else {
+    entry.id = result;
+  }
+  return entry;
 }
 
 /** A request value in an error message: short, and never throws (bigints, deep nesting). */
@@ -81,16 +123,6 @@ const filterRuleCall = (name: string, arity: number): Method => ({
   },
 });
 
-async function watcherPause(m: Master): Promise<number | null> {
-  try {
-    const text = await fsp.readFile(m.paths.watcherPauseFile, 'utf8');
-    const until = Number.parseInt(text.trim(), 10);
-    return Number.isFinite(until) && until > Date.now() / 1000 ? until : null;
-  } catch {
-    return null;
-  }
-}
-
 function clusterInfo(m: Master): Record<string, unknown> {
   const cfg = m.config();
   const c = cfg.cluster;
@@ -155,15 +187,22 @@ function clusterInfo(m: Master): Record<string, unknown> {
 }
 
 export const METHODS: Record<string, Method> = {
-  SubmitJob: {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, false)},
-  SubmitJobToDrainedQueue: {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, true)},
-  SubmitManyJobs: {
-    arity: [1],
-    handle: (m, [jobs]) => {
-      if (!Array.isArray(jobs)) throw new LuxiParseError('Invalid job list: expected a list of jobs');
-      return m.queue.submitMany(jobs);
+  SubmitJob: audited('submit', {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, false)}, ([ops], id) => ({jobs: [submittedJob(ops, id)]})),
+  SubmitJobToDrainedQueue: audited('submit', {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, true)}, ([ops], id) => ({
+    jobs: [submittedJob(ops, id)],
+    drained: true,
+  })),
+  SubmitManyJobs: audited(
+    'submit',
+    {
+      arity: [1],
+      handle: (m, [jobs]) => {
+        if (!Array.isArray(jobs)) throw new LuxiParseError('Invalid job list: expected a list of jobs');
+        return m.queue.submitMany(jobs);
+      },
     },
-  },
+    ([jobs], results) => ({jobs: (jobs as unknown[]).map((ops, i) => submittedJob(ops, (results as unknown[])[i]))}),
+  ),
   WaitForJobChange: {
     arity: [5],
     handle: (m, [id, fields, prevInfo, prevSerial, timeout]) =>
@@ -178,21 +217,37 @@ export const METHODS: Record<string, Method> = {
   QueryJobs: {arity: [2], handle: (m, [ids, fields]) => queryJobsOldStyle(m, jobIdList(ids), stringList(fields, 'fields'))},
   Query: {arity: [3], handle: (m, [what, fields, filter]) => query(m, what, stringList(fields, 'fields'), filter)},
   QueryFields: {arity: [2], handle: (_m, [what, fields]) => queryFieldDefs(what, optStringList(fields, 'fields'))},
-  CancelJob: {
-    arity: [1, 2],
-    handle: (m, [id, kill]) => m.queue.cancel(jobId(id), kill === undefined ? false : bool(kill, 'kill')),
-  },
-  ChangeJobPriority: {arity: [2], handle: (m, [id, prio]) => m.queue.changePriority(jobId(id), int(prio, 'priority'))},
-  ArchiveJob: {arity: [1], handle: (m, [id]) => m.queue.archive(jobId(id))},
-  AutoArchiveJobs: {arity: [2], handle: (m, [age, timeout]) => m.queue.autoArchive(num(age, 'age'), num(timeout, 'timeout'))},
-  SetDrainFlag: {
-    arity: [1],
-    handle: async (m, [flag]) => {
-      await m.setDrainFlag(bool(flag, 'drain flag'));
-      return true;
+  CancelJob: audited(
+    'cancel',
+    {
+      arity: [1, 2],
+      handle: (m, [id, kill]) => m.queue.cancel(jobId(id), kill === undefined ? false : bool(kill, 'kill')),
     },
-  },
-  SetWatcherPause: {
+    ([id, kill], result) => ({job: id, kill: kill ?? false, result}),
+  ),
+  ChangeJobPriority: audited(
+    'change-priority',
+    {arity: [2], handle: (m, [id, prio]) => m.queue.changePriority(jobId(id), int(prio, 'priority'))},
+    ([id, priority], result) => ({job: id, priority, result}),
+  ),
+  ArchiveJob: audited('archive', {arity: [1], handle: (m, [id]) => m.queue.archive(jobId(id))}, ([id], archived) => ({job: id, archived})),
+  AutoArchiveJobs: audited(
+    'autoarchive',
+    {arity: [2], handle: (m, [age, timeout]) => m.queue.autoArchive(num(age, 'age'), num(timeout, 'timeout'))},
+    ([age, timeout], result) => ({age, timeout, archived: (result as number[])[0], left: (result as number[])[1]}),
+  ),
+  SetDrainFlag: audited(
+    'drain-flag',
+    {
+      arity: [1],
+      handle: async (m, [flag]) => {
+        await m.setDrainFlag(bool(flag, 'drain flag'));
+        return true;
+      },
+    },
+    ([flag]) => ({flag}),
+  ),
+  SetWatcherPause: audited('watcher-pause', {
     arity: [1],
     handle: async (m, [until]) => {
       if (until === null) {
@@ -206,13 +261,13 @@ export const METHODS: Record<string, Method> = {
       m.tellOtherNodes('set_watcher_pause', [t]);
       return t;
     },
-  },
+  }, ([until]) => ({until})),
   QueryClusterInfo: {arity: [0], handle: (m) => clusterInfo(m)},
   QueryConfigValues: {
     arity: [1],
     handle: async (m, [fields]) => {
       const cfg = m.config();
-      const pause = await watcherPause(m);
+      const pause = await m.watcherPausedUntil();
       const values: Record<string, unknown> = {
         cluster_name: cfg.cluster.cluster_name,
         watcher_pause: pause,
@@ -278,7 +333,7 @@ export const METHODS: Record<string, Method> = {
 };
 
 /** Decodes and runs one request; throws LuxiParseError for undecodable ones. */
-export function dispatch(m: Master, method: string, args: unknown[]): Promise<unknown> | unknown {
+export function dispatch(m: Master, method: string, args: unknown[], req: RequestContext): Promise<unknown> | unknown {
   const def = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
   if (def === undefined) {
     throw new LuxiParseError(`Unable to parse LUXI request method: Invalid string value for type LuxiReq: "${method}"`);
@@ -286,5 +341,5 @@ export function dispatch(m: Master, method: string, args: unknown[]): Promise<un
   if (!def.arity.includes(args.length)) {
     throw new LuxiParseError(`Invalid arguments for ${method}: expected ${def.arity.join(' or ')} argument(s), got ${args.length}`);
   }
-  return def.handle(m, args);
+  return def.handle(m, args, req);
 }

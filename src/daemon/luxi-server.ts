@@ -9,7 +9,8 @@ import {encodeError, GanetiError, LuxiParseError} from '../protocol/errors.js';
 import {EtxSplitter, frame, MessageTooLargeError} from '../protocol/framing.js';
 import {formatResponse, parseRequest} from '../protocol/messages.js';
 
-export type Dispatch = (method: string, args: unknown[]) => Promise<unknown> | unknown;
+/** Runs one request; `log` is the connection's logger. */
+export type Dispatch = (method: string, args: unknown[], log: Logger) => Promise<unknown> | unknown;
 
 export interface LuxiServerOptions {
   maxMessageBytes: number;
@@ -116,7 +117,7 @@ export class LuxiServer {
       const req = parseRequest(msg.toString('utf8'));
       method = req.method;
       log.debug({method}, 'request');
-      const result = await this.dispatch(req.method, req.args);
+      const result = await this.dispatch(req.method, req.args, log);
       return {body: formatResponse(true, result), close: false};
     } catch (err) {
       if (err instanceof LuxiParseError) {

@@ -1,4 +1,5 @@
 // The running master: configuration, queue, scheduler, locks and the LUXI server, wired up.
+import {promises as fsp} from 'node:fs';
 import {join} from 'node:path';
 import type {Logger} from 'pino';
 import {readConfig, type ConfigData} from '../config/config.js';
@@ -8,6 +9,7 @@ import {FsyncError, type WriteFault} from '../queue/durable-writer.js';
 import {jobFileName, type QueuedJob} from '../queue/job.js';
 import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
 import {ConfigWriter} from './config-writer.js';
+import {Housekeeper, type HousekeepingSettings} from './housekeeping.js';
 import {lockOwner, type ExecutorContext} from './job-executor.js';
 import {JobQueue} from './job-queue.js';
 import {LockManager} from './locks.js';
@@ -33,6 +35,8 @@ export interface MasterOptions {
   maxMessageBytes: number;
   idleTimeoutMs: number;
   nochangeOnTimeout: boolean;
+  /** Automatic archiving and archive retention; absent: neither (in-process tests). */
+  housekeeping?: HousekeepingSettings;
   rpc?: NodeRpc;
   /** Node daemon access: on_nodes RPCs, configuration distribution, queue replication. */
   nodeClient?: NodeRpcClient;
@@ -57,6 +61,7 @@ export class Master {
   readonly hardStop = new AbortController();
   readonly configWriter: ConfigWriter;
   readonly replicator: QueueReplicator | null = null;
+  readonly housekeeper: Housekeeper | null = null;
   private readonly nodeClient: NodeRpcClient | null;
   /** Node daemon calls (live instance data in queries). */
   readonly nodeRpc: NodeRpc | undefined;
@@ -78,6 +83,11 @@ export class Master {
     this.queue.onWriteError = (err) => {
       if (err instanceof FsyncError) this.onFatal(err);
     };
+    if (opts.housekeeping !== undefined) {
+      const housekeeper = new Housekeeper(this.queue, opts.log, opts.housekeeping, async () => (await this.watcherPausedUntil()) !== null);
+      this.housekeeper = housekeeper;
+      this.queue.onSubmitted = (live, limit) => housekeeper.liveJobsChanged(live, limit);
+    }
     let rpc = opts.rpc;
     let cluster: ClusterServices | undefined;
     if (nodeClient !== undefined) {
@@ -127,7 +137,7 @@ export class Master {
         return true;
       },
     };
-    this.server = new LuxiServer((method, args) => dispatch(this, method, args), opts.log, {
+    this.server = new LuxiServer((method, args, log) => dispatch(this, method, args, {log}), opts.log, {
       maxMessageBytes: opts.maxMessageBytes,
       idleTimeoutMs: opts.idleTimeoutMs,
     });
@@ -186,10 +196,23 @@ export class Master {
     return {loaded, skipped, requeued: requeued.length, failed};
   }
 
-  /** Hands the recovered queued jobs to the scheduler. */
+  /** Hands the recovered queued jobs to the scheduler; starts queue housekeeping. */
   startScheduling(): void {
     const pending = [...this.queue.jobs.values()].filter((j) => !j.finalized).sort((a, b) => a.id - b.id);
     for (const job of pending) this.scheduler.add(job);
+    this.housekeeper?.start();
+    this.housekeeper?.liveJobsChanged(this.queue.jobs.size, this.queue.opts.sizeLimit);
+  }
+
+  /** The end of the watcher pause (seconds since the epoch), null when not paused. */
+  async watcherPausedUntil(): Promise<number | null> {
+    try {
+      const text = await fsp.readFile(this.paths.watcherPauseFile, 'utf8');
+      const until = Number.parseInt(text.trim(), 10);
+      return Number.isFinite(until) && until > Date.now() / 1000 ? until : null;
+    } catch {
+      return null;
+    }
   }
 
   async listen(): Promise<void> {
@@ -239,6 +262,7 @@ export class Master {
   async drain(): Promise<boolean> {
     this.stopping = true;
     this.queue.shuttingDown = true;
+    await this.housekeeper?.stop();
     const hadRunning = this.scheduler.running.size > 0;
     for (const run of this.scheduler.running.values()) run.waitAbort.abort();
     await this.scheduler.idle();
@@ -247,6 +271,7 @@ export class Master {
 
   /** Second signal: abort executing opcodes (their jobs read "running" until the next start). */
   abortNow(): void {
+    void this.housekeeper?.stop();
     this.stopping = true;
     this.queue.shuttingDown = true;
     const reason = new Error('master daemon exiting');

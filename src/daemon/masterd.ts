@@ -4,6 +4,7 @@ import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
 import {NodeRpcClient} from '../rpc/client.js';
 import {confirmNoVoting} from './confirm.js';
 import {detachDaemon, reportReady} from './detach.js';
+import {resolveHousekeeping, storeHousekeeping} from './housekeeping.js';
 import {InstanceLock, InstanceLockError} from './instance-lock.js';
 import {createDaemonLogger} from './logger.js';
 import {Master} from './master.js';
@@ -28,6 +29,9 @@ export interface MasterdOptions {
   votingTimeoutMs: number;
   nochangeOnTimeout: boolean;
   maxMessageBytes: number;
+  /** Housekeeping flags (seconds); absent: the cluster configuration's value or the default. */
+  autoArchiveAgeS?: number | undefined;
+  archiveRetentionS?: number | undefined;
   version: string;
   /** The arguments to re-run masterd with when detaching. */
   argv: string[];
@@ -117,6 +121,13 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
   let nodeClient: NodeRpcClient | undefined;
   try {
     const cfg = await checkConfig(paths);
+    const housekeeping = resolveHousekeeping(
+      {
+        ...(opts.autoArchiveAgeS !== undefined ? {autoArchiveAgeS: opts.autoArchiveAgeS} : {}),
+        ...(opts.archiveRetentionS !== undefined ? {archiveRetentionS: opts.archiveRetentionS} : {}),
+      },
+      cfg,
+    );
     lock = await InstanceLock.acquire(paths.masterdPidFile);
     nodeClient = NodeRpcClient.forNode(paths, () => master?.config() ?? cfg);
     master = await Master.create(
@@ -130,10 +141,15 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
         maxMessageBytes: opts.maxMessageBytes,
         idleTimeoutMs: 180_000,
         nochangeOnTimeout: opts.nochangeOnTimeout,
+        housekeeping: housekeeping.settings,
         nodeClient,
       },
       cfg,
     );
+    if (Object.keys(housekeeping.toStore).length > 0) {
+      await master.configWriter.update((next) => storeHousekeeping(next, housekeeping.toStore));
+    }
+    log.info(housekeeping.settings, 'queue housekeeping: automatic archiving after autoArchiveAgeS, deletion after archiveRetentionS (0: never)');
     const started = Date.now();
     const stats = await master.openQueue();
     log.info({...stats, ms: Date.now() - started}, 'job queue opened');

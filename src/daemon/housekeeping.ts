@@ -1,0 +1,278 @@
+// Queue housekeeping inside masterd: automatic archiving of finished jobs (what Ganeti's
+// watcher does every 5 minutes) and deletion of old archived job files (what Ganeti's cleaner
+// does). Neither may hold up LUXI requests or job execution: every step is an asynchronous
+// file operation, one at a time, with a yield to the event loop every few files.
+import {promises as fsp} from 'node:fs';
+import {join} from 'node:path';
+import {setImmediate as yieldToEventLoop} from 'node:timers/promises';
+import type {Logger} from 'pino';
+import type {ConfigData} from '../config/config.js';
+import {archiveBucket, JOB_FILE_RE, timestampSeconds, type QueuedJob} from '../queue/job.js';
+import type {JobQueue} from './job-queue.js';
+
+export const DEFAULT_AUTO_ARCHIVE_AGE_S = 6 * 3600;
+export const DEFAULT_ARCHIVE_RETENTION_S = 21 * 86400;
+/** The live-queue share of the size limit that triggers an archiving pass and the warning. */
+export const NEARLY_FULL = 0.8;
+/** Below this share the warning is re-armed. */
+const WARNING_REARM = 0.5;
+const MAX_INTERVAL_MS = 60_000;
+const MIN_INTERVAL_MS = 250;
+const MAX_RETENTION_INTERVAL_MS = 10 * 60_000;
+const QUIET_MS = 1000;
+/** Files handled between two yields to the event loop. */
+const SLICE = 64;
+
+export interface HousekeepingSettings {
+  /** Seconds after its end a finished job is archived; 0: never automatically. */
+  autoArchiveAgeS: number;
+  /** Seconds an archived job file is kept; 0: for ever. */
+  archiveRetentionS: number;
+}
+
+/** The cluster configuration keys (seconds) that carry the settings to every master candidate. */
+export const CONFIG_KEYS = {autoArchiveAgeS: 'auto_archive_age', archiveRetentionS: 'archive_retention'} as const;
+
+function storedSeconds(cfg: ConfigData, key: string): number | undefined {
+  const v = cfg.cluster[key];
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined;
+}
+
+/**
+ * The settings in force: a masterd flag, else the cluster configuration, else the default.
+ * `toStore` lists the flags that differ from the configuration: masterd writes them there, so
+ * that a master candidate started without flags after a failover uses the same values.
+ */
+export function resolveHousekeeping(
+  flags: Partial<HousekeepingSettings>,
+  cfg: ConfigData,
+): {settings: HousekeepingSettings; toStore: Partial<HousekeepingSettings>} {
+  const defaults: HousekeepingSettings = {autoArchiveAgeS: DEFAULT_AUTO_ARCHIVE_AGE_S, archiveRetentionS: DEFAULT_ARCHIVE_RETENTION_S};
+  const settings = {...defaults};
+  const toStore: Partial<HousekeepingSettings> = {};
+  for (const name of ['autoArchiveAgeS', 'archiveRetentionS'] as const) {
+    const stored = storedSeconds(cfg, CONFIG_KEYS[name]);
+    const flag = flags[name];
+    settings[name] = flag ?? stored ?? defaults[name];
+    if (flag !== undefined && flag !== stored) toStore[name] = flag;
+  }
+  return {settings, toStore};
+}
+
+/** Writes settings into a configuration being changed (ConfigWriter.update). */
+export function storeHousekeeping(cfg: ConfigData, values: Partial<HousekeepingSettings>): void {
+  for (const name of ['autoArchiveAgeS', 'archiveRetentionS'] as const) {
+    const v = values[name];
+    if (v !== undefined) cfg.cluster[CONFIG_KEYS[name]] = v;
+  }
+}
+
+interface BucketMemo {
+  /** The bucket directory's mtime when it was last listed. */
+  dirMtimeMs: number;
+  /** The oldest file left in it then (Infinity: none). */
+  oldestLeftMs: number;
+}
+
+const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
+
+/** A finished job's age reference: its end (or, failing that, start or receive) time. */
+function finishedAt(job: QueuedJob): number | null {
+  const ref = job.endTimestamp ?? job.startTimestamp ?? job.receivedTimestamp;
+  return ref === null ? null : timestampSeconds(ref);
+}
+
+export class Housekeeper {
+  private archiveTimer: NodeJS.Timeout | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private archiving: Promise<void> | null = null;
+  private archiveAgain = false;
+  private pruning: Promise<void> | null = null;
+  private warned = false;
+  private stopped = false;
+  private readonly buckets = new Map<string, BucketMemo>();
+
+  constructor(
+    private readonly queue: JobQueue,
+    private readonly log: Logger,
+    readonly settings: HousekeepingSettings,
+    /** True while the watcher is paused (SetWatcherPause): no automatic archiving then. */
+    private readonly watcherPaused: () => Promise<boolean>,
+  ) {}
+
+  /** How often finished jobs are looked at: a quarter of the age, at least every minute. */
+  get archiveIntervalMs(): number {
+    return clamp((this.settings.autoArchiveAgeS * 1000) / 4, MIN_INTERVAL_MS, MAX_INTERVAL_MS);
+  }
+
+  get retentionIntervalMs(): number {
+    return clamp((this.settings.archiveRetentionS * 1000) / 4, MIN_INTERVAL_MS, MAX_RETENTION_INTERVAL_MS);
+  }
+
+  start(): void {
+    if (this.settings.autoArchiveAgeS > 0) {
+      this.archiveTimer = setInterval(() => this.archiveSoon(), this.archiveIntervalMs);
+      this.archiveTimer.unref();
+    }
+    if (this.settings.archiveRetentionS > 0) {
+      this.retentionTimer = setInterval(() => void this.prune(), this.retentionIntervalMs);
+      this.retentionTimer.unref();
+      void this.prune();
+    }
+  }
+
+  /** Resolves when no pass is running. */
+  async settled(): Promise<void> {
+    while (this.archiving !== null || this.pruning !== null) await Promise.all([this.archiving, this.pruning]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.archiveTimer !== null) clearInterval(this.archiveTimer);
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    await Promise.all([this.archiving, this.pruning]);
+  }
+
+  /** Told after every accepted submission with the live-job count. */
+  liveJobsChanged(live: number, limit: number): void {
+    if (live >= limit * NEARLY_FULL) {
+      if (!this.warned) {
+        this.warned = true;
+        const age = this.settings.autoArchiveAgeS;
+        this.log.warn(
+          {live, limit},
+          `the job queue holds ${live} unarchived jobs, over ${Math.round(NEARLY_FULL * 100)}% of its limit of ${limit}; submissions ` +
+            'are refused once it is full. ' +
+            (age > 0
+              ? `Finished jobs are archived ${age} s after they end (--auto-archive-age); lower it, `
+              : 'Automatic archiving is off (--auto-archive-age 0); turn it on, ') +
+            'archive finished jobs with "gnt-job autoarchive all", or raise --job-queue-size-limit',
+        );
+      }
+      this.archiveSoon();
+    } else if (live < limit * WARNING_REARM) {
+      this.warned = false;
+    }
+  }
+
+  /** Starts an archiving pass, or asks the running one to go again. */
+  archiveSoon(): void {
+    if (this.settings.autoArchiveAgeS <= 0 || this.stopped) return;
+    if (this.archiving !== null) {
+      this.archiveAgain = true;
+      return;
+    }
+    this.archiving = (async () => {
+      do {
+        this.archiveAgain = false;
+        await this.archivePass().catch((err: unknown) => this.log.error({err}, 'automatic archiving failed'));
+      } while (this.archiveAgain && !this.stopped);
+    })().finally(() => {
+      this.archiving = null;
+    });
+  }
+
+  /** Archives every finished job that ended more than the age ago; returns how many. */
+  async archivePass(): Promise<number> {
+    if (await this.watcherPaused()) return 0;
+    const cutoff = Date.now() / 1000 - this.settings.autoArchiveAgeS;
+    const due: number[] = [];
+    for (const job of this.queue.jobs.values()) {
+      if (!job.finalized) continue;
+      const at = finishedAt(job);
+      if (at !== null && at < cutoff) due.push(job.id);
+    }
+    let archived = 0;
+    for (let i = 0; i < due.length && !this.stopped; i += SLICE) {
+      const done = await Promise.all(due.slice(i, i + SLICE).map((id) => this.queue.archive(id)));
+      archived += done.filter(Boolean).length;
+      await yieldToEventLoop();
+    }
+    if (archived > 0) this.log.info({audit: 'auto-archive', archived, age: this.settings.autoArchiveAgeS}, 'archived finished jobs automatically');
+    return archived;
+  }
+
+  /** One retention pass, unless one is running. */
+  prune(): Promise<void> {
+    if (this.settings.archiveRetentionS <= 0 || this.stopped) return Promise.resolve();
+    this.pruning ??= this.prunePass()
+      .then((deleted) => {
+        if (deleted > 0) this.log.info({audit: 'archive-retention', deleted, retention: this.settings.archiveRetentionS}, 'deleted old archived jobs');
+      })
+      .catch((err: unknown) => this.log.error({err}, 'deleting old archived jobs failed'))
+      .finally(() => {
+        this.pruning = null;
+      });
+    return this.pruning;
+  }
+
+  /**
+   * Deletes archived job files older than the retention, oldest bucket first; returns how
+   * many. A bucket that did not change since it was last listed and holds nothing due yet is
+   * not listed again.
+   */
+  async prunePass(): Promise<number> {
+    const archiveDir = this.queue.store.archiveDir;
+    const cutoff = Date.now() - this.settings.archiveRetentionS * 1000;
+    let names: string[];
+    try {
+      names = await fsp.readdir(archiveDir);
+    } catch {
+      return 0;
+    }
+    const buckets = names.filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b));
+    let deleted = 0;
+    let sinceYield = 0;
+    for (const bucket of buckets) {
+      if (this.stopped) break;
+      const dir = join(archiveDir, bucket);
+      const dirStat = await fsp.stat(dir).catch(() => null);
+      if (dirStat === null) {
+        this.buckets.delete(bucket);
+        continue;
+      }
+      const memo = this.buckets.get(bucket);
+      if (memo !== undefined && memo.dirMtimeMs === dirStat.mtimeMs && memo.oldestLeftMs >= cutoff) continue;
+      const files = await fsp.readdir(dir).catch(() => [] as string[]);
+      let oldestLeft = Infinity;
+      let left = 0;
+      for (const name of files) {
+        if (this.stopped) break;
+        if (++sinceYield >= SLICE) {
+          sinceYield = 0;
+          await yieldToEventLoop();
+        }
+        const path = join(dir, name);
+        const st = await fsp.stat(path).catch(() => null);
+        if (st === null) continue;
+        if (!JOB_FILE_RE.test(name) || st.mtimeMs >= cutoff) {
+          left++;
+          if (JOB_FILE_RE.test(name)) oldestLeft = Math.min(oldestLeft, st.mtimeMs);
+          continue;
+        }
+        await fsp.rm(path, {force: true});
+        deleted++;
+      }
+      if (deleted > 0) await this.queue.store.writer.syncDir(dir);
+      if (left === 0 && !this.stopped && this.bucketClosed(bucket)) {
+        // Only a bucket no live job can be archived into any more goes: archiving creates
+        // its bucket just before moving the file in.
+        await fsp.rmdir(dir).catch(() => undefined);
+        this.buckets.delete(bucket);
+        continue;
+      }
+      // A directory changed within the clock's granularity of the listing may change again
+      // without its mtime moving on: only a quiet one is skipped next time.
+      if (Date.now() - dirStat.mtimeMs >= QUIET_MS) this.buckets.set(bucket, {dirMtimeMs: dirStat.mtimeMs, oldestLeftMs: oldestLeft});
+      else this.buckets.delete(bucket);
+    }
+    return deleted;
+  }
+
+  private bucketClosed(bucket: string): boolean {
+    const b = Number(bucket);
+    if (b >= Number(archiveBucket(this.queue.store.serial + 1))) return false;
+    for (const id of this.queue.jobs.keys()) if (Number(archiveBucket(id)) <= b) return false;
+    return true;
+  }
+}
