@@ -41,7 +41,8 @@ describe('restart', () => {
       mkdirSync(join(q, 'job-11'));
       writeFileSync(join(q, 'archive', '0', 'job-25'), jobFile(25, [op('success')]));
 
-      const d = await startDaemon(node);
+      // Job 4 ended long ago: automatic archiving would take it away.
+      const d = await startDaemon(node, ['--auto-archive-age', '0']);
       const c = d.client();
       assert.equal(await waitJob(c, 1), 'success', 'a queued job runs after restart');
       assert.equal(await waitJob(c, 2), 'success', 'a waiting job runs after restart');

@@ -15,7 +15,8 @@ describe('gnt-job list, list-fields, info: golden output', () => {
   before(async () => {
     node = await makeNode();
     writeFixtureQueue(node);
-    daemon = await startDaemon(node);
+    // The fixture jobs ended long ago: automatic archiving would take them away.
+    daemon = await startDaemon(node, ['--auto-archive-age', '0']);
     const outputs = await mapLimit(GOLDEN, 4, (g) => gntJob(node, g.args));
     GOLDEN.forEach((g, i) => results.set(g.name, outputs[i]!));
   });

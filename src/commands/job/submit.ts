@@ -5,6 +5,7 @@ import {CommandFailure, checkArgCount, LuxiCommand, pollJob, writeErr, writeOut}
 import {pyStr} from '../../cli/python-format.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {parseJson} from '../../json/lossless.js';
+import {LuxiClientError} from '../../protocol/errors.js';
 
 /** Standard input to its end (a synchronous read of a non-blocking pipe fails with EAGAIN). */
 async function readStdin(): Promise<string> {
@@ -70,7 +71,14 @@ export default class JobSubmit extends LuxiCommand {
       ids.push(await client.submitJob(jobs[0]!));
       writeOut(`${ids[0]}\n`);
     } else {
-      const results = await client.submitManyJobs(jobs);
+      let results: Array<[boolean, unknown]>;
+      try {
+        results = await client.submitManyJobs(jobs);
+      } catch (err) {
+        // An opcode that fails validation refuses the whole request: no job was created.
+        if (!(err instanceof LuxiClientError) || err.kind !== 'request') throw err;
+        throw new CommandFailure(`${err.message.replace(/^Failed to parse request: /, '')}; no job of ${source} was submitted`);
+      }
       let out = '';
       results.forEach(([ok, value], i) => {
         if (ok) {
