@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// `ganeti-noded [-f] [-d] ...` is `ganeti noded ...`.
-import {execute} from '@oclif/core';
-
-process.argv.splice(2, 0, 'noded');
-await execute({dir: import.meta.url});
+// `ganeti-noded X` is `ganeti noded X` (see bin/ganeti.js and src/cli/main.ts).
+require('./ganeti.js').start('noded');

@@ -1,7 +1,3 @@
 #!/usr/bin/env node
-// `gnt-job X` is `ganeti job X` (see src/cli/main.ts).
-
-// Job files are fsynced in parallel; libuv's default of 4 threads would serialise them.
-process.env.UV_THREADPOOL_SIZE ??= '32';
-const {main} = await import('../dist/cli/main.js');
-await main(import.meta.url, 'job');
+// `gnt-job X` is `ganeti job X` (see bin/ganeti.js and src/cli/main.ts).
+require('./ganeti.js').start('job');

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {describe, it} from 'node:test';
+import {delayOp, makeNode, REPO, runCli, startMasterd, waitFor, waitJob} from '../helpers/cluster.js';
+
+// libuv's pool starts its threads all at once on first use, with the size it reads from the
+// environment then: 4 by default (11 threads in all), 32 as the daemons need (39 or more).
+const POOL_THREADS = 32 + 3;
+const threads = (pid: number): number => readdirSync(`/proc/${pid}/task`).length;
+
+describe('I/O thread pool of a daemon started as shipped', () => {
+  it('`ganeti masterd -f` without UV_THREADPOOL_SIZE in the environment runs 32 I/O threads', async () => {
+    const node = await makeNode();
+    delete node.env.UV_THREADPOOL_SIZE;
+    try {
+      const d = await startMasterd(node);
+      try {
+        const c = d.client();
+        assert.equal(await waitJob(c, await c.submitJob([delayOp(0)])), 'success');
+        assert.ok(threads(d.pid()) >= POOL_THREADS, `${threads(d.pid())} threads`);
+      } finally {
+        await d.stop();
+      }
+    } finally {
+      node.cleanup();
+    }
+  });
+
+  it('the detached daemon of the `ganeti-masterd` alias runs 32 I/O threads', async () => {
+    const node = await makeNode();
+    delete node.env.UV_THREADPOOL_SIZE;
+    try {
+      const r = await runCli(node, [], {bin: join(REPO, 'bin', 'ganeti-masterd.js')});
+      assert.equal(r.code, 0, r.stderr);
+      await waitFor(() => existsSync(node.paths.masterdPidFile));
+      const pid = Number(readFileSync(node.paths.masterdPidFile, 'utf8').trim());
+      try {
+        assert.ok(threads(pid) >= POOL_THREADS, `${threads(pid)} threads`);
+      } finally {
+        process.kill(pid, 'SIGTERM');
+        await waitFor(() => !existsSync(`/proc/${pid}`), 15_000, 'masterd to exit');
+      }
+    } finally {
+      node.cleanup();
+    }
+  });
+});
