@@ -151,6 +151,7 @@ export async function measureFsync(opts: {dir?: string; seconds?: number} = {}):
     });
     const wDir = await mk('writer');
     const writer = new DurableWriter({mode: 0o640});
+    await writer.write(wDir, 'warm-up', PAYLOAD);
     const durableWriter16 = await rate(seconds, 16, (i) => writer.write(wDir, `job-${i}`, PAYLOAD));
     const nDir = await mk('nofsync');
     const noFsync16 = await rate(seconds, 16, (i) => writeFile(nDir, `job-${i}-${Math.random().toString(36).slice(2)}`, false));

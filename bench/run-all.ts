@@ -73,7 +73,8 @@ function figures(lines: string[], limit: FsyncFigures): Figure[] {
     const p99 = /p99\s+([\d.]+)\s*ms/.exec(line);
     if (thr !== null) {
       const jobs = Number(thr[1]);
-      const writes = /complet/i.test(line) ? 2 : 1;
+      const stated = /(\d+) durable writes?\/job/.exec(line);
+      const writes = stated !== null ? Number(stated[1]) : /complet/i.test(line) ? 2 : 1;
       const possible = limit.groupCommit16 / writes;
       out.push({
         line,

@@ -326,13 +326,15 @@ export class JobQueue {
       created.push(job);
       results.push([true, id]);
     });
-    try {
-      await Promise.all([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
-    } catch (err) {
+    // Every write settles before any file is removed: one still in flight would put its file
+    // back after the removal.
+    const writes = await Promise.allSettled([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
+    const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failed !== undefined) {
       // Nothing was acknowledged: the files that did get written go too, so that a refused job
       // never runs after a restart. The reserved ids stay used; none is handed out twice.
       await this.store.removeJobs(created.map((j) => j.id)).catch(() => undefined);
-      throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(err as Error).message}`]);
+      throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(failed.reason as Error).message}`]);
     }
     // jobqueue.md §5: write + replicate, then answer. A master candidate that does not answer
     // in time is not waited for (replication never fails a submission).

@@ -97,18 +97,17 @@ export class QueueFiles {
     for (let i = 0; i < files.length; i += WRITE_CONCURRENCY) {
       await Promise.all(files.slice(i, i + WRITE_CONCURRENCY).map(([p, text]) => this.writeOne(p, text)));
     }
-    await Promise.all([...dirs].map((d) => this.writer.syncDir(d)));
   }
 
   private async writeOne(path: string, text: string): Promise<void> {
     try {
-      await this.writer.writeAndRename(dirname(path), basename(path), text);
+      await this.writer.write(dirname(path), basename(path), text);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       // The directory went away behind our back: make it again, once.
       this.knownDirs.delete(dirname(path));
       await this.ensureDir(dirname(path));
-      await this.writer.writeAndRename(dirname(path), basename(path), text);
+      await this.writer.write(dirname(path), basename(path), text);
     }
   }
 
@@ -156,9 +155,11 @@ export class QueueFiles {
     return this.locked(async () => {
       await fsp.mkdir(this.paths.queueDir, {recursive: true, mode: 0o750});
       const path = join(this.paths.queueDir, 'drain');
-      if (flag) await this.writer.writeAndRename(this.paths.queueDir, 'drain', '');
-      else await fsp.rm(path, {force: true});
-      await this.writer.syncDir(this.paths.queueDir);
+      if (flag) await this.writer.write(this.paths.queueDir, 'drain', '');
+      else {
+        await fsp.rm(path, {force: true});
+        await this.writer.syncDir(this.paths.queueDir);
+      }
       return null;
     });
   }

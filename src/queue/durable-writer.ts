@@ -1,9 +1,12 @@
-// Durable, atomic file replacement for the job queue with group-committed directory fsyncs.
+// Durable, atomic file replacement for the job queue: the files are written by a few threads in
+// batches (write-worker.ts), each batch committed with one directory fsync.
 // write-file-atomic is not used here: it ignores short writes (a truncated file is renamed
 // into place on a full disk and reported as success), never fsyncs the directory, and
 // leaves non-dot temp files behind after a crash.
 import {promises as fsp, constants as fsc} from 'node:fs';
 import {join} from 'node:path';
+import {Worker} from 'node:worker_threads';
+import type {Batch, BatchAnswer, BatchFile, FileOutcome} from './write-worker.js';
 
 /** fsync failed: the data may be lost and retrying cannot tell (Linux drops the dirty pages). */
 export class FsyncError extends Error {}
@@ -55,9 +58,120 @@ export interface DurableWriterOptions {
   fault?: WriteFault | undefined;
 }
 
+interface PendingFile {
+  dir: string;
+  file: BatchFile;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
+/**
+ * Threads of write-worker.ts and the files waiting for one. Files requested in the same turn
+ * of the event loop, or while every thread is busy, go out together: split over the idle
+ * threads, so that their fsyncs run in parallel and the disk commits them as a group.
+ */
+class WriterThreads {
+  private readonly idle: Worker[] = [];
+  private readonly busy = new Map<Worker, PendingFile[]>();
+  private readonly waiting = new Map<string, PendingFile[]>();
+  private scheduled = false;
+  private seq = 0;
+
+  constructor(
+    private readonly size: number,
+    private readonly mode: number,
+  ) {}
+
+  /** Starts the threads (a thread takes a while to start: better before the first write). */
+  start(): void {
+    if (this.idle.length + this.busy.size === 0) for (let i = 0; i < this.size; i++) this.idle.push(this.spawn());
+  }
+
+  add(p: PendingFile): void {
+    this.start();
+    let list = this.waiting.get(p.dir);
+    if (list === undefined) {
+      list = [];
+      this.waiting.set(p.dir, list);
+    }
+    list.push(p);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        this.dispatch();
+      });
+    }
+  }
+
+  private spawn(): Worker {
+    const w = startWorker();
+    w.on('message', (answer: BatchAnswer) => this.answered(w, answer.outcomes));
+    w.on('error', (err) => this.lost(w, err));
+    w.on('exit', (code) => this.lost(w, new Error(`writer thread exited with code ${code}`)));
+    // After the listeners: adding one refs the thread again.
+    w.unref();
+    return w;
+  }
+
+  private dispatch(): void {
+    for (const [dir, files] of this.waiting) {
+      if (this.idle.length === 0) return;
+      const share = Math.ceil(files.length / this.idle.length);
+      while (files.length > 0 && this.idle.length > 0) {
+        const w = this.idle.pop()!;
+        const part = files.splice(0, share);
+        this.busy.set(w, part);
+        w.ref();
+        const batch: Batch = {seq: ++this.seq, dir, mode: this.mode, files: part.map((p) => p.file)};
+        w.postMessage(batch);
+      }
+      if (files.length === 0) this.waiting.delete(dir);
+    }
+  }
+
+  private answered(w: Worker, outcomes: FileOutcome[]): void {
+    const part = this.busy.get(w) ?? [];
+    this.busy.delete(w);
+    w.unref();
+    this.idle.push(w);
+    part.forEach((p, i) => {
+      const o = outcomes[i];
+      if (o === null || o === undefined) p.resolve();
+      else p.reject(o.fsync ? new FsyncError(o.message) : Object.assign(new Error(o.message), {code: o.code}));
+    });
+    this.dispatch();
+  }
+
+  /** A thread that dies leaves its files in an unknown state: as bad as a failed fsync. */
+  private lost(w: Worker, err: Error): void {
+    const part = this.busy.get(w);
+    this.busy.delete(w);
+    const i = this.idle.indexOf(w);
+    if (i !== -1) this.idle.splice(i, 1);
+    if (part === undefined && i === -1) return;
+    void w.terminate();
+    for (const p of part ?? []) p.reject(new FsyncError(`the writer thread failed: ${err.message}`));
+    this.idle.push(this.spawn());
+    this.dispatch();
+  }
+}
+
+const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './write-worker.ts' : './write-worker.js', import.meta.url);
+
+function startWorker(): Worker {
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL);
+  // Tests and benches run the TypeScript source under tsx, whose loader does not reach threads.
+  const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
+  return new Worker(boot, {eval: true});
+}
+/** Threads writing job files at once: enough to keep the disk's group commit busy. */
+export const WRITER_THREADS = 4;
+
 export class DurableWriter {
   private readonly syncers = new Map<string, DirSyncer>();
   private readonly mode: number;
+  private threads: WriterThreads | null = null;
   private tmpCounter = 0;
   fault: WriteFault | undefined;
 
@@ -66,41 +180,28 @@ export class DurableWriter {
     this.fault = opts.fault;
   }
 
-  /** Replaces dir/name with content; resolves once the new file and its name are on disk. */
-  async write(dir: string, name: string, content: string | Buffer): Promise<void> {
-    await this.writeAndRename(dir, name, content);
-    await this.syncDir(dir);
-  }
-
-  /** Like write(), without the directory fsync; callers batch syncDir() themselves. */
-  async writeAndRename(dir: string, name: string, content: string | Buffer): Promise<void> {
+  /**
+   * Replaces dir/name with content; resolves once the new file (temp file written in full and
+   * fsynced, renamed over the target) and the directory are on disk.
+   */
+  write(dir: string, name: string, content: string | Buffer): Promise<void> {
     const target = join(dir, name);
-    const tmp = join(dir, `.${name}.${process.pid}-${++this.tmpCounter}.tmp`);
     const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-    const fh = await fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, this.mode);
-    let ok = false;
     try {
       this.fault?.(target, data.length);
-      let off = 0;
-      while (off < data.length) {
-        const {bytesWritten} = await fh.write(data, off, data.length - off);
-        if (bytesWritten <= 0) throw new Error(`short write to ${tmp}`);
-        off += bytesWritten;
-      }
-      try {
-        await fh.sync();
-      } catch (err) {
-        throw new FsyncError(`fsync of ${tmp} failed: ${(err as Error).message}`);
-      }
-      await fh.close();
-      await fsp.rename(tmp, target);
-      ok = true;
-    } finally {
-      if (!ok) {
-        await fh.close().catch(() => undefined);
-        await fsp.unlink(tmp).catch(() => undefined);
-      }
+    } catch (err) {
+      return Promise.reject(err as Error);
     }
+    const tmp = join(dir, `.${name}.${process.pid}-${++this.tmpCounter}.tmp`);
+    const threads = this.startThreads();
+    return new Promise((resolve, reject) => threads.add({dir, file: {tmp, target, data}, resolve, reject}));
+  }
+
+  /** Starts the writer threads now instead of at the first write. */
+  startThreads(): WriterThreads {
+    this.threads ??= new WriterThreads(WRITER_THREADS, this.mode);
+    this.threads.start();
+    return this.threads;
   }
 
   syncDir(dir: string): Promise<void> {

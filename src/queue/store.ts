@@ -63,6 +63,7 @@ export class QueueStore {
     }
     this.durableSerial = this.lastSerial;
     this.drained = await exists(join(this.queueDir, 'drain'));
+    this.writer.startThreads();
   }
 
   get serial(): number {
