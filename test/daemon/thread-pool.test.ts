@@ -27,6 +27,19 @@ describe('I/O thread pool of a daemon started as shipped', () => {
     }
   });
 
+  it('every binary in bin/ starts (CommonJS, see bin/package.json)', async () => {
+    const node = await makeNode('node1', false);
+    try {
+      for (const name of readdirSync(join(REPO, 'bin')).filter((f) => f !== 'package.json')) {
+        const r = await runCli(node, ['--help'], {bin: join(REPO, 'bin', name)});
+        assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+        assert.match(r.stdout, /USAGE/, name);
+      }
+    } finally {
+      node.cleanup();
+    }
+  });
+
   it('the detached daemon of the `ganeti-masterd` alias runs 32 I/O threads', async () => {
     const node = await makeNode();
     delete node.env.UV_THREADPOOL_SIZE;
