@@ -18,6 +18,7 @@ import {
   type LogEntry,
   type Timestamp,
 } from '../queue/job.js';
+import {JobTable} from '../queue/job-table.js';
 import type {QueueStore} from '../queue/store.js';
 
 export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
@@ -52,7 +53,7 @@ export interface JobQueueOptions {
 }
 
 export class JobQueue {
-  readonly jobs = new Map<number, QueuedJob>();
+  readonly jobs = new JobTable();
   private readonly listeners = new Map<number, Set<() => void>>();
   private readonly writes = new Map<number, WriteState>();
   private readonly lazy = new Map<number, NodeJS.Timeout>();

@@ -59,7 +59,7 @@ async function jobItems(src: QuerySources, fields: string[], filter: unknown): P
   if (ids !== null) {
     return Promise.all(ids.map(async (id) => ({id, job: await src.queue.find(id)})));
   }
-  const items: JobItem[] = [...src.queue.jobs.values()].map((job) => ({id: job.id, job}));
+  const items: JobItem[] = (src.queue.jobs.candidates(filter) ?? [...src.queue.jobs.values()]).map((job) => ({id: job.id, job}));
   const wantArchived = fields.includes('archived') || (filter !== null && filterFieldNames(filter).includes('archived'));
   if (wantArchived) {
     for (const id of await src.queue.store.listArchivedIds()) {
