@@ -117,7 +117,8 @@ class WriterThreads {
   private dispatch(): void {
     for (const [dir, files] of this.waiting) {
       if (this.idle.length === 0) return;
-      const share = Math.ceil(files.length / this.idle.length);
+      // Small batches stay whole: one thread and one directory fsync answer them soonest.
+      const share = Math.max(MIN_SHARE, Math.ceil(files.length / this.idle.length));
       while (files.length > 0 && this.idle.length > 0) {
         const w = this.idle.pop()!;
         const part = files.splice(0, share);
@@ -167,6 +168,8 @@ function startWorker(): Worker {
 }
 /** Threads writing job files at once: enough to keep the disk's group commit busy. */
 export const WRITER_THREADS = 4;
+/** Files a batch must have before it is split over several threads. */
+const MIN_SHARE = 16;
 
 export class DurableWriter {
   private readonly syncers = new Map<string, DirSyncer>();
@@ -186,9 +189,9 @@ export class DurableWriter {
    */
   write(dir: string, name: string, content: string | Buffer): Promise<void> {
     const target = join(dir, name);
-    const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+    const data = typeof content === 'string' ? content : new Uint8Array(content);
     try {
-      this.fault?.(target, data.length);
+      this.fault?.(target, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     } catch (err) {
       return Promise.reject(err as Error);
     }

@@ -8,10 +8,20 @@ import {parentPort} from 'node:worker_threads';
 
 const fsyncAsync = promisify(fsync);
 
+function fsyncHere(fd: number): Error | null {
+  try {
+    fsyncSync(fd);
+    return null;
+  } catch (err) {
+    return err as Error;
+  }
+}
+
 export interface BatchFile {
   tmp: string;
   target: string;
-  data: Uint8Array;
+  /** Text travels to the thread as a string: a Buffer would carry its whole 8 KiB pool along. */
+  data: string | Uint8Array;
 }
 
 export interface Batch {
@@ -58,9 +68,10 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
     try {
       const fd = openSync(f.tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, batch.mode);
       fds[i] = fd;
+      const data = typeof f.data === 'string' ? Buffer.from(f.data, 'utf8') : f.data;
       let off = 0;
-      while (off < f.data.length) {
-        const n = writeSync(fd, f.data, off, f.data.length - off);
+      while (off < data.length) {
+        const n = writeSync(fd, data, off, data.length - off);
         if (n <= 0) throw new Error(`short write to ${f.tmp}`);
         off += n;
       }
@@ -69,7 +80,8 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
     }
   });
   // The fsyncs run at once on libuv's threads: the disk commits concurrent fsyncs as a group.
-  const synced = await Promise.all(fds.map((fd) => (fd === null ? null : fsyncAsync(fd).then(() => null, (err: Error) => err))));
+  // A lone file is fsynced here: a trip through the pool would only add latency.
+  const synced = await Promise.all(fds.map((fd) => (fd === null ? null : fds.length === 1 ? fsyncHere(fd) : fsyncAsync(fd).then(() => null, (err: Error) => err))));
   batch.files.forEach((f, i) => {
     const fd = fds[i];
     if (fd === null || fd === undefined) return;
