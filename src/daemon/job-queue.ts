@@ -383,10 +383,18 @@ export class JobQueue {
     };
     const timeoutMs = Math.max(0, Math.min(WFJC_TIMEOUT_MAX, timeoutS)) * 1000;
     const deadline = Date.now() + timeoutMs;
-    const unchanged = (): unknown => (this.opts.nochangeOnTimeout ? 'nochange' : [prevInfo ?? infoOf(job), []]);
+    // A final state is reported only once it is on disk: until then the caller hears of its
+    // own previous view, or (when it sent none) of the state the file holds.
+    const unchanged = async (): Promise<unknown> => {
+      if (this.opts.nochangeOnTimeout) return 'nochange';
+      if (prevInfo !== null) return [prevInfo, []];
+      const current = this.jobs.get(id) ?? job;
+      if (!FINALIZED.has(current.status) || (await this.durable(id, 0))) return [infoOf(current), []];
+      const onDisk = await this.store.readJob(id, false);
+      return onDisk === null ? 'nochange' : [infoOf(onDisk), []];
+    };
     const first = check(job);
     if (first !== null) {
-      // A final state is reported only once it is on disk.
       if (FINALIZED.has(job.status) && !(await this.durable(id, deadline))) return unchanged();
       return first;
     }
@@ -397,8 +405,11 @@ export class JobQueue {
         resolve(value);
       };
       const timer = setTimeout(() => {
-        if (this.opts.nochangeOnTimeout) done('nochange');
-        else done([infoOf(this.jobs.get(id) ?? job), []]);
+        const current = this.jobs.get(id) ?? job;
+        const res = check(current);
+        if (res === null) done(unchanged());
+        else if (!FINALIZED.has(current.status)) done(res);
+        else done(this.durable(id, 0).then((ok) => (ok ? res : unchanged())));
       }, timeoutMs);
       const unlisten = this.listen(id, () => {
         const current = this.jobs.get(id) ?? job;
