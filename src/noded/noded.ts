@@ -73,7 +73,7 @@ export async function runNoded(opts: NodedOptions): Promise<number> {
   const server = new NodeServer({procedures: nodeProcedures(paths), tls: setup.tls, log});
   let lock: InstanceLock;
   try {
-    lock = await InstanceLock.acquire(paths.nodedPidFile);
+    lock = await InstanceLock.acquire(paths.nodedPidFile, paths.nodedPidFile);
   } catch (err) {
     return startFailed(err instanceof InstanceLockError ? err.message : (err as Error).message);
   }

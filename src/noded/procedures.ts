@@ -4,7 +4,6 @@ import {promises as fsp, readFileSync} from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import {masterNode, readConfig, type ConfigData} from '../config/config.js';
 import {writeSsconf} from '../config/ssconf.js';
-import {InstanceLock} from '../daemon/instance-lock.js';
 import {longSleep} from '../long-timeout.js';
 import type {GanetiPaths} from '../paths.js';
 import {PROTOCOL_VERSION} from '../rpc/client.js';
@@ -110,8 +109,8 @@ async function setWatcherPause(paths: GanetiPaths, until: unknown): Promise<null
 }
 
 /** node_stop_master: ends this node's master daemon (master failover). */
-async function stopMaster(paths: GanetiPaths): Promise<null> {
-  const holder = await InstanceLock.holder(paths.masterdPidFile);
+async function stopMaster(queue: QueueFiles): Promise<null> {
+  const holder = await queue.masterDaemon();
   if (holder === null) return null;
   if (holder.pid === null) throw new RpcFailure('A master daemon is starting on this node; its pid is not known yet');
   try {
@@ -144,7 +143,7 @@ export function nodeProcedures(paths: GanetiPaths): ReadonlyMap<string, Procedur
     ['upload_file', (a) => uploadFile(paths, arg(a, 0, 'file details'))],
     ['write_ssconf_files', (a) => writeSsconfFiles(paths, arg(a, 0, 'values'))],
     ['set_watcher_pause', (a) => setWatcherPause(paths, arg(a, 0, 'until'))],
-    ['node_stop_master', () => stopMaster(paths)],
+    ['node_stop_master', () => stopMaster(queue)],
     ...instanceProcedures(paths),
   ]);
 }

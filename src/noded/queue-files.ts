@@ -39,17 +39,32 @@ export class QueueFiles {
 
   constructor(private readonly paths: GanetiPaths) {}
 
-  /** Runs fn with the queue lock held; refused while this node's master daemon owns the queue. */
-  private locked<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(async () => {
-      const master = await InstanceLock.holder(this.paths.masterdPidFile);
-      if (master !== null) {
-        throw new RpcFailure(`The job queue of ${this.paths.hostname} is owned by a running master daemon${master.pid !== null ? ` (pid ${master.pid})` : ''}`);
-      }
-      return fn();
-    });
+  /** Runs fn after the queue operations before it (they take the queue lock one at a time). */
+  private serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn);
     this.chain = run.catch(() => undefined);
     return run;
+  }
+
+  /** Runs fn with the queue lock held; refused while this node's master daemon owns the queue. */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    return this.serialised(async () => {
+      const release = await InstanceLock.tryAcquire(this.paths.queueLockFile);
+      if (release === null) {
+        const master = await InstanceLock.holder(this.paths.queueLockFile, this.paths.masterdPidFile);
+        throw new RpcFailure(`The job queue of ${this.paths.hostname} is owned by a running master daemon${master?.pid != null ? ` (pid ${master.pid})` : ''}`);
+      }
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    });
+  }
+
+  /** The master daemon that holds this node's queue, if one does (see InstanceLock.holder). */
+  masterDaemon(): Promise<{pid: number | null} | null> {
+    return this.serialised(() => InstanceLock.holder(this.paths.queueLockFile, this.paths.masterdPidFile));
   }
 
   /** The local path for a received queue file name, or a refusal. */

@@ -143,7 +143,7 @@ describe('noded', () => {
   });
 
   test('queue procedures are refused while a master daemon owns the queue here', async () => {
-    const lock = await InstanceLock.acquire(node.paths.masterdPidFile);
+    const lock = await InstanceLock.acquire(node.paths.queueLockFile, node.paths.masterdPidFile);
     try {
       await assert.rejects(rpc.call(target, 'jobqueue_purge', [], 5000), /owned by a running master daemon/);
     } finally {

@@ -4,9 +4,11 @@
 // and paths are thrown at every method).
 import assert from 'node:assert/strict';
 import {execFileSync, spawn} from 'node:child_process';
-import {chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
+import {createHash} from 'node:crypto';
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs';
 import {dirname, join, resolve} from 'node:path';
 import {describe, it} from 'node:test';
+import {VirtualCluster} from '../cluster/virtual-cluster.js';
 import {delayOp, makeNode, type Masterd, REPO, startMasterd, type TestNode, waitJob} from '../helpers/cluster.js';
 import {isRoot, rawExchange, report} from './helpers.js';
 
@@ -37,6 +39,36 @@ function connectAs(uid: number, gid: number, socket: string): Promise<string> {
     p.on('error', rej);
     p.on('exit', () => res(out.trim()));
   });
+}
+
+/** Runs a script as uid/gid 65534 until it prints "ready"; returns its output so far and a stop. */
+function startAsNobody(script: string, args: string[]): Promise<{output: string; stop(): void}> {
+  return new Promise((res, rej) => {
+    const p = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', script, ...args], {
+      cwd: '/',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      if (/^ready$/m.test(out)) res({output: out, stop: () => p.kill('SIGKILL')});
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('error', rej);
+    p.on('exit', () => rej(new Error(`the unprivileged script exited: ${out}`)));
+  });
+}
+
+/** Makes every directory under `base` searchable by others, as the directories above a real root are. */
+function searchableTree(base: string): string[] {
+  const dirs = [base];
+  for (const rel of readdirSync(base, {recursive: true}) as string[]) {
+    const path = join(base, rel);
+    if (statSync(path).isDirectory()) dirs.push(path);
+  }
+  for (const dir of dirs) chmodSync(dir, statSync(dir).mode | 0o001);
+  return dirs;
 }
 
 /** Makes every directory from `from` down to `to` searchable by group and others. */
@@ -241,6 +273,72 @@ describe('security: nothing outside the root', () => {
     } finally {
       await d?.kill9();
       node.cleanup();
+    }
+  });
+});
+
+// What an unprivileged local user tries: take the names and files the daemons lock, write
+// any file or create one in any directory under the root, talk to noded without the
+// cluster certificate.
+const ATTACK = `
+  const fs = require('fs'), net = require('net'), path = require('path'), https = require('https'), http = require('http');
+  const [files, dirs, names, port, host] = JSON.parse(process.argv[1]);
+  const out = [];
+  for (const name of names) net.createServer().listen(name).on('error', (e) => out.push('bind ' + e.code));
+  for (const f of files) {
+    for (const flag of ['r', 'r+']) {
+      try { fs.openSync(f, flag); out.push('OPENED ' + flag + ' ' + f); } catch (e) { out.push('open ' + e.code); }
+    }
+  }
+  for (const d of dirs) {
+    try { fs.writeFileSync(path.join(d, '.nobody'), 'x'); out.push('CREATED in ' + d); } catch (e) { out.push('create ' + e.code); }
+  }
+  const ask = (mod, cb) => {
+    const req = mod.request({host, port, method: 'POST', path: '/master_node_name', rejectUnauthorized: false}, (r) => cb('ANSWERED ' + r.statusCode));
+    req.on('error', (e) => cb('refused ' + (e.code || e.message)));
+    req.end('[]');
+  };
+  ask(https, (a) => { out.push('https ' + a); ask(http, (b) => { out.push('http ' + b); console.log(JSON.stringify(out)); console.log('ready'); setInterval(() => {}, 1000); }); });
+`;
+
+/** The abstract socket name earlier versions locked a pid file with: anyone could bind it. */
+function oldLockName(pidFile: string): string {
+  return '\0ganeti-ts:' + createHash('sha256').update(pidFile).digest('hex').slice(0, 32);
+}
+
+describe('security: no way in for an unprivileged local user', () => {
+  it('cannot block either daemon, write or create any file under the root, or talk to noded', {skip: (!isRoot || !hasTool('setpriv')) && 'needs root and setpriv to run as nobody', timeout: 120_000}, async () => {
+    const vc = await VirtualCluster.create(1);
+    const node = vc.master;
+    let attacker: {output: string; stop(): void} | null = null;
+    try {
+      // A first run lays out the tree (queue, lock and pid files, sockets, logs).
+      const first = await vc.startNoded(node);
+      const master = await vc.startMasterd(node);
+      assert.equal(await master.stop(), 0);
+      assert.equal(await first.stop(), 0);
+      const dirs = searchableTree(vc.base);
+      const files = (readdirSync(node.root, {recursive: true}) as string[]).map((r) => join(node.root, r)).filter((p) => statSync(p).isFile());
+      const names = [oldLockName(node.paths.masterdPidFile), oldLockName(node.paths.nodedPidFile)];
+      attacker = await startAsNobody(ATTACK, [JSON.stringify([files, dirs, names, vc.port, node.ip])]);
+      // Both daemons start while the attacker holds everything it could get.
+      const noded = await vc.startNoded(node);
+      const masterd = await vc.startMasterd(node);
+      const seen = JSON.parse(attacker.output.split('\n')[0]!) as string[];
+      const got = seen.filter((l) => /^(OPENED r\+|CREATED|https ANSWERED|http ANSWERED)/.test(l));
+      const readable = seen.filter((l) => l.startsWith('OPENED r '));
+      report(
+        `security: as nobody: ${files.length} files and ${dirs.length} directories under the root tried, ` +
+          `${got.length} writable or served; ${readable.length} readable (${[...new Set(readable.map((l) => l.replace(/^.*\/(ssconf_)?/, (_m, ss: string | undefined) => (ss ?? ''))))].map((n) => n.replace(/^ssconf_.*/, 'ssconf_*')).filter((n, i, a) => a.indexOf(n) === i).join(', ')}); ` +
+          'both daemons started while it held what it could',
+      );
+      assert.deepEqual(got, [], 'nothing writable, creatable or answering for nobody');
+      assert.ok(!readable.some((l) => /queue\/lock|\.pid|server\.pem|config\.data/.test(l)), `lock, pid, key and config files are private: ${readable.join(', ')}`);
+      assert.equal(await masterd.stop(), 0);
+      assert.equal(await noded.stop(), 0);
+    } finally {
+      attacker?.stop();
+      await vc.cleanup();
     }
   });
 });
