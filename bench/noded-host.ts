@@ -15,7 +15,9 @@ const servers = await Promise.all(
   nodes.map(async (spec) => {
     const [name, ip] = spec.split('=') as [string, string];
     const paths = resolvePaths({GANETI_ROOTDIR: join(base!, name), GANETI_HOSTNAME: name});
-    const server = new NodeServer({procedures: nodeProcedures(paths), tls: loadClusterTls(paths.serverCert), log});
+    const tls = loadClusterTls(paths.serverCert);
+    if (tls === null) throw new Error(`${name} has no cluster certificate ${paths.serverCert}`);
+    const server = new NodeServer({procedures: nodeProcedures(paths), tls, log});
     await server.listen(Number(port), ip);
     return server;
   }),

@@ -9,8 +9,6 @@ export interface GanetiPaths {
   hostname: string;
   dataDir: string;
   queueDir: string;
-  /** Held by the master daemon while it runs (and briefly by noded while it updates the queue). */
-  queueLockFile: string;
   archiveDir: string;
   configFile: string;
   runDir: string;
@@ -59,7 +57,6 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): GanetiPaths 
     hostname,
     dataDir,
     queueDir,
-    queueLockFile: join(queueDir, 'lock'),
     archiveDir: join(queueDir, 'archive'),
     configFile: join(dataDir, 'config.data'),
     runDir,

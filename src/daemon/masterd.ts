@@ -128,7 +128,7 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
       },
       cfg,
     );
-    lock = await InstanceLock.acquire(paths.queueLockFile, paths.masterdPidFile);
+    lock = await InstanceLock.acquire(paths.masterdPidFile);
     nodeClient = NodeRpcClient.forNode(paths, () => master?.config() ?? cfg);
     master = await Master.create(
       {

@@ -1,6 +1,5 @@
 // noded start-up and shutdown: certificate, pid-file lock, logging, the RPC server, signals.
 import {mkdirSync} from 'node:fs';
-import {isIP} from 'node:net';
 import {detachDaemon, reportReady} from '../daemon/detach.js';
 import {InstanceLock, InstanceLockError} from '../daemon/instance-lock.js';
 import {createDaemonLogger} from '../daemon/logger.js';
@@ -13,7 +12,7 @@ import {NodeServer} from './server.js';
 export interface NodedOptions {
   foreground: boolean;
   debug: boolean;
-  /** Address to listen on; default 0.0.0.0 (127.0.0.1 without a cluster certificate). */
+  /** Address to listen on; default 0.0.0.0. */
   bind: string | undefined;
   port: number;
   detachedChild: boolean;
@@ -21,28 +20,27 @@ export interface NodedOptions {
   argv: string[];
 }
 
-export function isLoopback(address: string): boolean {
-  return address === 'localhost' || address === '::1' || (isIP(address) === 4 && address.startsWith('127.'));
-}
-
 class NodedStartError extends Error {}
 
-function prepare(opts: NodedOptions, paths: GanetiPaths): {tls: ClusterTls | null; bind: string; warning: string | null} {
+/**
+ * The cluster certificate is the only authentication of the node RPC: without it any local
+ * user could reach procedures that replace config.data or the job queue, so noded refuses
+ * to start, whatever the address.
+ */
+function prepare(opts: NodedOptions, paths: GanetiPaths): {tls: ClusterTls; bind: string} {
   let tls: ClusterTls | null;
   try {
     tls = loadClusterTls(paths.serverCert);
   } catch (err) {
     throw new NodedStartError(`Cannot read the cluster certificate ${paths.serverCert}: ${(err as Error).message}`);
   }
-  if (tls !== null) return {tls, bind: opts.bind ?? '0.0.0.0', warning: null};
-  const bind = opts.bind ?? '127.0.0.1';
-  if (!isLoopback(bind)) {
+  if (tls === null) {
     throw new NodedStartError(
-      `No cluster certificate (${paths.serverCert}): refusing to serve unencrypted RPC on ${bind}; ` +
-        "copy the master's server.pem to this node, or bind to a loopback address",
+      `No cluster certificate (${paths.serverCert}): refusing to serve the node RPC without authentication; ` +
+        "copy the master's server.pem to this node",
     );
   }
-  return {tls, bind, warning: `No cluster certificate (${paths.serverCert}): serving plain HTTP on loopback address ${bind} only`};
+  return {tls, bind: opts.bind ?? '0.0.0.0'};
 }
 
 /** Runs noded; resolves with the process exit code. */
@@ -60,7 +58,6 @@ export async function runNoded(opts: NodedOptions): Promise<number> {
     return EXIT_FAILURE;
   }
   if (!opts.foreground && !opts.detachedChild) {
-    if (setup.warning !== null) process.stderr.write(`Warning: ${setup.warning}\n`);
     return detachDaemon('noded', opts.argv, paths.nodedLog);
   }
 
@@ -69,11 +66,10 @@ export async function runNoded(opts: NodedOptions): Promise<number> {
     toStderr: opts.foreground && !opts.detachedChild,
     name: 'noded',
   });
-  if (setup.warning !== null) log.warn(setup.warning);
   const server = new NodeServer({procedures: nodeProcedures(paths), tls: setup.tls, log});
   let lock: InstanceLock;
   try {
-    lock = await InstanceLock.acquire(paths.nodedPidFile, paths.nodedPidFile);
+    lock = await InstanceLock.acquire(paths.nodedPidFile);
   } catch (err) {
     return startFailed(err instanceof InstanceLockError ? err.message : (err as Error).message);
   }
@@ -106,7 +102,7 @@ export async function runNoded(opts: NodedOptions): Promise<number> {
     await lock.release();
     return startFailed(`Cannot listen on ${setup.bind}:${opts.port}: ${(err as Error).message}`);
   }
-  log.info({node: paths.hostname, address: setup.bind, port: opts.port, tls: setup.tls !== null}, 'node daemon ready');
+  log.info({node: paths.hostname, address: setup.bind, port: opts.port}, 'node daemon ready');
   reportReady(opts.detachedChild, 'ok');
   return done;
 

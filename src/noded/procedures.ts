@@ -16,6 +16,7 @@ import {RpcFailure} from './rpc-failure.js';
 export type Procedure = (args: unknown[], signal: AbortSignal) => Promise<unknown> | unknown;
 
 const SSCONF_KEY = /^[a-z0-9_]+$/;
+const CONFIG_MODE = 0o640;
 
 function arg(args: unknown[], i: number, what: string): unknown {
   if (args.length <= i) throw new RpcFailure(`Missing argument ${i + 1} (${what})`);
@@ -79,7 +80,8 @@ async function uploadFile(paths: GanetiPaths, details: unknown): Promise<null> {
   }
   const text = decodeContent(content);
   await fsp.mkdir(paths.dataDir, {recursive: true, mode: 0o750});
-  await writeFileAtomic(local, text, {mode: typeof mode === 'number' ? mode & 0o777 : 0o640, fsync: true});
+  // The sender's mode, but never wider than config.data's own: owner read-write, group read.
+  await writeFileAtomic(local, text, {mode: (typeof mode === 'number' ? mode : CONFIG_MODE) & CONFIG_MODE, fsync: true});
   if (typeof atime === 'number' && typeof mtime === 'number') await fsp.utimes(local, atime, mtime);
   return null;
 }

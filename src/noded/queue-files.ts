@@ -46,25 +46,23 @@ export class QueueFiles {
     return run;
   }
 
-  /** Runs fn with the queue lock held; refused while this node's master daemon owns the queue. */
+  /** Runs fn after the operations before it; refused while this node's master daemon owns the queue. */
   private locked<T>(fn: () => Promise<T>): Promise<T> {
     return this.serialised(async () => {
-      const release = await InstanceLock.tryAcquire(this.paths.queueLockFile);
-      if (release === null) {
-        const master = await InstanceLock.holder(this.paths.queueLockFile, this.paths.masterdPidFile);
-        throw new RpcFailure(`The job queue of ${this.paths.hostname} is owned by a running master daemon${master?.pid != null ? ` (pid ${master.pid})` : ''}`);
+      const master = await InstanceLock.holder(this.paths.masterdPidFile);
+      if (master !== null) {
+        throw new RpcFailure(`The job queue of ${this.paths.hostname} is owned by a running master daemon${master.pid !== null ? ` (pid ${master.pid})` : ''}`);
       }
-      try {
-        return await fn();
-      } finally {
-        await release();
-      }
+      return fn();
     });
   }
 
-  /** The master daemon that holds this node's queue, if one does (see InstanceLock.holder). */
+  /**
+   * The master daemon running on this node, if any. Serialised with the queue operations:
+   * each probe takes the pid file's lock for a moment, and two at once would see each other.
+   */
   masterDaemon(): Promise<{pid: number | null} | null> {
-    return this.serialised(() => InstanceLock.holder(this.paths.queueLockFile, this.paths.masterdPidFile));
+    return this.serialised(() => InstanceLock.holder(this.paths.masterdPidFile));
   }
 
   /** The local path for a received queue file name, or a refusal. */

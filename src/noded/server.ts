@@ -1,7 +1,7 @@
-// The node daemon's HTTP(S) server (masterd.md §8.1): POST /<procedure> with a JSON array
+// The node daemon's HTTPS server (masterd.md §8.1): POST /<procedure> with a JSON array
 // body, answered `[true, payload]` or `[false, message]`. A request the daemon cannot take
-// gets an HTTP error and the daemon keeps serving. With the cluster certificate, clients must
-// present a certificate signed by it (the cluster certificate itself).
+// gets an HTTP error and the daemon keeps serving. Clients must present a certificate signed
+// by the cluster certificate (the cluster certificate itself).
 import http from 'node:http';
 import https from 'node:https';
 import type {AddressInfo} from 'node:net';
@@ -15,22 +15,19 @@ export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
 export interface NodeServerOptions {
   procedures: ReadonlyMap<string, Procedure>;
-  tls: ClusterTls | null;
+  tls: ClusterTls;
   log: Logger;
 }
 
 export class NodeServer {
-  private readonly server: http.Server;
+  private readonly server: https.Server;
 
   constructor(private readonly opts: NodeServerOptions) {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
-    this.server =
-      opts.tls === null
-        ? http.createServer(handler)
-        : https.createServer(
-            {key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.cert, requestCert: true, rejectUnauthorized: true},
-            handler,
-          );
+    this.server = https.createServer(
+      {key: opts.tls.key, cert: opts.tls.cert, ca: opts.tls.cert, requestCert: true, rejectUnauthorized: true},
+      handler,
+    );
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;
     this.server.requestTimeout = 0;

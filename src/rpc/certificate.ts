@@ -123,7 +123,7 @@ export function parseClusterPem(pem: string): ClusterTls {
   return {pem, key, cert};
 }
 
-/** The cluster certificate of this node, or null when the cluster has none (plain HTTP). */
+/** The cluster certificate of this node, or null when it has none. */
 export function loadClusterTls(certFile: string): ClusterTls | null {
   let pem: string;
   try {

@@ -1,6 +1,7 @@
 // Master-side client of the node daemons' RPC (masterd.md §8): POST /<procedure> with a
 // JSON array body, answer [ok, payload]. HTTPS with the cluster certificate (also presented
-// as the client certificate) when the cluster has one, plain HTTP otherwise. Connections are
+// as the client certificate); node daemons serve nothing else, so without a certificate the
+// plain HTTP this client falls back to reaches no one. Connections are
 // kept alive, so a voting round or a replication batch costs no new handshakes.
 import http from 'node:http';
 import https from 'node:https';

@@ -1,7 +1,7 @@
 // The node daemon as a real process: its procedures, its answers to bad requests, path
 // confinement of the queue procedures, TLS, and the no-certificate mode.
 import assert from 'node:assert/strict';
-import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import https from 'node:https';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
@@ -143,7 +143,7 @@ describe('noded', () => {
   });
 
   test('queue procedures are refused while a master daemon owns the queue here', async () => {
-    const lock = await InstanceLock.acquire(node.paths.queueLockFile, node.paths.masterdPidFile);
+    const lock = await InstanceLock.acquire(node.paths.masterdPidFile);
     try {
       await assert.rejects(rpc.call(target, 'jobqueue_purge', [], 5000), /owned by a running master daemon/);
     } finally {
@@ -156,6 +156,11 @@ describe('noded', () => {
     const now = Date.now() / 1000;
     await rpc.call(target, 'upload_file', [[v('/var/lib/ganeti/config.data'), [0, '{"x": 1}\n'], 0o640, 'root', 'root', now, now]], 5000);
     assert.equal(readFileSync(node.paths.configFile, 'utf8'), '{"x": 1}\n');
+    // A wider mode from the sender is cut down to what config.data may have.
+    await rpc.call(target, 'upload_file', [[v('/var/lib/ganeti/config.data'), [0, '{"x": 2}\n'], 0o666, 'root', 'root', now, now]], 5000);
+    assert.equal((statSync(node.paths.configFile).mode & 0o777).toString(8), '640');
+    await rpc.call(target, 'upload_file', [[v('/var/lib/ganeti/config.data'), [0, '{"x": 3}\n'], 0o604, 'root', 'root', now, now]], 5000);
+    assert.equal((statSync(node.paths.configFile).mode & 0o777).toString(8), '600');
     await assert.rejects(
       rpc.call(target, 'upload_file', [[v('/var/lib/ganeti/server.pem'), [0, 'x'], 0o640, 'root', 'root', now, now]], 5000),
       /not in allowed upload targets/,
@@ -176,20 +181,14 @@ describe('noded', () => {
     assert.match(second.output, /Error while locking PID file/);
   });
 
-  test('without a certificate: plain HTTP on loopback only, with a warning', async () => {
+  test('without a certificate it refuses to start, on any address', async () => {
     const bare = vc.nodes[0]!;
     rmSync(bare.paths.serverCert);
     mkdirSync(bare.paths.dataDir, {recursive: true});
-    const refused = await vc.runToExit(bare, ['noded', '-f', '-b', '0.0.0.0', '-p', String(vc.port)]);
-    assert.equal(refused.code, 1);
-    assert.match(refused.output, /refusing to serve unencrypted RPC on 0\.0\.0\.0/);
-    const plain = await vc.startNoded(bare);
-    assert.match(plain.output(), /No cluster certificate/);
-    const http = new RpcTransport(null);
-    try {
-      assert.equal(await http.call({name: bare.name, address: bare.ip, port: vc.port}, 'master_node_name', [], 5000), 'node1');
-    } finally {
-      http.close();
+    for (const address of ['0.0.0.0', bare.ip]) {
+      const refused = await vc.runToExit(bare, ['noded', '-f', '-b', address, '-p', String(vc.port)]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.output, /No cluster certificate .*: refusing to serve the node RPC without authentication/);
     }
   });
 });

@@ -161,11 +161,11 @@ describe('job queue replication and master failover', () => {
   test('failing back while the other master runs stops it', async () => {
     client.close();
     const node2 = vc.node('node2');
-    assert.notEqual(await InstanceLock.holder(node2.paths.queueLockFile, node2.paths.masterdPidFile), null);
+    assert.notEqual(await InstanceLock.holder(node2.paths.masterdPidFile), null);
     const res = await vc.run(vc.master, ['cluster', 'master-failover']);
     assert.equal(res.code, 0, res.stdout + res.stderr);
     assert.equal(res.stderr, '');
-    await waitFor(async () => (await InstanceLock.holder(node2.paths.queueLockFile, node2.paths.masterdPidFile)) === null, 10_000, "node2's masterd to stop");
+    await waitFor(async () => (await InstanceLock.holder(node2.paths.masterdPidFile)) === null, 10_000, "node2's masterd to stop");
     client = vc.client(vc.master);
     const rows = (await client.queryJobs(null, ['id'])) as Array<[number]>;
     assert.equal(rows.length, all.length - 4 + 1);

@@ -199,13 +199,10 @@ export class VirtualCluster {
   async cleanup(): Promise<void> {
     await Promise.all([...this.procs].map((p) => p.stop('SIGKILL')));
     for (const node of this.nodes) {
-      for (const [lockFile, pidFile] of [
-        [node.paths.queueLockFile, node.paths.masterdPidFile],
-        [node.paths.nodedPidFile, node.paths.nodedPidFile],
-      ] as const) {
+      for (const pidFile of [node.paths.masterdPidFile, node.paths.nodedPidFile]) {
         // Only a pid file whose lock is held names a live daemon: a stale one may name a
         // process that reused the pid.
-        const holder = await InstanceLock.holder(lockFile, pidFile);
+        const holder = await InstanceLock.holder(pidFile);
         if (holder !== null && holder.pid !== null) process.kill(holder.pid, 'SIGKILL');
       }
     }
