@@ -1,8 +1,10 @@
-// pino for masterd: JSON lines to the log file always, human-readable stderr in the foreground.
+// pino for the daemons: JSON lines to the log file always (best effort, see log-file.ts),
+// human-readable stderr in the foreground.
 import {mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {pino, type Logger} from 'pino';
 import pretty from 'pino-pretty';
+import {LogFile} from './log-file.js';
 
 export interface DaemonLogger {
   log: Logger;
@@ -11,13 +13,21 @@ export interface DaemonLogger {
 }
 
 export function createDaemonLogger(file: string, opts: {debug: boolean; toStderr: boolean; name: string}): DaemonLogger {
-  mkdirSync(dirname(file), {recursive: true, mode: 0o750});
-  const fileDest = pino.destination({dest: file, sync: false, mkdir: true});
+  try {
+    mkdirSync(dirname(file), {recursive: true, mode: 0o750});
+  } catch {
+    // The log file keeps trying to open it; the daemon runs without its log meanwhile.
+  }
+  let log: Logger | undefined;
+  const fileDest = new LogFile(file, {
+    onRecovered: (dropped, cause) => log?.warn({dropped, cause}, `${dropped} log lines were dropped while the log file could not be written`),
+  });
+  process.once('exit', () => fileDest.flushSync());
   const level = opts.debug ? 'debug' : 'info';
   const streams: pino.StreamEntry[] = [{level, stream: fileDest}];
   if (opts.toStderr) {
     streams.push({level, stream: pretty({sync: true, destination: 2, colorize: process.stderr.isTTY, translateTime: 'SYS:standard'})});
   }
-  const log = pino({level, name: opts.name, base: {pid: process.pid}}, pino.multistream(streams));
+  log = pino({level, name: opts.name, base: {pid: process.pid}}, pino.multistream(streams));
   return {log, reopen: () => fileDest.reopen()};
 }
