@@ -10,6 +10,7 @@ import type {JobQueue} from './job-queue.js';
 import {lockOwner} from './job-executor.js';
 import type {LockManager, LockRow} from './locks.js';
 import type {NodeRpc} from './opcodes/logical-unit.js';
+import {TimeSlicer} from './time-slice.js';
 
 export interface QueryResult {
   fields: FieldDefinition[];
@@ -42,23 +43,41 @@ function lockRows(src: QuerySources): LockRow[] {
 const LIVE_TIMEOUT_MS = 15_000;
 
 const NOT_SUPPORTED = new Set(['cluster', 'os', 'filter']);
+/** Job files read at once for a query that names archived jobs. */
+const FIND_BATCH = 64;
 
-function run<T>(set: FieldSet<T>, items: T[], fields: string[], filter: unknown): QueryResult {
+/** Filters and builds rows in time slices (a large query lets other requests through). */
+async function run<T>(set: FieldSet<T>, items: T[], fields: string[], filter: unknown): Promise<QueryResult> {
   const match = compileFilter(filter, (name) => set.get(name));
   const {defs, getters} = selectFields(set, fields);
   const data: QueryValue[][] = [];
+  const slicer = new TimeSlicer();
   for (const item of items) {
+    await slicer.step();
     if (filter !== null && !match(item)) continue;
     data.push(getters.map((g) => g(item)));
   }
   return {fields: defs, data};
 }
 
+/** The jobs named by id, in the order given: live ones from memory, others from the archive. */
+async function jobsById(src: QuerySources, ids: number[]): Promise<JobItem[]> {
+  const items: JobItem[] = [];
+  const slicer = new TimeSlicer();
+  const serial = src.queue.store.serial;
+  for (let i = 0; i < ids.length; i += FIND_BATCH) {
+    await slicer.check();
+    const batch = ids.slice(i, i + FIND_BATCH);
+    // An id above the serial was never handed out: no file to look for.
+    const jobs = await Promise.all(batch.map((id) => src.queue.jobs.get(id) ?? (id > serial ? null : src.queue.find(id))));
+    batch.forEach((id, k) => items.push({id, job: jobs[k]!}));
+  }
+  return items;
+}
+
 async function jobItems(src: QuerySources, fields: string[], filter: unknown): Promise<JobItem[]> {
   const ids = requestedIdsFromFilter(filter, 'id');
-  if (ids !== null) {
-    return Promise.all(ids.map(async (id) => ({id, job: await src.queue.find(id)})));
-  }
+  if (ids !== null) return jobsById(src, ids);
   const items: JobItem[] = (src.queue.jobs.candidates(filter) ?? [...src.queue.jobs.values()]).map((job) => ({id: job.id, job}));
   const wantArchived = fields.includes('archived') || (filter !== null && filterFieldNames(filter).includes('archived'));
   if (wantArchived) {
@@ -207,12 +226,25 @@ export function queryFieldDefs(what: unknown, fields: string[] | null): {fields:
   }
 }
 
-/** QueryJobs: plain values; ids may be null/[] (all live jobs). */
+/**
+ * QueryJobs: plain values, one row per distinct id in the order first asked; ids may be null/[]
+ * (all live jobs). The rows of named jobs need no filter: each is the one its id asked for.
+ */
 export async function queryJobsOldStyle(src: QuerySources, ids: number[] | null, fields: string[]): Promise<unknown[][]> {
   checkOldStyleFields(JOB_FIELDS, fields);
-  const filter = ids === null || ids.length === 0 ? null : ['|', ...ids.map((id) => ['==', 'id', id])];
-  const res = await query(src, 'job', fields, filter);
-  return res.data.map((row) => row.map(plainValue));
+  if (ids === null || ids.length === 0) {
+    const res = await query(src, 'job', fields, null);
+    return res.data.map((row) => row.map(plainValue));
+  }
+  const items = await jobsById(src, [...new Set(ids)]);
+  const {getters} = selectFields(JOB_FIELDS, fields);
+  const rows: unknown[][] = [];
+  const slicer = new TimeSlicer();
+  for (const item of items) {
+    await slicer.step();
+    rows.push(getters.map((g) => plainValue(g(item))));
+  }
+  return rows;
 }
 
 /**
@@ -226,12 +258,12 @@ export async function queryInstancesOldStyle(src: QuerySources, names: string[],
     names.length === 0
       ? niceSort(Object.values(cfg.instances), (i) => i.name)
       : [...new Set(names.map((n) => instanceByName(cfg, n)).filter((i) => i !== undefined))];
-  const res = run(INSTANCE_FIELDS, await instanceItems(src, insts, needsLive(fields, null)), fields, null);
+  const res = await run(INSTANCE_FIELDS, await instanceItems(src, insts, needsLive(fields, null)), fields, null);
   return res.data.map((row) => row.map(plainValue));
 }
 
 /** QueryNodes / QueryGroups / QueryNetworks. */
-export function queryOldStyle(src: QuerySources, what: string, names: string[], fields: string[]): unknown[][] {
+export async function queryOldStyle(src: QuerySources, what: string, names: string[], fields: string[]): Promise<unknown[][]> {
   const cfg = src.config();
   const set = what === 'node' ? NODE_FIELDS : what === 'group' ? GROUP_FIELDS : null;
   if (set === null) {
@@ -242,6 +274,6 @@ export function queryOldStyle(src: QuerySources, what: string, names: string[], 
   checkOldStyleFields(set as FieldSet<unknown>, fields);
   const filter = names.length === 0 ? null : ['|', ...names.flatMap((n) => [['==', 'name', n], ['==', 'uuid', n]])];
   const res =
-    what === 'node' ? run(NODE_FIELDS, nodeItems(cfg), fields, filter) : run(GROUP_FIELDS, groupItems(cfg), fields, filter);
+    what === 'node' ? await run(NODE_FIELDS, nodeItems(cfg), fields, filter) : await run(GROUP_FIELDS, groupItems(cfg), fields, filter);
   return res.data.map((row) => row.map(plainValue));
 }

@@ -4,7 +4,6 @@
 // backslashes, and regular expression flags may follow the closing delimiter after blanks.
 import {pyInt, pyStringRepr, toJsInteger} from '../cli/python-format.js';
 import {GanetiError, opPrereqError} from '../protocol/errors.js';
-import {compileRegex} from './filter.js';
 
 const MAX_NESTING = 64;
 
@@ -295,7 +294,7 @@ class FilterTextParser {
     if (unknown.length > 0) throw this.error(flagsAt, `Unknown regular expression flags: '${unknown.join('')}'`);
     const result = flags === null ? pattern : `(?${[...flags].sort().join('')})${pattern}`;
     try {
-      compileRegex(result);
+      checkPattern(result);
     } catch (err) {
       throw this.error(start, `Invalid regular expression (${(err as Error).message})`);
     }
@@ -436,4 +435,27 @@ function printNode(f: unknown): Printed {
  */
 export function formatFilterText(filter: unknown[]): string {
   return printNode(filter).text;
+}
+
+const LEADING_FLAGS = /^\(\?([ims]+)\)/;
+
+/**
+ * Checks a pattern as the stock client does before sending it (Python's `re`: inline flags only
+ * at the start). JavaScript has no inline flag groups, so leading ones become RegExp flags; no
+ * `u` flag, since Python's re.escape output (`\-`, `\#`) is invalid in unicode mode. Throws a
+ * SyntaxError whose message is the bare reason ("Unterminated group").
+ */
+export function checkPattern(pattern: string): void {
+  const flags = new Set<string>();
+  let body = pattern;
+  for (let m = LEADING_FLAGS.exec(body); m !== null; m = LEADING_FLAGS.exec(body)) {
+    for (const f of m[1]!) flags.add(f);
+    body = body.slice(m[0].length);
+  }
+  try {
+    new RegExp(body, [...flags].join(''));
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new SyntaxError(message.slice(message.lastIndexOf(': ') + 1).trim());
+  }
 }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {GanetiError} from '../../src/protocol/errors.js';
 import {compileFilter, compileRegex, type FilterField} from '../../src/query/filter.js';
 import {
+  checkPattern,
   dnsNameGlobPattern,
   formatFilterText,
   isFilterText,
@@ -354,6 +355,7 @@ const regex = fc
   .map(([flags, parts]) => flags + parts.join(''))
   .filter((re) => {
     try {
+      checkPattern(re);
       compileRegex(re);
     } catch {
       return false;

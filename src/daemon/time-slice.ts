@@ -1,0 +1,35 @@
+// Long request work (parsing, filtering, serialising) runs in short slices: between two slices
+// the event loop serves other connections, so one large request cannot stall the daemon.
+import {setImmediate as nextTurn} from 'node:timers/promises';
+
+/** Milliseconds of work before a slice gives the event loop back. */
+export const SLICE_MS = 8;
+
+export class TimeSlicer {
+  private sliceStart = performance.now();
+  private count = 0;
+
+  constructor(
+    private readonly sliceMs = SLICE_MS,
+    /** Steps between two looks at the clock. */
+    private readonly every = 256,
+  ) {}
+
+  /** Call once per step; yields to the event loop once the slice is used up. */
+  async step(weight = 1): Promise<void> {
+    this.count += weight;
+    if (this.count < this.every) return;
+    this.count = 0;
+    if (performance.now() - this.sliceStart < this.sliceMs) return;
+    await nextTurn();
+    this.sliceStart = performance.now();
+  }
+
+  /** Yields if the slice is used up, whatever the step count. */
+  async check(): Promise<void> {
+    this.count = 0;
+    if (performance.now() - this.sliceStart < this.sliceMs) return;
+    await nextTurn();
+    this.sliceStart = performance.now();
+  }
+}
