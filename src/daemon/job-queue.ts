@@ -20,6 +20,7 @@ import {
 } from '../queue/job.js';
 import {JobTable} from '../queue/job-table.js';
 import type {QueueStore} from '../queue/store.js';
+import {TimeSlicer} from './time-slice.js';
 
 export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
 export const WFJC_TIMEOUT_MAX = 89;
@@ -281,12 +282,22 @@ export class JobQueue {
    * results remain for relative dependencies that point before the batch.
    */
   async submitMany(jobs: unknown[]): Promise<SubmitResult[]> {
-    const validated = jobs.map((ops, idx) => {
+    // The limits first: a batch the queue cannot take costs no validation.
+    this.checkAccepting(jobs.length, false);
+    const validated: Array<Array<Record<string, unknown>>> = [];
+    const slicer = new TimeSlicer();
+    for (const [idx, ops] of jobs.entries()) {
+      await slicer.step(Array.isArray(ops) ? ops.length : 1);
       const v = this.validateJob(ops, true);
       if (typeof v === 'string') throw new LuxiParseError(`Job ${idx} of the submission: ${v}`);
-      return v;
-    });
+      validated.push(v);
+    }
     return this.create(validated, false);
+  }
+
+  /** Throws the error a SubmitManyJobs of n jobs gets for the queue's limits (drain, size). */
+  checkRoomFor(n: number): void {
+    this.checkAccepting(n, false);
   }
 
   private validateJob(ops: unknown, allowRelative: boolean): Array<Record<string, unknown>> | string {

@@ -12,6 +12,7 @@ import {opcodeSummary} from '../opcodes/summary.js';
 import type {Master} from './master.js';
 import {instanceByName} from '../config/config.js';
 import {query, queryFieldDefs, queryInstancesOldStyle, queryJobsOldStyle, queryOldStyle} from './queries.js';
+import {TimeSlicer} from './time-slice.js';
 
 /** Where a request came from: the connection's logger (its `conn` id). */
 export interface RequestContext {
@@ -102,10 +103,17 @@ function int(v: unknown, what: string): number {
   return n;
 }
 
-function jobIdList(v: unknown): number[] | null {
+/** The distinct ids of a job id list, in first-asked order; read in slices (it may be millions long). */
+async function distinctJobIds(v: unknown): Promise<number[] | null> {
   if (v === null) return null;
   if (!Array.isArray(v)) throw new LuxiParseError('Invalid job id list');
-  return v.map(jobId);
+  const seen = new Set<number>();
+  const slicer = new TimeSlicer();
+  for (const x of v as unknown[]) {
+    await slicer.step();
+    seen.add(jobId(x));
+  }
+  return [...seen];
 }
 
 const oldStyle = (what: string): Method => ({
@@ -214,7 +222,10 @@ export const METHODS: Record<string, Method> = {
         num(timeout, 'timeout'),
       ),
   },
-  QueryJobs: {arity: [2], handle: (m, [ids, fields]) => queryJobsOldStyle(m, jobIdList(ids), stringList(fields, 'fields'))},
+  QueryJobs: {
+    arity: [2],
+    handle: async (m, [ids, fields]) => queryJobsOldStyle(m, await distinctJobIds(ids), stringList(fields, 'fields')),
+  },
   Query: {arity: [3], handle: (m, [what, fields, filter]) => query(m, what, stringList(fields, 'fields'), filter)},
   QueryFields: {arity: [2], handle: (_m, [what, fields]) => queryFieldDefs(what, optStringList(fields, 'fields'))},
   CancelJob: audited(

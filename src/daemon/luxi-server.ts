@@ -6,28 +6,80 @@ import {createServer, type Server, type Socket} from 'node:net';
 import {dirname, join} from 'node:path';
 import type {Logger} from 'pino';
 import {encodeError, GanetiError, LuxiParseError} from '../protocol/errors.js';
-import {EtxSplitter, frame, MessageTooLargeError} from '../protocol/framing.js';
-import {formatResponse, parseRequest} from '../protocol/messages.js';
+import {ETX as ETX_BYTE, EtxSplitter, frame, MessageTooLargeError} from '../protocol/framing.js';
+import {formatResponse, parseRequest, requestFromValue, type LuxiRequest} from '../protocol/messages.js';
+import {BoundedParseError, parseJsonBounded} from '../json/bounded-parse.js';
+import {needsSlicing, stringifySliced} from '../json/sliced-stringify.js';
+import {TimeSlicer} from './time-slice.js';
 
 /** Runs one request; `log` is the connection's logger. */
 export type Dispatch = (method: string, args: unknown[], log: Logger) => Promise<unknown> | unknown;
 
+/**
+ * Asked about a request too large to build within its memory budget: throws the Ganeti error
+ * that answers it (a limit the request is over, e.g. JobQueueFull), or returns to have it refused.
+ */
+export type Oversized = (method: string | null, firstArgLength: number | null) => void;
+
 export interface LuxiServerOptions {
   maxMessageBytes: number;
+  /** A connection with no request in progress and nothing unread is closed after this long. */
   idleTimeoutMs: number;
+  /** A request must arrive whole within this long of its first byte. */
+  messageDeadlineMs?: number;
+  /** Request bytes held for all connections together (unfinished and waiting messages). */
+  maxBufferedBytes?: number;
+  oversized?: Oversized;
+}
+
+export const DEFAULT_MESSAGE_DEADLINE_MS = 60_000;
+export const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
+/** Messages longer than this are parsed in slices, one such request at a time. */
+const LARGE_MESSAGE_BYTES = 256 * 1024;
+/** A large request's values may take this many times its size in memory (estimated). */
+const BUDGET_PER_BYTE = 6;
+/** Memory a large request may take while it is handled, per byte of it (raw, text, values). */
+const LARGE_REQUEST_WEIGHT = BUDGET_PER_BYTE + 2;
+/** Memory all large requests in progress may take together; one of 64 MiB fills it. */
+const MAX_LARGE_BYTES = LARGE_REQUEST_WEIGHT * 64 * 1024 * 1024;
+/** Answer bytes waiting for the client beyond which nothing more is read from it. */
+const ANSWER_HIGH_WATER = 1024 * 1024;
+
+interface Conn {
+  sock: Socket;
+  splitter: EtxSplitter;
+  /** complete requests not yet handled */
+  queue: Buffer[];
+  queuedBytes: number;
+  /** bytes counted in LuxiServer.bufferedBytes for this connection */
+  counted: number;
+  busy: boolean;
+  closing: boolean;
+  lastData: number;
+  deadline: NodeJS.Timeout | null;
 }
 
 export class LuxiServer {
   private readonly servers: Server[] = [];
   private readonly paths: string[] = [];
-  private readonly conns = new Set<Socket>();
+  private readonly conns = new Map<Socket, Conn>();
   private nextConn = 1;
+  private bufferedBytes = 0;
+  private largeBytes = 0;
+  private largeWaiters: Array<() => void> = [];
+  /** Large requests are parsed and answered one at a time: their memory does not add up. */
+  private largeTurn: Promise<void> = Promise.resolve();
+  private readonly messageDeadlineMs: number;
+  private readonly maxBufferedBytes: number;
 
   constructor(
     private readonly dispatch: Dispatch,
     private readonly log: Logger,
     private readonly opts: LuxiServerOptions,
-  ) {}
+  ) {
+    this.messageDeadlineMs = opts.messageDeadlineMs ?? DEFAULT_MESSAGE_DEADLINE_MS;
+    this.maxBufferedBytes = Math.max(opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, opts.maxMessageBytes);
+  }
 
   /** Listens on a temporary name, sets mode 0660, then renames over the final path. */
   async listen(path: string): Promise<void> {
@@ -53,7 +105,7 @@ export class LuxiServer {
   /** Stops accepting connections and drops the open ones; removes the socket files. */
   async close(): Promise<void> {
     for (const s of this.servers) s.close();
-    for (const c of this.conns) c.destroy();
+    for (const c of this.conns.keys()) c.destroy();
     await Promise.all(this.paths.map((p) => fsp.rm(p, {force: true})));
   }
 
@@ -61,64 +113,191 @@ export class LuxiServer {
     return this.conns.size;
   }
 
+  /** Request bytes held for all connections, and answer bytes not yet taken by the clients. */
+  get held(): {requestBytes: number; answerBytes: number} {
+    let answerBytes = 0;
+    for (const sock of this.conns.keys()) answerBytes += sock.writableLength;
+    return {requestBytes: this.bufferedBytes, answerBytes};
+  }
+
   private onConnection(sock: Socket): void {
     const id = this.nextConn++;
     const log = this.log.child({conn: id});
-    const splitter = new EtxSplitter(this.opts.maxMessageBytes);
-    const queue: Buffer[] = [];
-    let busy = false;
-    let closing = false;
-    this.conns.add(sock);
+    const conn: Conn = {
+      sock,
+      splitter: new EtxSplitter(this.opts.maxMessageBytes),
+      queue: [],
+      queuedBytes: 0,
+      counted: 0,
+      busy: false,
+      closing: false,
+      lastData: Date.now(),
+      deadline: null,
+    };
+    this.conns.set(sock, conn);
     sock.setTimeout(this.opts.idleTimeoutMs, () => {
-      if (!busy) sock.destroy();
+      if (!conn.busy && conn.splitter.buffered === 0 && conn.queue.length === 0) sock.destroy();
     });
-    sock.on('close', () => this.conns.delete(sock));
+    sock.on('close', () => {
+      this.conns.delete(sock);
+      this.clearDeadline(conn);
+      conn.queue = [];
+      conn.queuedBytes = 0;
+      this.recount(conn);
+    });
     sock.on('error', (err) => log.debug({err}, 'connection error'));
 
-    const reply = (text: string): void => {
-      if (!sock.destroyed) sock.write(frame(text));
-    };
     const refuse = (detail: string): void => {
-      closing = true;
-      queue.length = 0;
-      reply(formatResponse(false, `Failed to parse request: ${detail}`));
+      conn.closing = true;
+      conn.queue = [];
+      conn.queuedBytes = 0;
+      this.recount(conn);
+      this.clearDeadline(conn);
+      if (!sock.destroyed) sock.write(frame(formatResponse(false, `Failed to parse request: ${detail}`)));
       sock.end();
     };
     const drain = async (): Promise<void> => {
-      if (busy) return;
-      busy = true;
-      while (queue.length > 0 && !closing) {
-        const msg = queue.shift()!;
-        const text = await this.handle(msg, log);
-        if (text.close) refuse(text.body);
-        else reply(text.body);
+      if (conn.busy) return;
+      conn.busy = true;
+      while (conn.queue.length > 0 && !conn.closing && !sock.destroyed) {
+        const msg = conn.queue.shift()!;
+        conn.queuedBytes -= msg.length;
+        this.recount(conn);
+        const answer = await this.handle(msg, log, sock);
+        if (answer.close) refuse(answer.body ?? '');
+        else if (answer.body !== null && !sock.destroyed) sock.write(frame(answer.body));
+        // Backpressure: nothing more is read while the client leaves its answers unread.
+        if (sock.writableLength > ANSWER_HIGH_WATER && !sock.destroyed) await writable(sock);
       }
-      busy = false;
+      conn.busy = false;
+      if (!conn.closing && !sock.destroyed) this.resume(conn);
     };
     sock.on('data', (chunk: Buffer) => {
-      if (closing) return;
+      if (conn.closing) return;
+      conn.lastData = Date.now();
+      let complete: Buffer[];
       try {
-        queue.push(...splitter.push(chunk));
+        complete = conn.splitter.push(chunk);
       } catch (err) {
         if (err instanceof MessageTooLargeError) {
-          log.warn({bytes: splitter.buffered}, 'request too large');
+          log.warn({bytes: conn.splitter.buffered}, 'request too large');
           refuse(`Request too large (${err.message})`);
           return;
         }
         throw err;
       }
-      void drain();
+      for (const m of complete) {
+        conn.queue.push(m);
+        conn.queuedBytes += m.length;
+      }
+      this.recount(conn);
+      if (conn.splitter.buffered > 0 && complete.length === 0) {
+        if (conn.deadline === null) this.startDeadline(conn, log);
+      } else {
+        this.clearDeadline(conn);
+        if (conn.splitter.buffered > 0) this.startDeadline(conn, log);
+      }
+      // One request at a time per connection: the rest waits in the socket, not in memory.
+      if (conn.queue.length > 0) {
+        sock.pause();
+        this.clearDeadline(conn);
+        void drain();
+      }
+      if (this.bufferedBytes > this.maxBufferedBytes) this.shed(conn, log);
     });
   }
 
-  private async handle(msg: Buffer, log: Logger): Promise<{body: string; close: boolean}> {
-    let method = '?';
+  private resume(conn: Conn): void {
+    conn.sock.resume();
+    if (conn.splitter.buffered > 0 && conn.deadline === null) this.startDeadline(conn, this.log);
+  }
+
+  private startDeadline(conn: Conn, log: Logger): void {
+    conn.deadline = setTimeout(() => {
+      log.warn({bytes: conn.splitter.buffered, ms: this.messageDeadlineMs}, 'request not complete in time; closing the connection');
+      conn.sock.destroy();
+    }, this.messageDeadlineMs);
+  }
+
+  private clearDeadline(conn: Conn): void {
+    if (conn.deadline !== null) clearTimeout(conn.deadline);
+    conn.deadline = null;
+  }
+
+  private recount(conn: Conn): void {
+    const now = conn.sock.destroyed ? 0 : conn.splitter.buffered + conn.queuedBytes;
+    this.bufferedBytes += now - conn.counted;
+    conn.counted = now;
+  }
+
+  /**
+   * Over the limit of held request bytes: closes the connections that hold bytes and sent
+   * nothing for longest, until the rest fits; `current` (which just sent data) goes last.
+   */
+  private shed(current: Conn, log: Logger): void {
+    const holders = [...this.conns.values()]
+      .filter((c) => c !== current && c.counted > 0 && !c.sock.destroyed)
+      .sort((a, b) => a.lastData - b.lastData);
+    holders.push(current);
+    for (const c of holders) {
+      if (this.bufferedBytes <= this.maxBufferedBytes) return;
+      log.warn({held: this.bufferedBytes, limit: this.maxBufferedBytes, dropped: c.counted}, 'too many request bytes held; closing the longest idle connection');
+      c.closing = true;
+      c.queue = [];
+      c.queuedBytes = 0;
+      c.sock.destroy();
+      this.recount(c);
+    }
+  }
+
+  /** Waits until `bytes` more fit in the memory allowed to large requests in progress. */
+  private async reserveLarge(bytes: number): Promise<() => void> {
+    const want = Math.min(bytes, MAX_LARGE_BYTES);
+    while (this.largeBytes + want > MAX_LARGE_BYTES) {
+      await new Promise<void>((resolve) => this.largeWaiters.push(resolve));
+    }
+    this.largeBytes += want;
+    return () => {
+      this.largeBytes -= want;
+      for (const wake of this.largeWaiters.splice(0)) wake();
+    };
+  }
+
+  /** Parses a large request in slices; over its memory budget, answers with the limit it hit. */
+  private async parseLarge(msg: Buffer): Promise<LuxiRequest> {
+    const slicer = new TimeSlicer();
+    let text: string | null = msg.toString('utf8');
+    const budgetBytes = BUDGET_PER_BYTE * msg.length;
+    let res;
     try {
-      const req = parseRequest(msg.toString('utf8'));
+      res = await parseJsonBounded(text, {budgetBytes, pause: () => slicer.check()});
+    } catch (err) {
+      if (err instanceof BoundedParseError) throw new LuxiParseError(`Invalid LUXI request: ${err.message}`);
+      throw err;
+    } finally {
+      text = null;
+    }
+    if (!res.ok) {
+      this.log.warn({method: res.method, bytes: msg.length, estimated: res.estimatedBytes}, 'request over its memory budget');
+      this.opts.oversized?.(res.method, res.firstArgLength);
+      throw new LuxiParseError(`Request too large: its values need more than ${budgetBytes} bytes of memory`);
+    }
+    return requestFromValue(res.value);
+  }
+
+  /** Handles one request; a large answer is written here, piece by piece (body null). */
+  private async handle(msg: Buffer, log: Logger, sock: Socket): Promise<{body: string | null; close: boolean}> {
+    let method = '?';
+    const large = msg.length > LARGE_MESSAGE_BYTES;
+    const release = large ? await this.reserveLarge(LARGE_REQUEST_WEIGHT * msg.length) : null;
+    try {
+      const req = large ? await this.parseLarge(msg) : parseRequest(msg.toString('utf8'));
       method = req.method;
       log.debug({method}, 'request');
       const result = await this.dispatch(req.method, req.args, log);
-      return {body: formatResponse(true, result), close: false};
+      if (!needsSlicing(result)) return {body: formatResponse(true, result), close: false};
+      await writeSliced(sock, result);
+      return {body: null, close: false};
     } catch (err) {
       if (err instanceof LuxiParseError) {
         log.debug({method, err: err.message}, 'undecodable request');
@@ -127,6 +306,33 @@ export class LuxiServer {
       if (err instanceof GanetiError) return {body: formatResponse(false, encodeError(err)), close: false};
       log.error({method, err}, 'internal error while handling a request');
       return {body: formatResponse(false, ['GenericError', [`Internal error: ${(err as Error).message}`]]), close: false};
+    } finally {
+      release?.();
     }
   }
+}
+
+/** Resolves once the socket's write buffer has drained (or the socket is gone). */
+function writable(sock: Socket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      sock.off('drain', done);
+      sock.off('close', done);
+      resolve();
+    };
+    sock.on('drain', done);
+    sock.on('close', done);
+  });
+}
+
+/** Writes `{"success":true,"result":...}` and ETX in pieces, waiting while the client reads. */
+async function writeSliced(sock: Socket, result: unknown): Promise<void> {
+  const slicer = new TimeSlicer();
+  const pieces = stringifySliced(result, () => slicer.check());
+  sock.write('{"success":true,"result":');
+  for await (const piece of pieces) {
+    if (sock.destroyed) return;
+    if (!sock.write(piece) && sock.writableLength > ANSWER_HIGH_WATER) await writable(sock);
+  }
+  if (!sock.destroyed) sock.write(Buffer.from([0x7d, ETX_BYTE]));
 }

@@ -140,6 +140,9 @@ export class Master {
     this.server = new LuxiServer((method, args, log) => dispatch(this, method, args, {log}), opts.log, {
       maxMessageBytes: opts.maxMessageBytes,
       idleTimeoutMs: opts.idleTimeoutMs,
+      oversized: (method, jobs) => {
+        if (method === 'SubmitManyJobs' && jobs !== null) this.queue.checkRoomFor(jobs);
+      },
     });
   }
 

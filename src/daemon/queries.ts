@@ -10,6 +10,7 @@ import type {JobQueue} from './job-queue.js';
 import {lockOwner} from './job-executor.js';
 import type {LockManager, LockRow} from './locks.js';
 import type {NodeRpc} from './opcodes/logical-unit.js';
+import {StreamedList} from '../json/sliced-stringify.js';
 import {TimeSlicer} from './time-slice.js';
 
 export interface QueryResult {
@@ -226,25 +227,28 @@ export function queryFieldDefs(what: unknown, fields: string[] | null): {fields:
   }
 }
 
+/** Named jobs beyond this many are answered while their rows are made (StreamedList). */
+const STREAM_ROWS = 10_000;
+
 /**
  * QueryJobs: plain values, one row per distinct id in the order first asked; ids may be null/[]
  * (all live jobs). The rows of named jobs need no filter: each is the one its id asked for.
  */
-export async function queryJobsOldStyle(src: QuerySources, ids: number[] | null, fields: string[]): Promise<unknown[][]> {
+export async function queryJobsOldStyle(src: QuerySources, ids: number[] | null, fields: string[]): Promise<unknown[][] | StreamedList> {
   checkOldStyleFields(JOB_FIELDS, fields);
   if (ids === null || ids.length === 0) {
     const res = await query(src, 'job', fields, null);
     return res.data.map((row) => row.map(plainValue));
   }
-  const items = await jobsById(src, [...new Set(ids)]);
+  const wanted = [...new Set(ids)];
   const {getters} = selectFields(JOB_FIELDS, fields);
-  const rows: unknown[][] = [];
-  const slicer = new TimeSlicer();
-  for (const item of items) {
-    await slicer.step();
-    rows.push(getters.map((g) => plainValue(g(item))));
-  }
-  return rows;
+  const rowsOf = (items: JobItem[]): unknown[][] => items.map((item) => getters.map((g) => plainValue(g(item))));
+  if (wanted.length <= STREAM_ROWS) return rowsOf(await jobsById(src, wanted));
+  return new StreamedList(
+    (async function* () {
+      for (let i = 0; i < wanted.length; i += STREAM_ROWS) yield rowsOf(await jobsById(src, wanted.slice(i, i + STREAM_ROWS)));
+    })(),
+  );
 }
 
 /**

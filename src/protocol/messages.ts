@@ -29,8 +29,15 @@ function parseObject(text: string, what: string): Record<string, unknown> {
 }
 
 export function parseRequest(text: string): LuxiRequest {
-  const obj = parseObject(text, 'LUXI request');
-  const {method, args, version} = obj;
+  return requestFromValue(parseObject(text, 'LUXI request'));
+}
+
+/** The request in an already parsed JSON value. */
+export function requestFromValue(value: unknown): LuxiRequest {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LuxiParseError('Invalid LUXI request: not a JSON object');
+  }
+  const {method, args, version} = value as Record<string, unknown>;
   if (typeof method !== 'string') throw new LuxiParseError('Invalid LUXI request: missing or non-string "method"');
   if (!Array.isArray(args)) throw new LuxiParseError('Invalid LUXI request: "args" must be a list');
   return {method, args, version: typeof version === 'number' ? version : null};

@@ -1,0 +1,208 @@
+// The LUXI server's limits, in-process: backpressure, the cap on held request bytes, the
+// per-message deadline and large requests handled in slices.
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {connect, type Socket} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
+import {after, before, describe, it} from 'node:test';
+import {pino} from 'pino';
+import {LuxiServer, type LuxiServerOptions} from '../../src/daemon/luxi-server.js';
+import {GanetiError} from '../../src/protocol/errors.js';
+import {waitFor} from '../helpers/cluster.js';
+
+const log = pino({level: 'silent'});
+
+/** Echo: answers Echo with its argument, Count with the length of its first argument. */
+function dispatch(method: string, args: unknown[]): unknown {
+  if (method === 'Echo') return args[0];
+  if (method === 'Count') return (args[0] as unknown[]).length;
+  if (method === 'Many') throw new GanetiError('JobQueueFull', []);
+  throw new Error(`unexpected ${method}`);
+}
+
+async function serve(opts: Partial<LuxiServerOptions> = {}): Promise<{server: LuxiServer; path: string; dir: string}> {
+  const dir = mkdtempSync(join(tmpdir(), 'luxi-server-test-'));
+  const path = join(dir, 'sock');
+  const server = new LuxiServer(dispatch, log, {
+    maxMessageBytes: 64 * 1024 * 1024,
+    idleTimeoutMs: 60_000,
+    oversized: (method) => {
+      if (method === 'Many') throw new GanetiError('JobQueueFull', []);
+    },
+    ...opts,
+  });
+  await server.listen(path);
+  return {server, path, dir};
+}
+
+function open(path: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(path);
+    s.once('connect', () => resolve(s));
+    s.once('error', reject);
+  });
+}
+
+const request = (method: string, args: unknown[]): string => `${JSON.stringify({method, args})}\x03`;
+
+/** Sends one request on a new connection and resolves with the parsed answer. */
+async function call(path: string, method: string, args: unknown[]): Promise<{success: boolean; result: unknown}> {
+  const s = await open(path);
+  let buf = '';
+  return new Promise((resolve, reject) => {
+    s.on('data', (d) => {
+      buf += d.toString('utf8');
+      const end = buf.indexOf('\x03');
+      if (end !== -1) {
+        s.destroy();
+        resolve(JSON.parse(buf.slice(0, end)) as {success: boolean; result: unknown});
+      }
+    });
+    s.on('error', reject);
+    s.on('close', () => reject(new Error('closed without an answer')));
+    s.write(request(method, args));
+  });
+}
+
+const closed = (s: Socket): Promise<void> => new Promise((resolve) => (s.destroyed ? resolve() : s.once('close', () => resolve())));
+
+describe('LUXI server limits', () => {
+  let ctx: {server: LuxiServer; path: string; dir: string};
+  before(async () => {
+    ctx = await serve({maxBufferedBytes: 4 * 1024 * 1024, maxMessageBytes: 2 * 1024 * 1024});
+  });
+  after(async () => {
+    await ctx.server.close();
+    rmSync(ctx.dir, {recursive: true, force: true});
+  });
+
+  it('stops reading from a client that does not read its answers', async () => {
+    const s = await open(ctx.path);
+    s.on('error', () => undefined);
+    const one = request('Echo', ['x'.repeat(4000)]);
+    // 40 MB of pipelined requests, 40 MB of answers that are never read
+    const chunk = one.repeat(256);
+    for (let i = 0; i < 40; i++) s.write(chunk);
+    await waitFor(() => ctx.server.held.answerBytes > 0, 10_000, 'answers to pile up');
+    await new Promise((r) => setTimeout(r, 500));
+    const {answerBytes, requestBytes} = ctx.server.held;
+    assert.ok(answerBytes < 4 * 1024 * 1024, `${answerBytes} answer bytes held`);
+    assert.ok(requestBytes < 1024 * 1024, `${requestBytes} request bytes held`);
+    assert.ok(s.writableLength > 0, 'the client could not hand over all its requests');
+    assert.deepEqual(await call(ctx.path, 'Echo', [1]), {success: true, result: 1}, 'others are still served');
+    s.destroy();
+  });
+
+  it('closes the connections idle longest when unfinished requests hold too many bytes', async () => {
+    const part = Buffer.alloc(1280 * 1024, 0x20);
+    const socks: Socket[] = [];
+    for (let i = 0; i < 3; i++) {
+      const s = await open(ctx.path);
+      s.on('error', () => undefined);
+      s.write(part);
+      await waitFor(() => ctx.server.held.requestBytes >= (i + 1) * part.length, 5000, 'the server to read');
+      socks.push(s);
+    }
+    // the fourth pushes the total past 4 MiB: the first (idle longest) goes
+    const fourth = await open(ctx.path);
+    fourth.on('error', () => undefined);
+    fourth.write(part);
+    await closed(socks[0]!);
+    assert.ok(ctx.server.held.requestBytes <= 4 * 1024 * 1024);
+    assert.ok(!socks[1]!.destroyed && !socks[2]!.destroyed && !fourth.destroyed);
+    assert.deepEqual(await call(ctx.path, 'Echo', ['still served']), {success: true, result: 'still served'});
+    for (const s of [...socks, fourth]) s.destroy();
+    await waitFor(() => ctx.server.held.requestBytes === 0, 5000, 'held bytes to be released');
+  });
+
+});
+
+describe('LUXI server: request deadline', () => {
+  let ctx: {server: LuxiServer; path: string; dir: string};
+  before(async () => {
+    ctx = await serve({messageDeadlineMs: 500});
+  });
+  after(async () => {
+    await ctx.server.close();
+    rmSync(ctx.dir, {recursive: true, force: true});
+  });
+
+  it('closes the connection of a writer too slow to finish its request, though it never stops writing', async () => {
+    const s = await open(ctx.path);
+    s.on('error', () => undefined);
+    const text = request('Echo', ['slow'.repeat(100)]);
+    let i = 0;
+    const timer = setInterval(() => {
+      if (!s.destroyed && i < text.length - 1) s.write(text[i++]!);
+    }, 10);
+    await closed(s);
+    clearInterval(timer);
+    assert.ok(i < text.length - 1, 'closed before the request was complete');
+    assert.ok(i > 5, 'not before the deadline');
+  });
+
+  it('answers requests sent in pieces within the deadline, one after another', async () => {
+    const s = await open(ctx.path);
+    let buf = '';
+    s.on('data', (d) => (buf += d.toString('utf8')));
+    for (let k = 0; k < 3; k++) {
+      const text = request('Echo', [`pieces${k}`]);
+      for (let i = 0; i < text.length; i += 8) {
+        s.write(text.slice(i, i + 8));
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await waitFor(() => buf.split('\x03').length === 4, 5000, 'three answers');
+    assert.equal(buf, '{"success":true,"result":"pieces0"}\x03{"success":true,"result":"pieces1"}\x03{"success":true,"result":"pieces2"}\x03');
+    assert.ok(!s.destroyed);
+    s.destroy();
+  });
+});
+
+describe('LUXI server: large requests', () => {
+  let ctx: {server: LuxiServer; path: string; dir: string};
+  before(async () => {
+    ctx = await serve();
+  });
+  after(async () => {
+    await ctx.server.close();
+    rmSync(ctx.dir, {recursive: true, force: true});
+  });
+
+  it('serves small requests while it parses and answers a large one', async () => {
+    const n = 500_000;
+    const big = call(ctx.path, 'Echo', [Array.from({length: n}, (_, i) => i)]);
+    let bigDone = false;
+    void big.then(() => (bigDone = true));
+    let answeredMeanwhile = 0;
+    while (!bigDone) {
+      assert.deepEqual(await call(ctx.path, 'Echo', ['small']), {success: true, result: 'small'});
+      if (!bigDone) answeredMeanwhile++;
+    }
+    const res = await big;
+    assert.equal((res.result as number[]).length, n);
+    assert.equal((res.result as number[])[n - 1], n - 1);
+    assert.ok(answeredMeanwhile > 0, 'small requests were answered while the large one was handled');
+  });
+
+  it('answers a request over its memory budget with the limit it hit, or refuses it', async () => {
+    const empties = `[${'[],'.repeat(2_000_000)}[]]`;
+    const many = await call(ctx.path, 'Many', []).catch(() => null);
+    assert.deepEqual(many, {success: false, result: ['JobQueueFull', []]});
+    const s = await open(ctx.path);
+    let buf = '';
+    s.on('data', (d) => (buf += d.toString('utf8')));
+    s.write(`{"method": "Many", "args": [${empties}]}\x03`);
+    await waitFor(() => buf.includes('\x03'), 60_000, 'an answer');
+    assert.equal(buf, '{"success":false,"result":["JobQueueFull",[]]}\x03');
+    s.destroy();
+    const s2 = await open(ctx.path);
+    let buf2 = '';
+    s2.on('data', (d) => (buf2 += d.toString('utf8')));
+    s2.write(`{"method": "Count", "args": [${empties}]}\x03`);
+    await closed(s2);
+    assert.match(buf2, /^\{"success":false,"result":"Failed to parse request: Request too large: its values need more than \d+ bytes of memory"\}\x03$/);
+  });
+});

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import fc from 'fast-check';
+import {BoundedParseError, parseJsonBounded} from '../../src/json/bounded-parse.js';
+import {MAX_JSON_DEPTH, parseJson} from '../../src/json/lossless.js';
+
+const unlimited = {budgetBytes: Number.MAX_SAFE_INTEGER, pause: () => undefined};
+
+async function parse(text: string): Promise<unknown> {
+  const res = await parseJsonBounded(text, unlimited);
+  assert.ok(res.ok);
+  return res.value;
+}
+
+describe('parseJsonBounded', () => {
+  it('builds what parseJson builds', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.json(), async (text) => {
+        assert.deepEqual(await parse(text), parseJson(text));
+      }),
+      {numRuns: 300},
+    );
+    for (const text of [
+      '{"a": [1, -0, 1.5e3, 12345678901234567890, -98765432109876543210, "x\\u0041\\n"], "b": {}, "c": []}',
+      ' [ true , false , null ] ',
+      '"\\ud83d\\ude00"',
+      '{"a": 1, "a": 2}',
+    ]) {
+      assert.deepEqual(await parse(text), parseJson(text));
+    }
+    const proto = (await parse('{"__proto__": {"polluted": 1}}')) as Record<string, unknown>;
+    assert.equal(Object.getPrototypeOf(proto), Object.prototype);
+    assert.deepEqual(Object.keys(proto), ['__proto__']);
+  });
+
+  it('refuses what JSON.parse refuses', async () => {
+    const bad = ['', '[', '[1,]', '{"a":1,}', '{"a" 1}', '{1: 2}', '01', '1.', '.5', '"\\x"', '"a\nb"', '[1] 2', 'tru', 'nul', '"abc', '{"a":}', '[,1]', '--1'];
+    for (const text of bad) {
+      assert.throws(() => JSON.parse(text), SyntaxError, text);
+      await assert.rejects(parseJsonBounded(text, unlimited), BoundedParseError, text);
+    }
+    await fc.assert(
+      fc.asyncProperty(fc.string({unit: fc.constantFrom('[', ']', '{', '}', '"', ',', ':', '1', 'a', ' ', '\\', 'e', '-', '.')}), async (text) => {
+        let expected: unknown;
+        try {
+          expected = parseJson(text);
+        } catch {
+          await assert.rejects(parseJsonBounded(text, unlimited), BoundedParseError);
+          return;
+        }
+        assert.deepEqual(await parse(text), expected);
+      }),
+      {numRuns: 2000},
+    );
+  });
+
+  it('stops building past the budget, reads on, and tells the method and the first argument\'s length', async () => {
+    const text = `{"method": "SubmitManyJobs", "args": [[${'[],'.repeat(99_999)}[]]], "version": 3000000}`;
+    const res = await parseJsonBounded(text, {budgetBytes: 1_000_000, pause: () => undefined});
+    assert.deepEqual(res, {ok: false, method: 'SubmitManyJobs', firstArgLength: 100_000, estimatedBytes: res.ok ? 0 : res.estimatedBytes});
+    assert.ok(!res.ok && res.estimatedBytes > 1_000_000);
+    const within = await parseJsonBounded(text, {budgetBytes: 100_000_000, pause: () => undefined});
+    assert.ok(within.ok);
+    // a document that is not JSON fails even past the budget
+    await assert.rejects(parseJsonBounded(`${text.slice(0, -1)},}`, {budgetBytes: 1000, pause: () => undefined}), BoundedParseError);
+  });
+
+  it('refuses deeper nesting than any request needs', async () => {
+    const deep = (d: number): string => `${'['.repeat(d)}${']'.repeat(d)}`;
+    assert.ok((await parseJsonBounded(deep(MAX_JSON_DEPTH), unlimited)).ok);
+    await assert.rejects(parseJsonBounded(deep(MAX_JSON_DEPTH + 1), unlimited), /JSON nested deeper than 1000 levels/);
+  });
+
+  it('pauses while it works', async () => {
+    let pauses = 0;
+    const res = await parseJsonBounded(`[${'1,'.repeat(100_000)}1]`, {
+      budgetBytes: Number.MAX_SAFE_INTEGER,
+      pause: () => {
+        pauses++;
+        return new Promise((r) => setImmediate(r));
+      },
+    });
+    assert.ok(res.ok);
+    assert.ok(pauses >= 40, `${pauses} pauses`);
+  });
+});
