@@ -155,6 +155,8 @@ export class LuxiServer {
       this.clearDeadline(conn);
       if (!sock.destroyed) sock.write(frame(formatResponse(false, `Failed to parse request: ${detail}`)));
       sock.end();
+      // Read on (and drop) what the client still sends, so that it sees the close.
+      sock.resume();
     };
     const drain = async (): Promise<void> => {
       if (conn.busy) return;
