@@ -43,7 +43,7 @@ const LARGE_REQUEST_WEIGHT = BUDGET_PER_BYTE + 2;
 /** Memory all large requests in progress may take together; one of 64 MiB fills it. */
 const MAX_LARGE_BYTES = LARGE_REQUEST_WEIGHT * 64 * 1024 * 1024;
 /** Answer bytes waiting for the client beyond which nothing more is read from it. */
-const ANSWER_HIGH_WATER = 1024 * 1024;
+const ANSWER_HIGH_WATER = 64 * 1024;
 
 interface Conn {
   sock: Socket;
