@@ -18,7 +18,7 @@ import {
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
-import {DurableWriter} from '../src/queue/durable-writer.js';
+import {DurableWriter} from '../src/durable/durable-writer.js';
 
 export interface FsyncFigures {
   dir: string;

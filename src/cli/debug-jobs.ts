@@ -3,10 +3,11 @@
 // submission and following of many jobs (cli.JobExecutor).
 import {Flags} from '@oclif/core';
 import type {LuxiClient} from '../protocol/client.js';
-import {formatError, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {formatError} from './error-text.js';
 import {pollJob, writeErr, writeOut} from './luxi-command.js';
 import {UsageError} from './optparse-argv.js';
-import {pyStr} from './python-format.js';
+import {pyStr} from '../format/python.js';
 import {extendReasonTrail} from './reason-trail.js';
 
 /** cli_opts._PRIONAME_TO_VALUE */

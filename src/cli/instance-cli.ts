@@ -7,8 +7,8 @@ import type {LuxiClient} from '../protocol/client.js';
 import {InfoPairs, formatGenericInfo} from './job-info.js';
 import {formatWatchLogLine, jobLostError, jobResultError} from './job-output.js';
 import {askUser, CommandFailure, EXIT_CONFIRMATION, writeErr, writeOut} from './luxi-command.js';
-import {formatError} from '../protocol/errors.js';
-import {formatTime, pyStr} from './python-format.js';
+import {formatError} from './error-text.js';
+import {formatTime, pyStr} from '../format/python.js';
 
 export const prereq = (message: string): GanetiError => new GanetiError('OpPrereqError', [message, 'wrong_input']);
 

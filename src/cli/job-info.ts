@@ -3,7 +3,7 @@
 import {RS_NORMAL} from '../query/fields.js';
 import {formatLogMessage} from './job-output.js';
 import {formatJobStatus, type ResultCell} from './query-table.js';
-import {formatTimestamp, pyFixed, pyLen, pyStr} from './python-format.js';
+import {formatTimestamp, pyFixed, pyLen, pyStr} from '../format/python.js';
 
 /** The fields `gnt-job info` queries, in this order. */
 export const JOB_INFO_FIELDS = [

@@ -1,8 +1,9 @@
 // The remaining texts of gnt-job: job ID and age arguments, autoarchive/archive messages, the
 // output of `gnt-job watch` / `wait` (cli.PollJob) and how a failed job is reported.
 
-import {decodeError, formatError, formatErrorExitCode, GanetiError, opPrereqError} from '../protocol/errors.js';
-import {formatCtime, mergeTime, pyInt, pyRepr, pyStr, safeEncode, toJsInteger} from './python-format.js';
+import {decodeError, GanetiError, opPrereqError} from '../protocol/errors.js';
+import {formatError, formatErrorExitCode} from './error-text.js';
+import {formatCtime, mergeTime, pyInt, pyRepr, pyStr, safeEncode, toJsInteger} from '../format/python.js';
 
 const SECONDS_PER_SUFFIX: Readonly<Record<string, bigint>> = {s: 1n, m: 60n, h: 3600n, d: 86400n, w: 604800n};
 

@@ -1,6 +1,6 @@
 // `gnt-job list-fields` (cli.GenericListFields).
 
-import {pyStr} from './python-format.js';
+import {pyStr} from '../format/python.js';
 import {
   EXIT_SUCCESS,
   EXIT_UNKNOWN_FIELD,

@@ -7,9 +7,10 @@
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {resolvePaths, VirtualClusterError} from '../paths.js';
 import {LuxiClient, type LogEntry} from '../protocol/client.js';
-import {formatError, formatErrorExitCode, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {formatError, formatErrorExitCode} from './error-text.js';
 import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
-import {pyInt, pyStr, toJsInteger} from './python-format.js';
+import {pyInt, pyStr, toJsInteger} from '../format/python.js';
 import {formatUsageError, normalizeArgv, UsageError, type OptionSpec} from './optparse-argv.js';
 import {EXIT_SUCCESS, formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
 

@@ -3,7 +3,7 @@
 // -ofoo), options only before the first argument (Ganeti disables interspersed arguments, so
 // `info 1 -5` passes "-5" on while `info -5` is an unknown option), the last of a repeated
 // option wins. The result is a canonical token list for oclif plus the positional arguments.
-import {pyStringRepr} from './python-format.js';
+import {pyStringRepr} from '../format/python.js';
 
 /** A command's option as the normaliser needs it (taken from the oclif flag definitions). */
 export interface OptionSpec {

@@ -3,7 +3,7 @@
 
 import {GanetiError} from '../protocol/errors.js';
 import {RS_NODATA, RS_NORMAL, RS_OFFLINE, RS_UNAVAIL, RS_UNKNOWN} from '../query/fields.js';
-import {formatTime, formatTimestamp, pyFixed, pyLen, pyStr, pyTruthy, pyTypeName} from './python-format.js';
+import {formatTime, formatTimestamp, pyFixed, pyLen, pyStr, pyTruthy, pyTypeName} from '../format/python.js';
 
 /** A field definition as the client receives it (any kind string). */
 export interface QueryField {

@@ -4,10 +4,11 @@
 // announced in the job log) check the job's status at each step. Same checks, same output.
 import {connect} from 'node:net';
 import type {LogEntry, LuxiClient} from '../protocol/client.js';
-import {exceptionStr, GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import {exceptionStr} from './error-text.js';
 import {followJobs, setGenericOpcodeOpts, type GenericOpts} from './debug-jobs.js';
 import {pollJob, writeErr, writeOut} from './luxi-command.js';
-import {pyRepr, pyStr} from './python-format.js';
+import {pyRepr, pyStr} from '../format/python.js';
 
 const JQT_EXPANDNAMES = 'expandnames';
 const JQT_EXEC = 'exec';

@@ -3,7 +3,7 @@ import {promises as fsp} from 'node:fs';
 import {dirname} from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import {parseJson, stringifyJson} from '../json/lossless.js';
-import {DurableWriter} from '../queue/durable-writer.js';
+import {DurableWriter} from '../durable/durable-writer.js';
 
 export const CONFIG_VERSION = 3000000;
 export const DEFAULT_MAX_RUNNING_JOBS = 25;

@@ -2,7 +2,7 @@
 import {promises as fsp} from 'node:fs';
 import writeFileAtomic from 'write-file-atomic';
 import type {GanetiPaths} from '../paths.js';
-import {DurableWriter} from '../queue/durable-writer.js';
+import {DurableWriter} from '../durable/durable-writer.js';
 import {masterNode, niceSort, type ConfigData} from './config.js';
 
 export const RELEASE_VERSION = '3.0.2';

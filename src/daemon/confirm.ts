@@ -1,6 +1,6 @@
 // The --no-voting confirmation (masterd.md §3.3): only an interactive, exact "YES" proceeds.
 import Enquirer from 'enquirer';
-import {StartupError} from './startup-error.js';
+import {StartupError} from '../process/startup-error.js';
 
 export async function confirmNoVoting(): Promise<void> {
   if (process.stdin.isTTY !== true) {

@@ -6,8 +6,8 @@ import {encodeError, GanetiError} from '../protocol/errors.js';
 import {CANCEL_MESSAGE, FINALIZED, nowTimestamp, OP_PRIO_HIGHEST, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
 import type {JobQueue} from './job-queue.js';
 import {LockAbortedError, type LockManager} from './locks.js';
-import {LOGICAL_UNITS} from './opcodes/index.js';
-import type {ClusterServices, NodeRpc, OpEnv} from './opcodes/logical-unit.js';
+import {LOGICAL_UNITS} from './logical-units/index.js';
+import type {ClusterServices, NodeRpc, OpEnv} from './logical-units/logical-unit.js';
 
 export type RunOutcome = 'finished' | 'waitdep' | 'shutdown';
 

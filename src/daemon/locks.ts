@@ -1,5 +1,6 @@
 // Ganeti's lock levels with shared/exclusive modes and priority-ordered waiting.
 // Locks are always taken in (level, name) order, so jobs cannot deadlock each other.
+import type {LockRow} from '../query/cluster-fields.js';
 
 export const LOCK_LEVELS = ['cluster', 'instance', 'node-alloc', 'nodegroup', 'node', 'node-res', 'network'] as const;
 export type LockLevel = (typeof LOCK_LEVELS)[number];
@@ -58,13 +59,6 @@ class Lock {
 }
 
 export class LockAbortedError extends Error {}
-
-export interface LockRow {
-  name: string;
-  mode: 'shared' | 'exclusive' | null;
-  owner: string[] | null;
-  pending: Array<[string, string[]]>;
-}
 
 export class LockManager {
   private readonly locks = new Map<string, Lock>();

@@ -5,7 +5,7 @@ import type {Logger} from 'pino';
 import {readConfig, type ConfigData} from '../config/config.js';
 import type {GanetiPaths} from '../paths.js';
 import {OFFLINE_MESSAGE, RPC_TIMEOUT_URGENT_MS, type NodeRpcClient} from '../rpc/client.js';
-import {FsyncError, type WriteFault} from '../queue/durable-writer.js';
+import {FsyncError, type WriteFault} from '../durable/durable-writer.js';
 import {jobFileName, type QueuedJob} from '../queue/job.js';
 import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
 import {ConfigWriter} from './config-writer.js';
@@ -16,7 +16,7 @@ import {LockManager} from './locks.js';
 import {dispatch} from './luxi-methods.js';
 import {LuxiServer} from './luxi-server.js';
 import {interruptedMoves, reconcileInstances} from './move-recovery.js';
-import type {ClusterServices, NodeRpc} from './opcodes/logical-unit.js';
+import type {ClusterServices, NodeRpc} from './logical-units/logical-unit.js';
 import {QueueReplicator} from './queue-replicator.js';
 import {Scheduler} from './scheduler.js';
 

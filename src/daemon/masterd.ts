@@ -3,12 +3,12 @@ import {ConfigError, masterNode, readConfig, type ConfigData} from '../config/co
 import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
 import {NodeRpcClient} from '../rpc/client.js';
 import {confirmNoVoting} from './confirm.js';
-import {detachDaemon, reportReady} from './detach.js';
+import {detachDaemon, reportReady} from '../process/detach.js';
 import {resolveHousekeeping, storeHousekeeping} from './housekeeping.js';
-import {InstanceLock, InstanceLockError} from './instance-lock.js';
-import {createDaemonLogger} from './logger.js';
+import {InstanceLock, InstanceLockError} from '../process/instance-lock.js';
+import {createDaemonLogger} from '../process/logger.js';
 import {Master} from './master.js';
-import {EXIT_FAILURE, EXIT_NODESETUP_ERROR, EXIT_NOTMASTER, EXIT_SUCCESS, StartupError} from './startup-error.js';
+import {EXIT_FAILURE, EXIT_NODESETUP_ERROR, EXIT_NOTMASTER, EXIT_SUCCESS, StartupError} from '../process/startup-error.js';
 import {verifyMaster} from './voting.js';
 
 

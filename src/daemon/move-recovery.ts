@@ -9,8 +9,8 @@ import {instanceByName, type ConfigData} from '../config/config.js';
 import type {QueuedJob} from '../queue/job.js';
 import type {ConfigWriter} from './config-writer.js';
 import type {LockManager} from './locks.js';
-import {instanceDict} from './opcodes/instance-common.js';
-import type {NodeRpc} from './opcodes/logical-unit.js';
+import {instanceDict} from './logical-units/instance-common.js';
+import type {NodeRpc} from './logical-units/logical-unit.js';
 
 const MOVES = new Set(['OP_INSTANCE_MIGRATE', 'OP_INSTANCE_FAILOVER']);
 const OWNER = 'masterd/recovery';

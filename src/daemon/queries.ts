@@ -1,15 +1,15 @@
 // Query / QueryFields / QueryJobs / QueryNodes ...: selecting items and building results.
 import {instanceByName, niceSort, type ConfigData, type InstanceConfig} from '../config/config.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
-import {EMPTY_RESOURCES, GROUP_FIELDS, LOCK_FIELDS, NODE_FIELDS, type GroupItem, type NodeItem} from '../query/cluster-fields.js';
+import {EMPTY_RESOURCES, GROUP_FIELDS, LOCK_FIELDS, NODE_FIELDS, type GroupItem, type LockRow, type NodeItem} from '../query/cluster-fields.js';
 import {checkOldStyleFields, plainValue, queryFields, selectFields, type FieldDefinition, type FieldSet, type QueryValue} from '../query/fields.js';
 import {compileFilter, filterFieldNames, requestedIdsFromFilter} from '../query/filter.js';
 import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
 import {JOB_FIELDS, type JobItem} from '../query/job-fields.js';
 import type {JobQueue} from './job-queue.js';
 import {lockOwner} from './job-executor.js';
-import type {LockManager, LockRow} from './locks.js';
-import type {NodeRpc} from './opcodes/logical-unit.js';
+import type {LockManager} from './locks.js';
+import type {NodeRpc} from './logical-units/logical-unit.js';
 import {StreamedList} from '../json/sliced-stringify.js';
 import {TimeSlicer} from './time-slice.js';
 

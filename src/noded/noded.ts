@@ -1,9 +1,9 @@
 // noded start-up and shutdown: certificate, pid-file lock, logging, the RPC server, signals.
 import {mkdirSync} from 'node:fs';
-import {detachDaemon, reportReady} from '../daemon/detach.js';
-import {InstanceLock, InstanceLockError} from '../daemon/instance-lock.js';
-import {createDaemonLogger} from '../daemon/logger.js';
-import {EXIT_FAILURE, EXIT_SUCCESS} from '../daemon/startup-error.js';
+import {detachDaemon, reportReady} from '../process/detach.js';
+import {InstanceLock, InstanceLockError} from '../process/instance-lock.js';
+import {createDaemonLogger} from '../process/logger.js';
+import {EXIT_FAILURE, EXIT_SUCCESS} from '../process/startup-error.js';
 import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
 import {loadClusterTls, type ClusterTls} from '../rpc/certificate.js';
 import {nodeProcedures} from './procedures.js';

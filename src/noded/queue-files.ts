@@ -5,9 +5,9 @@
 import {promises as fsp, type Dirent} from 'node:fs';
 import {basename, dirname, join} from 'node:path';
 import {inflateSync} from 'node:zlib';
-import {InstanceLock} from '../daemon/instance-lock.js';
+import {InstanceLock} from '../process/instance-lock.js';
 import type {GanetiPaths} from '../paths.js';
-import {DurableWriter} from '../queue/durable-writer.js';
+import {DurableWriter} from '../durable/durable-writer.js';
 import {RPC_ENCODING_NONE, RPC_ENCODING_ZLIB_BASE64} from '../rpc/file-content.js';
 import {isInside, localizeVirtualPath, VirtualPathError} from '../rpc/virtual-path.js';
 import {RpcFailure} from './rpc-failure.js';

@@ -1,8 +1,6 @@
 // Ganeti errors as they travel over LUXI and sit in job files: ["ClassName", [args...]].
 // The stock client re-raises a class only if its ganeti.errors module knows the name.
 
-import {pyRepr, pyStr, pyTruthy} from '../cli/python-format.js';
-
 export const KNOWN_ERROR_CLASSES = new Set([
   'GenericError', 'LockError', 'PidFileLockError', 'HypervisorError', 'HotplugError',
   'ProgrammerError', 'BlockDeviceError', 'ConfigurationError', 'ConfigVersionMismatch',
@@ -34,11 +32,6 @@ export class GanetiError extends Error {
 
   encode(): [string, unknown[]] {
     return [this.cls, this.args];
-  }
-
-  /** The text Ganeti's CLI prints for this error (cli.FormatError). */
-  describe(): string {
-    return formatError(this.cls, this.args);
   }
 }
 
@@ -83,75 +76,4 @@ export function decodeError(value: unknown): GanetiError | null {
     return new GanetiError(value[0], value[1] as unknown[]);
   }
   return null;
-}
-
-/** Python's str() of an exception raised with these arguments. */
-export function exceptionStr(args: readonly unknown[]): string {
-  if (args.length === 0) return '';
-  if (args.length === 1) return pyStr(args[0]);
-  return `(${args.map(pyRepr).join(', ')})`;
-}
-
-/** The base classes that give an error class its own wording in cli.FormatError. */
-const FORMAT_AS = new Map([
-  ['ConfigVersionMismatch', 'ConfigurationError'],
-  ['ConfigVerifyError', 'ConfigurationError'],
-]);
-
-function hooksAbortText(args: readonly unknown[]): string {
-  let text = 'Failure: hooks execution failed:\n';
-  for (const failure of Array.isArray(args[0]) ? (args[0] as unknown[]) : []) {
-    const [node, script, out] = failure as unknown[];
-    text += pyTruthy(out)
-      ? `  node: ${pyStr(node)}, script: ${pyStr(script)}, output: ${pyStr(out)}\n`
-      : `  node: ${pyStr(node)}, script: ${pyStr(script)} (no output)\n`;
-  }
-  return text;
-}
-
-function formatErrorText(cls: string, args: readonly unknown[]): string {
-  const msg = exceptionStr(args);
-  switch (FORMAT_AS.get(cls) ?? cls) {
-    case 'ConfigurationError':
-      return `Corrupt configuration file: ${msg}\nAborting.`;
-    case 'HooksAbort':
-      return hooksAbortText(args);
-    case 'HooksFailure':
-      return `Failure: hooks general failure: ${msg}`;
-    case 'ResolverError':
-      // The stock client words it "can't resolve my own hostname" when the name is its own FQDN.
-      return `Failure: can't resolve hostname '${pyStr(args[0])}'`;
-    case 'OpPrereqError':
-      return args.length === 2
-        ? `Failure: prerequisites not met for this operation:\nerror type: ${pyStr(args[1])}, error details:\n${pyStr(args[0])}`
-        : `Failure: prerequisites not met for this operation:\n${msg}`;
-    case 'OpExecError':
-      return `Failure: command execution error:\n${msg}`;
-    case 'TagError':
-      return `Failure: invalid tag(s) given:\n${msg}`;
-    case 'JobQueueDrainError':
-      return "Failure: the job queue is marked for drain and doesn't accept new requests";
-    case 'JobQueueFull':
-      return "Failure: the job queue is full and doesn't accept new job submissions until old jobs are archived";
-    case 'TypeEnforcementError':
-      return `Parameter Error: ${msg}`;
-    case 'ParameterError':
-      return `Failure: unknown/wrong parameter name '${msg}'`;
-    case 'JobLost':
-      return `Error checking job status: ${msg}`;
-    case 'QueryFilterParseError':
-      return `Error while parsing query filter: ${pyStr(args[0])}`;
-    default:
-      return `Unhandled Ganeti error: ${msg}`;
-  }
-}
-
-/** Ganeti 3.0's cli.FormatError wording (trailing newlines removed, as it does). */
-export function formatError(cls: string, args: unknown[]): string {
-  return formatErrorText(cls, args).replace(/\n+$/, '');
-}
-
-/** The exit code cli.FormatError recommends: 2 for a corrupt configuration, else 1. */
-export function formatErrorExitCode(cls: string): number {
-  return (FORMAT_AS.get(cls) ?? cls) === 'ConfigurationError' ? 2 : 1;
 }

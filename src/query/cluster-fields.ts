@@ -1,7 +1,6 @@
 // Query fields of the configuration-backed resources: nodes, node groups, locks.
 import type {ConfigData, NodeConfig, NodeGroupConfig} from '../config/config.js';
 import {DEFAULT_NDPARAMS} from '../config/defaults.js';
-import type {LockRow} from '../daemon/locks.js';
 import {fieldSet, RS_NODATA, RS_NORMAL, RS_OFFLINE, type Field, type FieldKind} from './fields.js';
 
 export interface NodeItem {
@@ -123,6 +122,14 @@ export const GROUP_FIELDS = fieldSet<GroupItem>([
   f('ctime', 'CTime', 'timestamp', 'Creation timestamp', (i) => i.group.ctime),
   f('mtime', 'MTime', 'timestamp', 'Modification timestamp', (i) => i.group.mtime),
 ]);
+
+/** One lock as the locks query reports it. */
+export interface LockRow {
+  name: string;
+  mode: 'shared' | 'exclusive' | null;
+  owner: string[] | null;
+  pending: Array<[string, string[]]>;
+}
 
 export const LOCK_FIELDS = fieldSet<LockRow>([
   f('name', 'Name', 'other', 'Lock name', (l) => l.name),

@@ -2,7 +2,7 @@
 // the way the stock client's qlang (pyparsing 3.0) does, down to its quirks: keywords are only
 // keywords where one fits ("not" alone is the boolean field "not"), quoted strings keep their
 // backslashes, and regular expression flags may follow the closing delimiter after blanks.
-import {pyInt, pyStringRepr, toJsInteger} from '../cli/python-format.js';
+import {pyInt, pyStringRepr, toJsInteger} from '../format/python.js';
 import {GanetiError, opPrereqError} from '../protocol/errors.js';
 
 const MAX_NESTING = 64;

@@ -2,7 +2,7 @@
 import {promises as fsp, constants as fsc, opendirSync, readFileSync, rmSync, type Dirent} from 'node:fs';
 import {join} from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import {DurableWriter, isTempFileName, type WriteFault} from './durable-writer.js';
+import {DurableWriter, isTempFileName, type WriteFault} from '../durable/durable-writer.js';
 import {archiveBucket, CorruptJobError, JOB_FILE_RE, jobFileName, parseJobFile, type QueuedJob} from './job.js';
 
 export const JOB_QUEUE_VERSION = 1;

@@ -6,7 +6,7 @@ import {createHash, generateKeyPairSync, randomBytes, sign, type KeyObject} from
 import {promises as fsp, readFileSync} from 'node:fs';
 import {dirname} from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
-import {DurableWriter} from '../queue/durable-writer.js';
+import {DurableWriter} from '../durable/durable-writer.js';
 
 /** Ganeti's X509_CERT_CN and default validity (5 years). */
 export const CERT_COMMON_NAME = 'ganeti.example.com';

@@ -6,11 +6,17 @@
 import http from 'node:http';
 import https from 'node:https';
 import {nodeByName, type ConfigData, type NodeConfig} from '../config/config.js';
-import type {NodeRpcResult} from '../daemon/opcodes/logical-unit.js';
 import {parseJson, stringifyJson} from '../json/lossless.js';
 import type {GanetiPaths} from '../paths.js';
 import {loadClusterTls, type ClusterTls} from './certificate.js';
 import {setLongTimeout} from '../long-timeout.js';
+
+/** One node's answer to a call made to several nodes. */
+export interface NodeRpcResult {
+  node: string;
+  ok: boolean;
+  payload: unknown;
+}
 
 export const DEFAULT_NODED_PORT = 1811;
 export const PROTOCOL_VERSION = 3000000;

@@ -11,6 +11,7 @@ import type {QueryResponse} from '../protocol/client.js';
 import {LuxiClient, type LuxiClientOptions} from '../protocol/client.js';
 import {stringifyJson} from '../json/lossless.js';
 import {GanetiError} from '../protocol/errors.js';
+import {describeError} from '../cli/error-text.js';
 import {parseFilterText} from '../query/filter-text.js';
 import {
   DETAIL_FIELDS,
@@ -53,7 +54,7 @@ export interface JobMonitorOptions {
 type Filter = readonly unknown[];
 
 function errorText(err: unknown): string {
-  const text = err instanceof GanetiError ? err.describe() : err instanceof Error ? err.message : String(err);
+  const text = err instanceof GanetiError ? describeError(err) : err instanceof Error ? err.message : String(err);
   return text.replace(/\s*\n\s*/g, ' ');
 }
 

@@ -2,7 +2,8 @@
 // provides it in `gnt-job top`, tests provide it by hand.
 import {stringifyJson} from '../json/lossless.js';
 import {decodeError} from '../protocol/errors.js';
-import {pyStr} from '../cli/python-format.js';
+import {describeError} from '../cli/error-text.js';
+import {pyStr} from '../format/python.js';
 import {FINALIZED, type LogEntry} from '../queue/job.js';
 
 /** One line of the job table; timestamps in seconds since the epoch. */
@@ -164,7 +165,7 @@ export function sameRow(a: JobRow, b: JobRow): boolean {
 function resultText(status: string, result: unknown): {text: string | null; failed: boolean} {
   if (result === null || result === undefined) return {text: null, failed: false};
   const error = status === 'error' ? decodeError(result) : null;
-  if (error !== null) return {text: error.describe(), failed: true};
+  if (error !== null) return {text: describeError(error), failed: true};
   return {text: typeof result === 'string' ? result : stringifyJson(result), failed: status === 'error'};
 }
 

@@ -5,6 +5,7 @@ import {formatGenericInfo, formatJobInfo, InfoPairs, InfoTuple, JOB_INFO_FIELDS}
 import type {ResultCell} from '../../src/cli/query-table.js';
 import {parseJson} from '../../src/json/lossless.js';
 import {GanetiError} from '../../src/protocol/errors.js';
+import {describeError} from '../../src/cli/error-text.js';
 
 process.env.TZ = 'UTC';
 
@@ -216,7 +217,7 @@ describe('formatJobInfo', () => {
     const input: Rows = [[[0, 9], [0, 'bogus'], [0, []], [0, []], [0, []], [0, []], [0, []], [0, []], [0, []], [0, [1, 2]], [3, null], [3, null]]];
     assert.throws(
       () => formatJobInfo(input),
-      (err: unknown) => err instanceof GanetiError && err.describe() === "Unhandled Ganeti error: Unknown job status code 'bogus'",
+      (err: unknown) => err instanceof GanetiError && describeError(err) === "Unhandled Ganeti error: Unknown job status code 'bogus'",
     );
   });
 

@@ -15,7 +15,8 @@ import {
   parseJobIds,
   parseTimespec,
 } from '../../src/cli/job-output.js';
-import {decodeError, formatError, formatErrorExitCode, GanetiError} from '../../src/protocol/errors.js';
+import {decodeError, GanetiError} from '../../src/protocol/errors.js';
+import {formatError, formatErrorExitCode} from '../../src/cli/error-text.js';
 
 process.env.TZ = 'UTC';
 

@@ -15,7 +15,7 @@ import {
   pyStr,
   pyStringRepr,
   safeEncode,
-} from '../../src/cli/python-format.js';
+} from '../../src/format/python.js';
 import {parseJson} from '../../src/json/lossless.js';
 
 process.env.TZ = 'UTC';

@@ -11,6 +11,7 @@ import {
   type QueryTableOptions,
 } from '../../src/cli/query-table.js';
 import {GanetiError} from '../../src/protocol/errors.js';
+import {describeError} from '../../src/cli/error-text.js';
 
 process.env.TZ = 'UTC';
 
@@ -100,7 +101,7 @@ describe('formatQueryResult: gnt-job list', () => {
     const result: QueryResult = {fields: JOB_FIELDS.slice(0, 2), data: [[[0, 1], [0, 'success']], [[0, 2], [0, 'bogus']]]};
     assert.throws(
       () => jobList(result),
-      (err: unknown) => err instanceof GanetiError && err.describe() === "Unhandled Ganeti error: Unknown job status code 'bogus'",
+      (err: unknown) => err instanceof GanetiError && describeError(err) === "Unhandled Ganeti error: Unknown job status code 'bogus'",
     );
   });
 

@@ -6,7 +6,7 @@ import https from 'node:https';
 import {join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {deflateSync} from 'node:zlib';
-import {InstanceLock} from '../../src/daemon/instance-lock.js';
+import {InstanceLock} from '../../src/process/instance-lock.js';
 import {loadClusterTls, type ClusterTls} from '../../src/rpc/certificate.js';
 import {RpcTransport, type RpcTarget} from '../../src/rpc/client.js';
 import {VIRTUAL_PATH_PREFIX} from '../../src/rpc/virtual-path.js';

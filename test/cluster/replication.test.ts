@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join, relative} from 'node:path';
 import {after, before, describe, test} from 'node:test';
-import {InstanceLock} from '../../src/daemon/instance-lock.js';
+import {InstanceLock} from '../../src/process/instance-lock.js';
 import type {LuxiClient} from '../../src/protocol/client.js';
 import {VirtualCluster, waitFor, waitJob, type Proc, type VNode} from './virtual-cluster.js';
 

@@ -5,10 +5,10 @@ import {spawn, type ChildProcess} from 'node:child_process';
 import {copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {initCluster} from '../../src/config/cluster-init.js';
+import {initCluster} from '../../src/cluster/cluster-init.js';
 import {writeConfig, type ConfigData} from '../../src/config/config.js';
 import {ssconfValues, writeSsconf} from '../../src/config/ssconf.js';
-import {InstanceLock} from '../../src/daemon/instance-lock.js';
+import {InstanceLock} from '../../src/process/instance-lock.js';
 import {resolvePaths, type GanetiPaths} from '../../src/paths.js';
 import {LuxiClient} from '../../src/protocol/client.js';
 

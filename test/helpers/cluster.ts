@@ -5,7 +5,7 @@ import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import {connect} from 'node:net';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {initCluster} from '../../src/config/cluster-init.js';
+import {initCluster} from '../../src/cluster/cluster-init.js';
 import {resolvePaths, type GanetiPaths} from '../../src/paths.js';
 import {LuxiClient} from '../../src/protocol/client.js';
 

@@ -4,11 +4,12 @@
 import {mkdtempSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {initCluster} from '../../src/config/cluster-init.js';
+import {initCluster} from '../../src/cluster/cluster-init.js';
 import type {ConfigData} from '../../src/config/config.js';
 import {LockManager} from '../../src/daemon/locks.js';
-import {LOGICAL_UNITS} from '../../src/daemon/opcodes/index.js';
-import type {NodeRpc, NodeRpcResult, OpEnv} from '../../src/daemon/opcodes/logical-unit.js';
+import {LOGICAL_UNITS} from '../../src/daemon/logical-units/index.js';
+import type {NodeRpc, OpEnv} from '../../src/daemon/logical-units/logical-unit.js';
+import type {NodeRpcResult} from '../../src/rpc/client.js';
 import {query, type QuerySources} from '../../src/daemon/queries.js';
 import {parseJson, stringifyJson} from '../../src/json/lossless.js';
 import {nodeProcedures, type Procedure} from '../../src/noded/procedures.js';

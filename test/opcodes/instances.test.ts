@@ -6,7 +6,7 @@ import {existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, write
 import {dirname, join} from 'node:path';
 import {after, before, describe, test} from 'node:test';
 import {ssconfValues} from '../../src/config/ssconf.js';
-import {LOGICAL_UNITS} from '../../src/daemon/opcodes/index.js';
+import {LOGICAL_UNITS} from '../../src/daemon/logical-units/index.js';
 import {queryInstancesOldStyle, query} from '../../src/daemon/queries.js';
 import {opcodeSummary} from '../../src/opcodes/summary.js';
 import {validateOpcode} from '../../src/opcodes/validate.js';

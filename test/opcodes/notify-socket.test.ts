@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {connect} from 'node:net';
 import {describe, it} from 'node:test';
-import {awaitByte, listenOnce} from '../../src/daemon/opcodes/notify-socket.js';
+import {awaitByte, listenOnce} from '../../src/daemon/logical-units/notify-socket.js';
 
 function connectAndClose(path: string): Promise<void> {
   return new Promise((resolve, reject) => {

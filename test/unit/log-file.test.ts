@@ -6,7 +6,7 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {pino} from 'pino';
-import {LogFile} from '../../src/daemon/log-file.js';
+import {LogFile} from '../../src/process/log-file.js';
 import {waitFor} from '../helpers/cluster.js';
 
 const enospc = (): NodeJS.ErrnoException => Object.assign(new Error('ENOSPC: no space left on device, write'), {code: 'ENOSPC'});

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {parseJson, stringifyJson} from '../../src/json/lossless.js';
-import {decodeError, encodeError, formatError, GanetiError, LuxiParseError, opPrereqError} from '../../src/protocol/errors.js';
+import {decodeError, encodeError, GanetiError, LuxiParseError, opPrereqError} from '../../src/protocol/errors.js';
+import {formatError} from '../../src/cli/error-text.js';
 import {EtxSplitter, frame, MessageTooLargeError} from '../../src/protocol/framing.js';
 import {formatRequest, formatResponse, parseRequest, parseResponse} from '../../src/protocol/messages.js';
 

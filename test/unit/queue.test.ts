@@ -3,7 +3,7 @@ import {mkdtempSync, readFileSync, readdirSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
-import {DurableWriter} from '../../src/queue/durable-writer.js';
+import {DurableWriter} from '../../src/durable/durable-writer.js';
 import {archiveBucket, parseJobFile, QueuedJob, QueuedOpcode, type OpStatus} from '../../src/queue/job.js';
 import {QueueStore} from '../../src/queue/store.js';
 

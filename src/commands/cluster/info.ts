@@ -1,6 +1,6 @@
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {formatGenericInfo, InfoPairs} from '../../cli/job-info.js';
-import {formatTime, pyStr} from '../../cli/python-format.js';
+import {formatTime, pyStr} from '../../format/python.js';
 
 export default class ClusterInfo extends LuxiCommand {
   static override summary = 'Show the cluster configuration';

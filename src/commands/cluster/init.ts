@@ -1,5 +1,5 @@
 import {Args, Command, Flags} from '@oclif/core';
-import {ClusterExistsError, initCluster} from '../../config/cluster-init.js';
+import {ClusterExistsError, initCluster} from '../../cluster/cluster-init.js';
 import {resolvePaths} from '../../paths.js';
 
 export default class ClusterInit extends Command {

@@ -1,5 +1,5 @@
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
-import {pyStr} from '../../cli/python-format.js';
+import {pyStr} from '../../format/python.js';
 
 export default class ClusterVersion extends LuxiCommand {
   static override summary = 'Shows the cluster version';

@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core';
 import {parseTimespec} from '../../cli/job-output.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
-import {formatCtime} from '../../cli/python-format.js';
+import {formatCtime} from '../../format/python.js';
 import {opPrereqError} from '../../protocol/errors.js';
 
 /** gnt-cluster's line about the pause, given the end time the daemon reports (seconds or null). */

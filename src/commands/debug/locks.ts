@@ -2,7 +2,7 @@ import {setTimeout as sleep} from 'node:timers/promises';
 import {Flags} from '@oclif/core';
 import {intOption} from '../../cli/debug-jobs.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {pyStr} from '../../cli/python-format.js';
+import {pyStr} from '../../format/python.js';
 import {formatQueryResult, type ColumnFormatter} from '../../cli/query-table.js';
 import {parseFields} from '../job/list.js';
 

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {parseBeparams, pollJob} from '../../cli/instance-cli.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {pyStr} from '../../cli/python-format.js';
+import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceModify extends LuxiCommand {

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {pollJob} from '../../cli/instance-cli.js';
 import {askUser, checkArgCount, CommandFailure, EXIT_CONFIRMATION, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
-import {pyStr} from '../../cli/python-format.js';
+import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceRename extends LuxiCommand {

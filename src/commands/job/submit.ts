@@ -2,7 +2,7 @@ import {readFileSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {formatWatchHeader} from '../../cli/job-output.js';
 import {CommandFailure, checkArgCount, LuxiCommand, pollJob, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {pyStr} from '../../cli/python-format.js';
+import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {parseJson} from '../../json/lossless.js';
 import {LuxiClientError} from '../../protocol/errors.js';

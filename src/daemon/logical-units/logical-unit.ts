@@ -1,6 +1,6 @@
 // What an opcode implementation (Ganeti's "logical unit") provides to the job executor.
 import type {ConfigData} from '../../config/config.js';
-import type {RpcTarget} from '../../rpc/client.js';
+import type {NodeRpcResult, RpcTarget} from '../../rpc/client.js';
 import type {LockRequest} from '../locks.js';
 
 export interface OpEnv {
@@ -22,12 +22,6 @@ export interface ClusterServices {
   current(): ConfigData;
   /** Calls the node daemon at an address that need not be in the configuration yet. */
   callAddress(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown>;
-}
-
-export interface NodeRpcResult {
-  node: string;
-  ok: boolean;
-  payload: unknown;
 }
 
 export type NodeRpc = (nodes: string[], procedure: string, args: unknown[], timeoutMs: number) => Promise<NodeRpcResult[]>;

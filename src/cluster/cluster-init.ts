@@ -3,8 +3,8 @@ import {randomUUID} from 'node:crypto';
 import {promises as fsp} from 'node:fs';
 import type {GanetiPaths} from '../paths.js';
 import {generateClusterCertificate, writeClusterCertificate} from '../rpc/certificate.js';
-import {CONFIG_VERSION, DEFAULT_MAX_RUNNING_JOBS, instanceClusterDefaults, writeConfig, type ConfigData} from './config.js';
-import {ssconfValues, writeSsconf} from './ssconf.js';
+import {CONFIG_VERSION, DEFAULT_MAX_RUNNING_JOBS, instanceClusterDefaults, writeConfig, type ConfigData} from '../config/config.js';
+import {ssconfValues, writeSsconf} from '../config/ssconf.js';
 
 export interface InitOptions {
   clusterName: string;
