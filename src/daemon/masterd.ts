@@ -116,6 +116,17 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
     toStderr: opts.foreground && !opts.detachedChild,
     name: 'masterd',
   });
+  // Handlers go in before the sockets exist: whoever can connect may also signal at once, and a
+  // signal that arrives during start-up is acted on as soon as the daemon is ready.
+  let onSignal: ((sig: NodeJS.Signals) => void) | null = null;
+  const early: NodeJS.Signals[] = [];
+  const deliver = (sig: NodeJS.Signals): void => {
+    if (onSignal === null) early.push(sig);
+    else onSignal(sig);
+  };
+  process.on('SIGINT', deliver);
+  process.on('SIGTERM', deliver);
+  process.on('SIGHUP', () => reopen());
   let lock: InstanceLock;
   let master: Master | undefined;
   let nodeClient: NodeRpcClient | undefined;
@@ -180,7 +191,7 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
       master.abortNow();
       void finish(EXIT_FAILURE);
     };
-    const onSignal = (sig: NodeJS.Signals): void => {
+    onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       if (signals === 1) {
         log.info({signal: sig}, 'shutting down: no new jobs; waiting for running jobs to finish');
@@ -194,11 +205,8 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
         void finish(sig === 'SIGINT' ? 130 : 143);
       }
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', () => reopen());
-    // Announced only now: whoever sees the daemon ready may signal it at once.
     log.info({socket: paths.querySocket, master: paths.masterSocket, pid: process.pid}, 'master daemon ready');
     reportReady(opts.detachedChild, 'ok');
+    for (const sig of early.splice(0)) onSignal(sig);
   });
 }

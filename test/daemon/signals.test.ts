@@ -3,7 +3,7 @@ import {existsSync} from 'node:fs';
 import {describe, it} from 'node:test';
 import type {LuxiClient} from '../../src/protocol/client.js';
 import {GanetiError} from '../../src/protocol/errors.js';
-import {delayOp, makeNode, startDaemon, waitFor, waitJob} from '../helpers/cluster.js';
+import {delayOp, launchMasterd, makeNode, startDaemon, waitFor, waitJob} from '../helpers/cluster.js';
 
 async function statusOf(c: LuxiClient, id: number): Promise<string> {
   const [[st]] = (await c.queryJobs([id], ['status'])) as [unknown[]];
@@ -11,6 +11,22 @@ async function statusOf(c: LuxiClient, id: number): Promise<string> {
 }
 
 describe('signals', () => {
+  it('a SIGTERM sent the moment the socket appears still ends in a clean shutdown', async () => {
+    const node = await makeNode();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const d = launchMasterd(node);
+        // Poll without yielding to timers: signal within the same millisecond the socket exists.
+        while (!existsSync(node.paths.querySocket) && d.alive()) await new Promise((r) => setImmediate(r));
+        d.proc.kill('SIGTERM');
+        assert.equal(await d.exited, 0, `round ${round}: exit status after an early SIGTERM\n${d.output().slice(-2000)}`);
+        assert.ok(!existsSync(node.paths.masterdPidFile), 'pid file removed');
+      }
+    } finally {
+      node.cleanup();
+    }
+  });
+
   it('first SIGTERM drains: refuses submissions, keeps answering, finishes running jobs, leaves queued ones', async () => {
     const node = await makeNode();
     try {
