@@ -58,7 +58,7 @@ function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     const p = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe']});
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('exit', (code) => (code === 0 ? resolve({ms: performance.now() - t0, lines: out.split('\n').length - 2}) : reject(new Error(`${cmd} exited ${code}`))));
+    p.on('close', (code) => (code === 0 ? resolve({ms: performance.now() - t0, lines: out.split('\n').length - 2}) : reject(new Error(`${cmd} exited ${code}`))));
   });
 }
 

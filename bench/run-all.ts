@@ -38,7 +38,7 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{code: number
       process.stdout.write(d);
     });
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('exit', (code) => resolve({code, stdout, stderr, ms: performance.now() - t0}));
+    p.on('close', (code) => resolve({code, stdout, stderr, ms: performance.now() - t0}));
   });
 }
 

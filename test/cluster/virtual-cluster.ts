@@ -183,7 +183,7 @@ export class VirtualCluster {
       let stderr = '';
       proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      proc.on('exit', (code) => {
+      proc.on('close', (code) => {
         live.delete(proc);
         resolve({code: code ?? -1, stdout, stderr});
       });

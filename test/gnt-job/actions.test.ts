@@ -44,7 +44,7 @@ print(json.dumps({"out": out.decode(errors="replace"), "code": os.waitstatus_to_
     let err = '';
     proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', () => {
+    proc.on('close', () => {
       try {
         const r = JSON.parse(out) as {out: string; code: number; answered: boolean};
         resolve({code: r.code, stdout: r.out.replaceAll('\r\n', '\n'), stderr: '', answered: r.answered});
@@ -147,7 +147,7 @@ describe('gnt-job actions against the real daemon', () => {
         }
       });
       proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      proc.on('exit', (exitCode) => resolve({code: exitCode, stderr: err}));
+      proc.on('close', (exitCode) => resolve({code: exitCode, stderr: err}));
     });
     assert.deepEqual(jobs, []);
     assert.equal(code, 0);

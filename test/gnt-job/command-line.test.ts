@@ -20,7 +20,7 @@ function runBin(node: TestNode, name: string, args: string[], stdout: 'pipe' | n
     let err = '';
     proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    proc.on('exit', (code) => resolve({code, stdout: out, stderr: err}));
+    proc.on('close', (code) => resolve({code, stdout: out, stderr: err}));
   });
 }
 

@@ -174,7 +174,7 @@ export function runCli(
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     proc.stdin.end(opts.input ?? '');
-    proc.on('exit', (code) => resolve({code, stdout, stderr}));
+    proc.on('close', (code) => resolve({code, stdout, stderr}));
   });
 }
 

@@ -32,7 +32,7 @@ export const stockGntInstance: Runner = (node, args) =>
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({code, stdout, stderr}));
+    proc.on('close', (code) => resolve({code, stdout, stderr}));
   });
 
 /** Ours: `ganeti instance ...` (what bin/gnt-instance.js runs). */
@@ -47,7 +47,7 @@ export const ourGntInstance: Runner = (node, args) =>
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({code, stdout, stderr}));
+    proc.on('close', (code) => resolve({code, stdout, stderr}));
   });
 
 export const ADD = ['add', '-t', 'diskless', '-o', 'noop', '--no-name-check', '--no-ip-check', '--net', '0:mode=openvswitch,link=sw0'];

@@ -20,7 +20,7 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliRe
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({code, stdout, stderr}));
+    proc.on('close', (code) => resolve({code, stdout, stderr}));
   });
 }
 

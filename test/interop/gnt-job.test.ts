@@ -29,7 +29,7 @@ function stockGntJob(node: TestNode, args: string[]): Promise<CliResult> {
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({code, stdout, stderr}));
+    proc.on('close', (code) => resolve({code, stdout, stderr}));
   });
 }
 

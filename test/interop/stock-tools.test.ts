@@ -26,7 +26,7 @@ function stock(node: TestNode, tool: string, args: string[]): Promise<Run> {
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('exit', (code) => resolve({code, stdout, stderr}));
+    proc.on('close', (code) => resolve({code, stdout, stderr}));
   });
 }
 

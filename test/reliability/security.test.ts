@@ -37,7 +37,7 @@ function connectAs(uid: number, gid: number, socket: string): Promise<string> {
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
     p.stderr.on('data', (d: Buffer) => (out += d.toString()));
     p.on('error', rej);
-    p.on('exit', () => res(out.trim()));
+    p.on('close', () => res(out.trim()));
   });
 }
 
