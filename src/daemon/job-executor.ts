@@ -65,6 +65,12 @@ export class JobRun {
   /** Aborts execution (kill, second signal). */
   execAbort = new AbortController();
   waitingOn: number | null = null;
+  /**
+   * Called once the job is final in memory and holds no lock, before its last write: the
+   * scheduler gives its slot to the next job, so that the rate of jobs does not depend on how
+   * long the disk takes to make a file durable (the write still happens before anyone is told).
+   */
+  freeSlot: () => void = () => undefined;
 }
 
 type DepVerdict = {kind: 'continue'} | {kind: 'wait'; on: number} | {kind: 'cancel'} | {kind: 'error'; message: string};
@@ -234,6 +240,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     } finally {
       ctx.locks.release(owner);
     }
+    if (job.finalized) run.freeSlot();
     await save(job, queue);
     if (job.finalized) return 'finished';
   }

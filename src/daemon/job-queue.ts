@@ -537,6 +537,46 @@ export class JobQueue {
     }
   }
 
+  /**
+   * Archives the finished jobs among ids together (automatic archiving): one directory fsync
+   * per directory for the lot. Returns how many were archived.
+   */
+  async archiveMany(ids: number[]): Promise<number> {
+    const jobs: QueuedJob[] = [];
+    for (const id of ids) {
+      const job = this.jobs.get(id);
+      if (job === undefined || !job.finalized || this.archiving.has(id)) continue;
+      this.archiving.add(id);
+      jobs.push(job);
+    }
+    try {
+      await Promise.all(
+        jobs.map(async (job) => {
+          await this.flushed(job.id);
+          // Never move a file that is older than the job: it would stay wrong in the archive.
+          if (this.dirty.has(job.id)) await this.persist(job).catch(() => undefined);
+        }),
+      );
+      const ready = jobs.filter((j) => !this.dirty.has(j.id) && !this.writes.has(j.id)).map((j) => j.id);
+      let moved: number[];
+      try {
+        moved = await this.store.archiveJobs(ready);
+      } catch (err) {
+        this.log.error({jobs: ready.length, err}, 'archiving failed');
+        return 0;
+      }
+      for (const id of moved) {
+        const job = this.jobs.get(id);
+        this.jobs.delete(id);
+        if (job !== undefined) job.archived = true;
+        this.notify(id);
+      }
+      return moved.length;
+    } finally {
+      for (const job of jobs) this.archiving.delete(job.id);
+    }
+  }
+
   /** AutoArchiveJobs: [archived, unchecked left] (luxi.md §4.8). */
   async autoArchive(age: number, timeoutS: number): Promise<[number, number]> {
     const deadline = Date.now() + Math.max(0, timeoutS) * 1000;

@@ -59,6 +59,8 @@ export class Scheduler {
   private readonly queue = new RunQueue();
   private readonly queued = new Map<number, number>(); // id -> priority of its live heap entry
   readonly running = new Map<number, JobRun>();
+  /** Jobs that gave their slot back and whose last write is still in flight. */
+  private readonly finishing = new Set<number>();
   private readonly depWaiters = new Map<number, Set<number>>();
   private readonly waiting = new Map<number, JobRun>();
   private idleResolvers: Array<() => void> = [];
@@ -99,15 +101,28 @@ export class Scheduler {
       if (job === undefined || job.finalized) continue;
       this.start(job, this.waiting.get(job.id) ?? new JobRun());
     }
-    if (this.running.size === 0) this.resolveIdle();
+    if (this.running.size === 0 && this.finishing.size === 0) this.resolveIdle();
   }
 
   private start(job: QueuedJob, run: JobRun): void {
     this.waiting.delete(job.id);
     this.running.set(job.id, run);
+    let holdsSlot = true;
+    const leave = (): void => {
+      if (holdsSlot) this.running.delete(job.id);
+      else this.finishing.delete(job.id);
+      holdsSlot = false;
+    };
+    run.freeSlot = () => {
+      if (!holdsSlot) return;
+      holdsSlot = false;
+      this.running.delete(job.id);
+      this.finishing.add(job.id);
+      this.pump();
+    };
     runJob(job, run, this.ctx)
       .then((outcome) => {
-        this.running.delete(job.id);
+        leave();
         if (outcome === 'waitdep' && run.waitingOn !== null) {
           this.waitFor(job, run, run.waitingOn);
         } else if (job.finalized) {
@@ -119,7 +134,7 @@ export class Scheduler {
         this.log.error({job: job.id, err}, 'job execution failed unexpectedly');
         this.ctx.locks.release(lockOwner(job.id));
         await failUnexpectedly(job, err, this.ctx.queue);
-        this.running.delete(job.id);
+        leave();
         this.finished(job.id);
       })
       .finally(() => this.pump());
@@ -166,9 +181,9 @@ export class Scheduler {
     return [...this.depWaiters].filter(([, set]) => set.size > 0).map(([dep, set]) => [dep, [...set].sort((a, b) => a - b)]);
   }
 
-  /** Resolves when no job is executing. */
+  /** Resolves when no job is executing or writing its end. */
   idle(): Promise<void> {
-    if (this.running.size === 0) return Promise.resolve();
+    if (this.running.size === 0 && this.finishing.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleResolvers.push(resolve));
   }
 

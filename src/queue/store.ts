@@ -144,6 +144,42 @@ export class QueueStore {
   }
 
   /**
+   * Archives many jobs with one fsync per directory instead of two per job: the renames run
+   * `concurrency` at a time, then every bucket and the queue directory are fsynced once.
+   * Resolves with the ids whose file was moved (a failed rename leaves that job live).
+   */
+  async archiveJobs(ids: number[], concurrency = 64): Promise<number[]> {
+    const buckets = new Set(ids.map((id) => archiveBucket(id)));
+    for (const b of buckets) await fsp.mkdir(join(this.archiveDir, b), {recursive: true, mode: 0o750});
+    const moved: number[] = [];
+    const pairs: Array<[string, string]> = [];
+    for (let i = 0; i < ids.length; i += concurrency) {
+      const part = ids.slice(i, i + concurrency);
+      const done = await Promise.all(
+        part.map(async (id) => {
+          const from = join(this.queueDir, jobFileName(id));
+          const to = join(this.archiveDir, archiveBucket(id), jobFileName(id));
+          try {
+            await fsp.rename(from, to);
+            pairs.push([from, to]);
+            return true;
+          } catch {
+            return false;
+          }
+        }),
+      );
+      part.forEach((id, k) => {
+        if (done[k] === true) moved.push(id);
+      });
+    }
+    if (moved.length > 0) {
+      await Promise.all([this.writer.syncDir(this.queueDir), ...[...buckets].map((b) => this.writer.syncDir(join(this.archiveDir, b)))]);
+      this.observer?.renamed(pairs);
+    }
+    return moved;
+  }
+
+  /**
    * Loads every live job. Runs before the daemon serves anything, so it reads synchronously:
    * one directory entry and one open file at a time, about twice as fast as async reads of
    * 100,000 small files. Foreign and corrupt files are reported and skipped; leftover temp
