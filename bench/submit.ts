@@ -50,7 +50,7 @@ async function submitMany(c: LuxiClient, n: number, batch = 1000): Promise<numbe
  */
 async function phases(c: LuxiClient, say: (line: string) => void): Promise<void> {
   const blocker = await c.submitJob([delayOp(3600)]);
-  const held = (): unknown[] => [delayOp(0, {depends: [[blocker, ['success', 'error', 'canceled']]]})];
+  const held = (): Array<Record<string, unknown>> => [delayOp(0, {depends: [[blocker, ['success', 'error', 'canceled']]]})];
   let t0 = performance.now();
   for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: Math.min(1000, N - done)}, held));
   const tSubmit = performance.now() - t0;

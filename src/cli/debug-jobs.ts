@@ -4,6 +4,7 @@
 import {Flags} from '@oclif/core';
 import type {LuxiClient} from '../protocol/client.js';
 import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
+import type {OpcodeInput} from '../protocol/luxi-contract.js';
 import {formatError} from './error-text.js';
 import {pollJob, writeErr, writeOut} from './luxi-command.js';
 import {UsageError} from './optparse-argv.js';
@@ -66,7 +67,7 @@ export async function submitOrSend(client: LuxiClient, op: Record<string, unknow
 export interface QueuedJob {
   /** Shown as "for NAME" in the messages (null: nothing). */
   readonly name: string | null;
-  readonly ops: unknown[];
+  readonly ops: OpcodeInput[];
 }
 
 /** The first jobs JobExecutor asks the status of when choosing which job to follow next. */

@@ -116,17 +116,17 @@ export async function selectInstances(
 ): Promise<{names: string[]; multi: boolean}> {
   if (flags.all) {
     if (args.length > 0) throw prereq('No arguments expected with --all');
-    const rows = await client.call('QueryInstances', [[], ['name'], false]);
+    const rows = await client.call('QueryInstances', [], ['name'], false);
     return {names: (rows as string[][]).map((r) => r[0]!), multi: true};
   }
   if (flags.primary || flags.node) {
     if (args.length === 0) throw prereq('No node names passed');
-    const rows = (await client.call('QueryNodes', [args, ['pinst_list', 'sinst_list'], false])) as string[][][];
+    const rows = (await client.call('QueryNodes', args, ['pinst_list', 'sinst_list'], false)) as string[][][];
     const names = rows.flatMap((r) => (flags.node ? [...r[0]!, ...r[1]!] : r[0]!));
     return {names: [...new Set(names)], multi: true};
   }
   if (args.length === 0) throw prereq('No instance names passed');
-  const rows = (await client.call('QueryInstances', [args, ['name'], false])) as string[][];
+  const rows = (await client.call('QueryInstances', args, ['name'], false)) as string[][];
   const names = rows.map((r) => r[0]!);
   return {names, multi: names.length > 1};
 }

@@ -6,7 +6,7 @@ import {askUser, CommandFailure, EXIT_CONFIRMATION} from './luxi-command.js';
 
 /** True when confirmed; throws when there is no terminal to ask on. */
 export async function confirmInstanceAction(client: LuxiClient, name: string, question: string): Promise<boolean> {
-  const rows = (await client.call('QueryInstances', [[name], ['name'], false])) as unknown[][];
+  const rows = (await client.call('QueryInstances', [name], ['name'], false)) as unknown[][];
   if (rows.length === 0 || rows[0]![0] === null) throw new GanetiError('OpPrereqError', [`Instance '${name}' does not exist`, 'unknown_entity']);
   const answer = await askUser(question);
   if (answer === 'no-tty') {

@@ -6,7 +6,8 @@
 // Keep this module light: every command module imports it and oclif loads all of them at start.
 import {Command, Flags, type Interfaces} from '@oclif/core';
 import {resolvePaths, VirtualClusterError} from '../paths.js';
-import {LuxiClient, type LogEntry} from '../protocol/client.js';
+import {LuxiClient} from '../protocol/client.js';
+import type {LogEntry} from '../protocol/luxi-contract.js';
 import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
 import {formatError, formatErrorExitCode} from './error-text.js';
 import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';

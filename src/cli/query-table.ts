@@ -2,20 +2,17 @@
 // GenericList), including the gnt-job list column formatters.
 
 import {GanetiError} from '../protocol/errors.js';
+import type {FieldDefinition, QueryValue} from '../protocol/luxi-contract.js';
 import {RS_NODATA, RS_NORMAL, RS_OFFLINE, RS_UNAVAIL, RS_UNKNOWN} from '../query/fields.js';
 import {formatTime, formatTimestamp, pyFixed, pyLen, pyStr, pyTruthy, pyTypeName} from '../format/python.js';
 
-/** A field definition as the client receives it (any kind string). */
-export interface QueryField {
-  readonly name: string;
-  readonly title: string;
-  readonly kind: string;
-  readonly doc: string;
-}
+/** A field definition as the client reads it: any kind string (newer servers may add kinds). */
+export type QueryField = Readonly<Omit<FieldDefinition, 'kind'> & {kind: string}>;
 
 /** One value of a query row: [result status (RS_*), value]. */
-export type ResultCell = readonly [status: number, value: unknown];
+export type ResultCell = Readonly<QueryValue>;
 
+/** The read-only view of a Query answer (docs/luxi.md) that the formatters take. */
 export interface QueryResult {
   readonly fields: readonly QueryField[];
   readonly data: readonly (readonly ResultCell[])[];

@@ -3,7 +3,8 @@
 // are resolved and ordered, and runs OP_TEST_JQUEUE jobs whose hand-shakes (a Unix socket
 // announced in the job log) check the job's status at each step. Same checks, same output.
 import {connect} from 'node:net';
-import type {LogEntry, LuxiClient} from '../protocol/client.js';
+import type {LuxiClient} from '../protocol/client.js';
+import type {LogEntry} from '../protocol/luxi-contract.js';
 import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
 import {exceptionStr} from './error-text.js';
 import {followJobs, setGenericOpcodeOpts, type GenericOpts} from './debug-jobs.js';

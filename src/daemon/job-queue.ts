@@ -5,6 +5,7 @@ import {stringifyJson} from '../json/lossless.js';
 import {reasonSource} from '../opcodes/summary.js';
 import {OpcodeValidationError, validateOpcode} from '../opcodes/validate.js';
 import {GanetiError, genericError, LuxiParseError} from '../protocol/errors.js';
+import type {JobChange, SubmitResult} from '../protocol/luxi-contract.js';
 import {checkOldStyleFields, plainValue} from '../query/fields.js';
 import {JOB_FIELDS} from '../query/job-fields.js';
 import {
@@ -29,8 +30,6 @@ const LAZY_WRITE_MS = 20;
 /** How long a submission waits for the master candidates to confirm its job files. */
 const REPLICATION_WAIT_MS = 5000;
 const WRITE_RETRY_MS = 1000;
-
-export type SubmitResult = [true, number] | [false, string];
 
 export interface JobQueueEvents {
   /** A job was created or its opcodes should be (re)considered by the scheduler. */
@@ -376,7 +375,7 @@ export class JobQueue {
     prevInfo: unknown,
     prevSerial: number | null,
     timeoutS: number,
-  ): Promise<unknown> {
+  ): Promise<JobChange> {
     checkOldStyleFields(JOB_FIELDS, fields);
     const getters = fields.map((f) => JOB_FIELDS.get(f)!);
     let job: QueuedJob | null = this.jobs.get(id) ?? null;
@@ -396,9 +395,10 @@ export class JobQueue {
     const deadline = Date.now() + timeoutMs;
     // A final state is reported only once it is on disk: until then the caller hears of its
     // own previous view, or (when it sent none) of the state the file holds.
-    const unchanged = async (): Promise<unknown> => {
+    const unchanged = async (): Promise<JobChange> => {
       if (this.opts.nochangeOnTimeout) return 'nochange';
-      if (prevInfo !== null) return [prevInfo, []];
+      // The caller's own previous view, echoed as it was sent.
+      if (prevInfo !== null) return [prevInfo as unknown[], []];
       const current = this.jobs.get(id) ?? job;
       if (!FINALIZED.has(current.status) || (await this.durable(id, 0))) return [infoOf(current), []];
       const onDisk = await this.store.readJob(id, false);
@@ -410,7 +410,7 @@ export class JobQueue {
       return first;
     }
     return new Promise((resolve) => {
-      const done = (value: unknown): void => {
+      const done = (value: JobChange | Promise<JobChange>): void => {
         clearTimeout(timer);
         unlisten();
         resolve(value);

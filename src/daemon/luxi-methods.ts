@@ -1,17 +1,19 @@
-// Every LUXI method masterd serves: argument decoding and the handler, one entry per method.
-import {promises as fsp} from 'node:fs';
+// Every LUXI method masterd serves: argument decoding and the handler, one entry per method of
+// the contract (src/protocol/luxi-contract.ts, docs/luxi.md). Handlers get the narrow services
+// below, not the whole master.
 import type {Logger} from 'pino';
-import writeFileAtomic from 'write-file-atomic';
-import {masterNode, nodeByName} from '../config/config.js';
+import {masterNode, nodeByName, type ConfigData} from '../config/config.js';
 import {stringifyJson} from '../json/lossless.js';
 import {DEFAULT_BEPARAMS, DEFAULT_HVPARAMS, DEFAULT_IPOLICY, DEFAULT_NDPARAMS, DEFAULT_NICPARAMS} from '../config/defaults.js';
 import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
+import type {LuxiArgs, LuxiMethod, LuxiResult, SubmitResult} from '../protocol/luxi-contract.js';
 import {LUXI_VERSION} from '../protocol/messages.js';
 import {opcodeSummary} from '../opcodes/summary.js';
-import type {Master} from './master.js';
 import {instanceByName} from '../config/config.js';
-import {query, queryFieldDefs, queryInstancesOldStyle, queryJobsOldStyle, queryOldStyle} from './queries.js';
+import type {StreamedList} from '../json/sliced-stringify.js';
+import type {JobQueue} from './job-queue.js';
+import {query, queryFieldDefs, queryInstancesOldStyle, queryJobsOldStyle, queryOldStyle, type QuerySources} from './queries.js';
 import {TimeSlicer} from './time-slice.js';
 
 /** Where a request came from: the connection's logger (its `conn` id). */
@@ -19,23 +21,57 @@ export interface RequestContext {
   log: Logger;
 }
 
-interface Method {
+/** The queue operations LUXI requests reach. */
+export type JobService = Pick<JobQueue, 'submitOne' | 'submitMany' | 'waitForChange' | 'cancel' | 'changePriority' | 'archive' | 'autoArchive'>;
+
+/** Cluster-wide state the methods read and the flags they set. */
+export interface ClusterState {
+  readonly version: string;
+  config(): ConfigData;
+  isDrained(): boolean;
+  setDrainFlag(flag: boolean): Promise<void>;
+  /** The end of the watcher pause (seconds since the epoch), null when not paused. */
+  watcherPausedUntil(): Promise<number | null>;
+  /** Sets (or with null ends) the watcher pause here and on the other nodes. */
+  setWatcherPause(until: number | null): Promise<void>;
+}
+
+export interface LuxiServices {
+  jobs: JobService;
+  queries: QuerySources;
+  cluster: ClusterState;
+}
+
+type Promisable<T> = T | Promise<T>;
+/** A result as the server answers it: QueryJobs' rows may be a StreamedList, written in slices. */
+type Answer<M extends LuxiMethod> = M extends 'QueryJobs' ? LuxiResult<M> | StreamedList : LuxiResult<M>;
+/** The arguments as they arrive: the contract's positions, each still to be checked. */
+type Raw<A extends readonly unknown[]> = {[K in keyof A]: unknown};
+
+export interface Handler<M extends LuxiMethod> {
   /** Allowed argument counts. */
   arity: number[];
-  handle(m: Master, args: unknown[], req: RequestContext): Promise<unknown> | unknown;
+  handle(s: LuxiServices, args: Raw<LuxiArgs<M>>, req: RequestContext): Promisable<Answer<M>>;
 }
+
+/** One handler per method of the contract: a missing or mistyped one does not compile. */
+export type MethodTable = {[M in LuxiMethod]: Handler<M>};
 
 /**
  * A state-changing request: one INFO line in the log (the audit trail) with what was asked
  * and how it ended, refused or not. Node cannot read a Unix socket peer's uid/pid
  * (SO_PEERCRED) without a native module, so the line names the connection, not the user.
  */
-function audited(kind: string, method: Method, describe: (args: unknown[], result: unknown) => Record<string, unknown>): Method {
+function audited<M extends LuxiMethod>(
+  kind: string,
+  method: Handler<M>,
+  describe: (args: Raw<LuxiArgs<M>>, result: Answer<M>) => Record<string, unknown>,
+): Handler<M> {
   return {
     arity: method.arity,
-    handle: async (m, args, req) => {
+    handle: async (s, args, req) => {
       try {
-        const result = await method.handle(m, args, req);
+        const result = await method.handle(s, args, req);
         req.log.info({audit: kind, ...describe(args, result)}, `audit: ${kind}`);
         return result;
       } catch (err) {
@@ -47,7 +83,7 @@ function audited(kind: string, method: Method, describe: (args: unknown[], resul
 }
 
 /** A submitted job for the audit trail: its id, opcode summaries and the reason trail. */
-function submittedJob(ops: unknown, result: unknown): Record<string, unknown> {
+function submittedJob(ops: unknown, result: number | SubmitResult): Record<string, unknown> {
   const list = Array.isArray(ops) ? ops : [];
   const first = list[0] as Record<string, unknown> | undefined;
   const entry: Record<string, unknown> = {ops: list.map((op) => opcodeSummary(op)), reason: first?.reason ?? []};
@@ -116,23 +152,23 @@ async function distinctJobIds(v: unknown): Promise<number[] | null> {
   return [...seen];
 }
 
-const oldStyle = (what: string): Method => ({
+const oldStyle = (what: string): Handler<'QueryNodes' | 'QueryGroups' | 'QueryNetworks'> => ({
   arity: [3],
-  handle: (m, [names, fields, useLocking]) => {
+  handle: (s, [names, fields, useLocking]) => {
     if (bool(useLocking, 'use_locking')) throw opPrereqError('Sync queries are not allowed', 'wrong_input');
-    return queryOldStyle(m, what, stringList(names, 'names'), stringList(fields, 'fields'));
+    return queryOldStyle(s.queries, what, stringList(names, 'names'), stringList(fields, 'fields'));
   },
 });
 
-const filterRuleCall = (name: string, arity: number): Method => ({
+const filterRuleCall = <M extends 'QueryFilters' | 'ReplaceFilter' | 'DeleteFilter'>(name: M, arity: number): Handler<M> => ({
   arity: [arity],
   handle: () => {
     throw genericError(`Luxi call '${name}' is not supported: ganeti-ts has no job filter rules`);
   },
 });
 
-function clusterInfo(m: Master): Record<string, unknown> {
-  const cfg = m.config();
+function clusterInfo(cluster: ClusterState): Record<string, unknown> {
+  const cfg = cluster.config();
   const c = cfg.cluster;
   const hypervisors = (c.enabled_hypervisors ?? ['fake']) as string[];
   return {
@@ -141,7 +177,7 @@ function clusterInfo(m: Master): Record<string, unknown> {
     config_version: cfg.version,
     os_api_version: 20,
     export_version: 0,
-    vcs_version: `ganeti-ts ${m.version}`,
+    vcs_version: `ganeti-ts ${cluster.version}`,
     architecture: ['64bits', process.arch === 'x64' ? 'x86_64' : process.arch],
     name: c.cluster_name,
     master: masterNode(cfg)?.name ?? null,
@@ -194,9 +230,9 @@ function clusterInfo(m: Master): Record<string, unknown> {
   };
 }
 
-export const METHODS: Record<string, Method> = {
-  SubmitJob: audited('submit', {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, false)}, ([ops], id) => ({jobs: [submittedJob(ops, id)]})),
-  SubmitJobToDrainedQueue: audited('submit', {arity: [1], handle: (m, [ops]) => m.queue.submitOne(ops, true)}, ([ops], id) => ({
+export const METHODS: MethodTable = {
+  SubmitJob: audited('submit', {arity: [1], handle: (s, [ops]) => s.jobs.submitOne(ops, false)}, ([ops], id) => ({jobs: [submittedJob(ops, id)]})),
+  SubmitJobToDrainedQueue: audited('submit', {arity: [1], handle: (s, [ops]) => s.jobs.submitOne(ops, true)}, ([ops], id) => ({
     jobs: [submittedJob(ops, id)],
     drained: true,
   })),
@@ -204,17 +240,17 @@ export const METHODS: Record<string, Method> = {
     'submit',
     {
       arity: [1],
-      handle: (m, [jobs]) => {
+      handle: (s, [jobs]) => {
         if (!Array.isArray(jobs)) throw new LuxiParseError('Invalid job list: expected a list of jobs');
-        return m.queue.submitMany(jobs);
+        return s.jobs.submitMany(jobs);
       },
     },
-    ([jobs], results) => ({jobs: (jobs as unknown[]).map((ops, i) => submittedJob(ops, (results as unknown[])[i]))}),
+    ([jobs], results) => ({jobs: (jobs as unknown[]).map((ops, i) => submittedJob(ops, results[i]!))}),
   ),
   WaitForJobChange: {
     arity: [5],
-    handle: (m, [id, fields, prevInfo, prevSerial, timeout]) =>
-      m.queue.waitForChange(
+    handle: (s, [id, fields, prevInfo, prevSerial, timeout]) =>
+      s.jobs.waitForChange(
         jobId(id),
         stringList(fields, 'fields'),
         prevInfo,
@@ -224,35 +260,35 @@ export const METHODS: Record<string, Method> = {
   },
   QueryJobs: {
     arity: [2],
-    handle: async (m, [ids, fields]) => queryJobsOldStyle(m, await distinctJobIds(ids), stringList(fields, 'fields')),
+    handle: async (s, [ids, fields]) => queryJobsOldStyle(s.queries, await distinctJobIds(ids), stringList(fields, 'fields')),
   },
-  Query: {arity: [3], handle: (m, [what, fields, filter]) => query(m, what, stringList(fields, 'fields'), filter)},
-  QueryFields: {arity: [2], handle: (_m, [what, fields]) => queryFieldDefs(what, optStringList(fields, 'fields'))},
+  Query: {arity: [3], handle: (s, [what, fields, filter]) => query(s.queries, what, stringList(fields, 'fields'), filter)},
+  QueryFields: {arity: [2], handle: (_s, [what, fields]) => queryFieldDefs(what, optStringList(fields, 'fields'))},
   CancelJob: audited(
     'cancel',
     {
       arity: [1, 2],
-      handle: (m, [id, kill]) => m.queue.cancel(jobId(id), kill === undefined ? false : bool(kill, 'kill')),
+      handle: (s, [id, kill]) => s.jobs.cancel(jobId(id), kill === undefined ? false : bool(kill, 'kill')),
     },
     ([id, kill], result) => ({job: id, kill: kill ?? false, result}),
   ),
   ChangeJobPriority: audited(
     'change-priority',
-    {arity: [2], handle: (m, [id, prio]) => m.queue.changePriority(jobId(id), int(prio, 'priority'))},
+    {arity: [2], handle: (s, [id, prio]) => s.jobs.changePriority(jobId(id), int(prio, 'priority'))},
     ([id, priority], result) => ({job: id, priority, result}),
   ),
-  ArchiveJob: audited('archive', {arity: [1], handle: (m, [id]) => m.queue.archive(jobId(id))}, ([id], archived) => ({job: id, archived})),
+  ArchiveJob: audited('archive', {arity: [1], handle: (s, [id]) => s.jobs.archive(jobId(id))}, ([id], archived) => ({job: id, archived})),
   AutoArchiveJobs: audited(
     'autoarchive',
-    {arity: [2], handle: (m, [age, timeout]) => m.queue.autoArchive(num(age, 'age'), num(timeout, 'timeout'))},
-    ([age, timeout], result) => ({age, timeout, archived: (result as number[])[0], left: (result as number[])[1]}),
+    {arity: [2], handle: (s, [age, timeout]) => s.jobs.autoArchive(num(age, 'age'), num(timeout, 'timeout'))},
+    ([age, timeout], [archived, left]) => ({age, timeout, archived, left}),
   ),
   SetDrainFlag: audited(
     'drain-flag',
     {
       arity: [1],
-      handle: async (m, [flag]) => {
-        await m.setDrainFlag(bool(flag, 'drain flag'));
+      handle: async (s, [flag]) => {
+        await s.cluster.setDrainFlag(bool(flag, 'drain flag'));
         return true;
       },
     },
@@ -260,30 +296,28 @@ export const METHODS: Record<string, Method> = {
   ),
   SetWatcherPause: audited('watcher-pause', {
     arity: [1],
-    handle: async (m, [until]) => {
+    handle: async (s, [until]) => {
       if (until === null) {
-        await fsp.rm(m.paths.watcherPauseFile, {force: true});
-        m.tellOtherNodes('set_watcher_pause', [null]);
+        await s.cluster.setWatcherPause(null);
         return null;
       }
       const t = num(until, 'pause end time');
       if (t < Date.now() / 1000) throw genericError('Unable to set pause end time in the past');
-      await writeFileAtomic(m.paths.watcherPauseFile, `${Math.trunc(t)}\n`, {mode: 0o644, fsync: true});
-      m.tellOtherNodes('set_watcher_pause', [t]);
+      await s.cluster.setWatcherPause(t);
       return t;
     },
   }, ([until]) => ({until})),
-  QueryClusterInfo: {arity: [0], handle: (m) => clusterInfo(m)},
+  QueryClusterInfo: {arity: [0], handle: (s) => clusterInfo(s.cluster)},
   QueryConfigValues: {
     arity: [1],
-    handle: async (m, [fields]) => {
-      const cfg = m.config();
-      const pause = await m.watcherPausedUntil();
+    handle: async (s, [fields]) => {
+      const cfg = s.cluster.config();
+      const pause = await s.cluster.watcherPausedUntil();
       const values: Record<string, unknown> = {
         cluster_name: cfg.cluster.cluster_name,
         watcher_pause: pause,
         master_node: masterNode(cfg)?.name ?? null,
-        drain_flag: m.queue.store.isDrained,
+        drain_flag: s.cluster.isDrained(),
         modify_ssh_setup: false,
         ssh_key_type: 'rsa',
         ssh_key_bits: 2048,
@@ -293,8 +327,8 @@ export const METHODS: Record<string, Method> = {
   },
   QueryTags: {
     arity: [2],
-    handle: (m, [kind, name]) => {
-      const cfg = m.config();
+    handle: (s, [kind, name]) => {
+      const cfg = s.cluster.config();
       const sorted = (tags: string[] | undefined): string[] => [...(tags ?? [])].sort();
       switch (kind) {
         case 'cluster':
@@ -325,9 +359,9 @@ export const METHODS: Record<string, Method> = {
   QueryGroups: oldStyle('group'),
   QueryInstances: {
     arity: [3],
-    handle: (m, [names, fields, useLocking]) => {
+    handle: (s, [names, fields, useLocking]) => {
       if (bool(useLocking, 'use_locking')) throw opPrereqError('Sync queries are not allowed', 'wrong_input');
-      return queryInstancesOldStyle(m, stringList(names, 'names'), stringList(fields, 'fields'));
+      return queryInstancesOldStyle(s.queries, stringList(names, 'names'), stringList(fields, 'fields'));
     },
   },
   QueryNetworks: oldStyle('network'),
@@ -343,14 +377,20 @@ export const METHODS: Record<string, Method> = {
   DeleteFilter: filterRuleCall('DeleteFilter', 1),
 };
 
+/** Any handler, seen from the dispatcher (which checked the argument count). */
+interface AnyHandler {
+  arity: number[];
+  handle(s: LuxiServices, args: unknown[], req: RequestContext): Promisable<unknown>;
+}
+
 /** Decodes and runs one request; throws LuxiParseError for undecodable ones. */
-export function dispatch(m: Master, method: string, args: unknown[], req: RequestContext): Promise<unknown> | unknown {
-  const def = Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+export function dispatch(services: LuxiServices, method: string, args: unknown[], req: RequestContext): Promisable<unknown> {
+  const def = Object.hasOwn(METHODS, method) ? (METHODS as Record<string, AnyHandler>)[method] : undefined;
   if (def === undefined) {
     throw new LuxiParseError(`Unable to parse LUXI request method: Invalid string value for type LuxiReq: "${method}"`);
   }
   if (!def.arity.includes(args.length)) {
     throw new LuxiParseError(`Invalid arguments for ${method}: expected ${def.arity.join(' or ')} argument(s), got ${args.length}`);
   }
-  return def.handle(m, args, req);
+  return def.handle(services, args, req);
 }

@@ -1,5 +1,6 @@
 // The running master: configuration, queue, scheduler, locks and the LUXI server, wired up.
 import {promises as fsp} from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
 import {join} from 'node:path';
 import type {Logger} from 'pino';
 import {readConfig, type ConfigData} from '../config/config.js';
@@ -13,7 +14,7 @@ import {Housekeeper, type HousekeepingSettings} from './housekeeping.js';
 import {lockOwner, type ExecutorContext} from './job-executor.js';
 import {JobQueue} from './job-queue.js';
 import {LockManager} from './locks.js';
-import {dispatch} from './luxi-methods.js';
+import {dispatch, type LuxiServices} from './luxi-methods.js';
 import {LuxiServer} from './luxi-server.js';
 import {interruptedMoves, reconcileInstances} from './move-recovery.js';
 import type {ClusterServices, NodeRpc} from './logical-units/logical-unit.js';
@@ -58,6 +59,8 @@ export class Master {
   readonly locks = new LockManager();
   readonly scheduler: Scheduler;
   readonly server: LuxiServer;
+  /** What the LUXI methods may reach. */
+  readonly services: LuxiServices;
   readonly hardStop = new AbortController();
   readonly configWriter: ConfigWriter;
   readonly replicator: QueueReplicator | null = null;
@@ -137,7 +140,19 @@ export class Master {
         return true;
       },
     };
-    this.server = new LuxiServer((method, args, log) => dispatch(this, method, args, {log}), opts.log, {
+    this.services = {
+      jobs: this.queue,
+      queries: this,
+      cluster: {
+        version: this.version,
+        config: () => this.config(),
+        isDrained: () => store.isDrained,
+        setDrainFlag: (flag) => this.setDrainFlag(flag),
+        watcherPausedUntil: () => this.watcherPausedUntil(),
+        setWatcherPause: (until) => this.setWatcherPause(until),
+      },
+    };
+    this.server = new LuxiServer((method, args, log) => dispatch(this.services, method, args, {log}), opts.log, {
       maxMessageBytes: opts.maxMessageBytes,
       idleTimeoutMs: opts.idleTimeoutMs,
       oversized: (method, jobs) => {
@@ -216,6 +231,16 @@ export class Master {
     } catch {
       return null;
     }
+  }
+
+  /** Sets (or with null ends) the watcher pause here, then tells the other nodes. */
+  async setWatcherPause(until: number | null): Promise<void> {
+    if (until === null) {
+      await fsp.rm(this.paths.watcherPauseFile, {force: true});
+    } else {
+      await writeFileAtomic(this.paths.watcherPauseFile, `${Math.trunc(until)}\n`, {mode: 0o644, fsync: true});
+    }
+    this.tellOtherNodes('set_watcher_pause', [until]);
   }
 
   async listen(): Promise<void> {

@@ -1,6 +1,7 @@
 // Query / QueryFields / QueryJobs / QueryNodes ...: selecting items and building results.
 import {instanceByName, niceSort, type ConfigData, type InstanceConfig} from '../config/config.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
+import type {QueryResult} from '../protocol/luxi-contract.js';
 import {EMPTY_RESOURCES, GROUP_FIELDS, LOCK_FIELDS, NODE_FIELDS, type GroupItem, type LockRow, type NodeItem} from '../query/cluster-fields.js';
 import {checkOldStyleFields, plainValue, queryFields, selectFields, type FieldDefinition, type FieldSet, type QueryValue} from '../query/fields.js';
 import {compileFilter, filterFieldNames, requestedIdsFromFilter} from '../query/filter.js';
@@ -12,11 +13,6 @@ import type {LockManager} from './locks.js';
 import type {NodeRpc} from './logical-units/logical-unit.js';
 import {StreamedList} from '../json/sliced-stringify.js';
 import {TimeSlicer} from './time-slice.js';
-
-export interface QueryResult {
-  fields: FieldDefinition[];
-  data: QueryValue[][];
-}
 
 export interface QuerySources {
   queue: JobQueue;

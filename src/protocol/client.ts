@@ -4,6 +4,7 @@ import {readFileSync} from 'node:fs';
 import {resolvePaths, type GanetiPaths} from '../paths.js';
 import {decodeError, LuxiClientError} from './errors.js';
 import {EtxSplitter, frame} from './framing.js';
+import type {LuxiArgs, LuxiMethod, LuxiResult} from './luxi-contract.js';
 import {formatRequest, parseResponse} from './messages.js';
 
 export interface LuxiClientOptions {
@@ -45,8 +46,13 @@ export class LuxiClient {
     this.connectRetryMs = opts.connectRetryMs ?? 0;
   }
 
-  /** Calls one method; calls on one client are answered in order, one at a time. */
-  call(method: string, args: unknown[]): Promise<unknown> {
+  /** Calls one method of the contract; calls on one client are answered in order, one at a time. */
+  call<M extends LuxiMethod>(method: M, ...args: LuxiArgs<M>): Promise<LuxiResult<M>> {
+    return this.request(method, args) as Promise<LuxiResult<M>>;
+  }
+
+  /** Sends any method and arguments, also ones no method accepts (tests of bad requests). */
+  request(method: string, args: readonly unknown[]): Promise<unknown> {
     const run = this.chain.then(
       () => this.roundTrip(method, args),
       () => this.roundTrip(method, args),
@@ -68,7 +74,7 @@ export class LuxiClient {
    * Like the stock client, a request whose connection closed before any answer is sent
    * again on a new connection (the server closes after answering an undecodable request).
    */
-  private async roundTrip(method: string, args: unknown[]): Promise<unknown> {
+  private async roundTrip(method: string, args: readonly unknown[]): Promise<unknown> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.roundTripOnce(method, args);
@@ -82,7 +88,7 @@ export class LuxiClient {
 
   private wasConnected = false;
 
-  private async roundTripOnce(method: string, args: unknown[]): Promise<unknown> {
+  private async roundTripOnce(method: string, args: readonly unknown[]): Promise<unknown> {
     this.wasConnected = false;
     const sock = await this.ensureConnected();
     this.wasConnected = true;
@@ -209,75 +215,54 @@ export class LuxiClient {
     p?.reject(new LuxiClientError('Connection to the master daemon was closed', 'connection'));
   }
 
-  // Typed wrappers, one per LUXI method.
-  submitJob(ops: unknown[]): Promise<number> {
-    return this.call('SubmitJob', [ops]) as Promise<number>;
+  // Named shorthands for the methods most code calls; their types come from the contract.
+  submitJob(...a: LuxiArgs<'SubmitJob'>): Promise<number> {
+    return this.call('SubmitJob', ...a);
   }
-  submitJobToDrainedQueue(ops: unknown[]): Promise<number> {
-    return this.call('SubmitJobToDrainedQueue', [ops]) as Promise<number>;
+  submitJobToDrainedQueue(...a: LuxiArgs<'SubmitJobToDrainedQueue'>): Promise<number> {
+    return this.call('SubmitJobToDrainedQueue', ...a);
   }
-  submitManyJobs(jobs: unknown[][]): Promise<Array<[boolean, number | string]>> {
-    return this.call('SubmitManyJobs', [jobs]) as Promise<Array<[boolean, number | string]>>;
+  submitManyJobs(...a: LuxiArgs<'SubmitManyJobs'>): Promise<LuxiResult<'SubmitManyJobs'>> {
+    return this.call('SubmitManyJobs', ...a);
   }
-  waitForJobChange(
-    jobId: number | string,
-    fields: string[],
-    prevJobInfo: unknown[] | null,
-    prevLogSerial: number | null,
-    timeout: number,
-  ): Promise<[unknown[], LogEntry[]] | 'nochange'> {
-    return this.call('WaitForJobChange', [jobId, fields, prevJobInfo, prevLogSerial, timeout]) as Promise<
-      [unknown[], LogEntry[]] | 'nochange'
-    >;
+  waitForJobChange(...a: LuxiArgs<'WaitForJobChange'>): Promise<LuxiResult<'WaitForJobChange'>> {
+    return this.call('WaitForJobChange', ...a);
   }
-  queryJobs(ids: Array<number | string> | null, fields: string[]): Promise<unknown[][]> {
-    return this.call('QueryJobs', [ids, fields]) as Promise<unknown[][]>;
+  queryJobs(...a: LuxiArgs<'QueryJobs'>): Promise<LuxiResult<'QueryJobs'>> {
+    return this.call('QueryJobs', ...a);
   }
-  query(what: string, fields: string[], filter: unknown): Promise<QueryResponse> {
-    return this.call('Query', [what, fields, filter]) as Promise<QueryResponse>;
+  query(...a: LuxiArgs<'Query'>): Promise<LuxiResult<'Query'>> {
+    return this.call('Query', ...a);
   }
-  queryFields(what: string, fields: string[] | null): Promise<{fields: FieldDefinition[]}> {
-    return this.call('QueryFields', [what, fields]) as Promise<{fields: FieldDefinition[]}>;
+  queryFields(...a: LuxiArgs<'QueryFields'>): Promise<LuxiResult<'QueryFields'>> {
+    return this.call('QueryFields', ...a);
   }
-  cancelJob(id: number | string, kill = false): Promise<[boolean, string]> {
-    return this.call('CancelJob', [id, kill]) as Promise<[boolean, string]>;
+  /** kill is always sent, false by default, as the 3.0 client does. */
+  cancelJob(job: LuxiArgs<'CancelJob'>[0], kill = false): Promise<LuxiResult<'CancelJob'>> {
+    return this.call('CancelJob', job, kill);
   }
-  changeJobPriority(id: number | string, priority: number): Promise<[boolean, string]> {
-    return this.call('ChangeJobPriority', [id, priority]) as Promise<[boolean, string]>;
+  changeJobPriority(...a: LuxiArgs<'ChangeJobPriority'>): Promise<LuxiResult<'ChangeJobPriority'>> {
+    return this.call('ChangeJobPriority', ...a);
   }
-  archiveJob(id: number | string): Promise<boolean> {
-    return this.call('ArchiveJob', [id]) as Promise<boolean>;
+  archiveJob(...a: LuxiArgs<'ArchiveJob'>): Promise<boolean> {
+    return this.call('ArchiveJob', ...a);
   }
-  autoArchiveJobs(age: number, timeout: number): Promise<[number, number]> {
-    return this.call('AutoArchiveJobs', [age, timeout]) as Promise<[number, number]>;
+  autoArchiveJobs(...a: LuxiArgs<'AutoArchiveJobs'>): Promise<LuxiResult<'AutoArchiveJobs'>> {
+    return this.call('AutoArchiveJobs', ...a);
   }
-  setDrainFlag(flag: boolean): Promise<boolean> {
-    return this.call('SetDrainFlag', [flag]) as Promise<boolean>;
+  setDrainFlag(...a: LuxiArgs<'SetDrainFlag'>): Promise<boolean> {
+    return this.call('SetDrainFlag', ...a);
   }
-  setWatcherPause(until: number | null): Promise<number | null> {
-    return this.call('SetWatcherPause', [until]) as Promise<number | null>;
+  setWatcherPause(...a: LuxiArgs<'SetWatcherPause'>): Promise<number | null> {
+    return this.call('SetWatcherPause', ...a);
   }
-  queryClusterInfo(): Promise<Record<string, unknown>> {
-    return this.call('QueryClusterInfo', []) as Promise<Record<string, unknown>>;
+  queryClusterInfo(): Promise<LuxiResult<'QueryClusterInfo'>> {
+    return this.call('QueryClusterInfo');
   }
-  queryConfigValues(names: string[]): Promise<unknown[]> {
-    return this.call('QueryConfigValues', [names]) as Promise<unknown[]>;
+  queryConfigValues(...a: LuxiArgs<'QueryConfigValues'>): Promise<unknown[]> {
+    return this.call('QueryConfigValues', ...a);
   }
-  queryTags(kind: string, name: string): Promise<string[]> {
-    return this.call('QueryTags', [kind, name]) as Promise<string[]>;
+  queryTags(...a: LuxiArgs<'QueryTags'>): Promise<string[]> {
+    return this.call('QueryTags', ...a);
   }
-}
-
-export type LogEntry = [serial: number, timestamp: [number, number], type: string, message: unknown];
-
-export interface FieldDefinition {
-  name: string;
-  title: string;
-  kind: string;
-  doc: string;
-}
-
-export interface QueryResponse {
-  fields: FieldDefinition[];
-  data: Array<Array<[number, unknown]>>;
 }

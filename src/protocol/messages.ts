@@ -48,7 +48,7 @@ export function formatResponse(success: boolean, result: unknown): string {
   return stringifyJson({success, result});
 }
 
-export function formatRequest(method: string, args: unknown[], version: number | null = LUXI_VERSION): string {
+export function formatRequest(method: string, args: readonly unknown[], version: number | null = LUXI_VERSION): string {
   return stringifyJson(version === null ? {method, args} : {method, args, version});
 }
 

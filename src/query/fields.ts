@@ -1,5 +1,6 @@
 // Query result building shared by every resource: field definitions, statuses, unknown fields.
 import {opPrereqError} from '../protocol/errors.js';
+import type {FieldDefinition, QueryValue} from '../protocol/luxi-contract.js';
 
 export const RS_NORMAL = 0;
 export const RS_UNKNOWN = 1;
@@ -7,15 +8,7 @@ export const RS_NODATA = 2;
 export const RS_UNAVAIL = 3;
 export const RS_OFFLINE = 4;
 
-export type FieldKind = 'unknown' | 'text' | 'bool' | 'number' | 'float' | 'unit' | 'timestamp' | 'other';
-export type QueryValue = [status: number, value: unknown];
-
-export interface FieldDefinition {
-  name: string;
-  title: string;
-  kind: FieldKind;
-  doc: string;
-}
+export type {FieldDefinition, FieldKind, QueryValue} from '../protocol/luxi-contract.js';
 
 export interface Field<T> extends FieldDefinition {
   get(item: T): QueryValue;

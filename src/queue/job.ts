@@ -1,10 +1,9 @@
 // The job and queued-opcode model, status derivation, and the job file format.
 import {parseJson, stringifyJson, stringifyWithBigints} from '../json/lossless.js';
 
-export type OpStatus = 'queued' | 'waiting' | 'canceling' | 'running' | 'canceled' | 'success' | 'error';
-export type JobStatus = OpStatus;
-export type Timestamp = [seconds: number, microseconds: number];
-export type LogEntry = [serial: number, timestamp: Timestamp, type: string, message: unknown];
+import type {JobStatus, LogEntry, OpStatus, Timestamp} from '../protocol/luxi-contract.js';
+
+export type {JobStatus, LogEntry, OpStatus, Timestamp} from '../protocol/luxi-contract.js';
 
 export const OP_STATUSES: readonly OpStatus[] = ['queued', 'waiting', 'canceling', 'running', 'canceled', 'success', 'error'];
 export const FINALIZED: ReadonlySet<string> = new Set(['canceled', 'success', 'error']);

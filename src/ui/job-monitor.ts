@@ -7,7 +7,7 @@
 // end_ts, and the daemon accepts a condition on a field without data, so every unfinished job is
 // in that answer too (the daemon answers both from indexes). An id-only query of one range of
 // IDs every second notices archived jobs.
-import type {QueryResponse} from '../protocol/client.js';
+import type {QueryResult} from '../protocol/luxi-contract.js';
 import {LuxiClient, type LuxiClientOptions} from '../protocol/client.js';
 import {stringifyJson} from '../json/lossless.js';
 import {GanetiError} from '../protocol/errors.js';
@@ -349,7 +349,7 @@ export class JobMonitor implements MonitorSource {
     return RETRY_MS;
   }
 
-  private replaceAll(res: QueryResponse): void {
+  private replaceAll(res: QueryResult): void {
     this.rows.clear();
     this.maxId = -1;
     for (const cells of res.data) {
@@ -361,7 +361,7 @@ export class JobMonitor implements MonitorSource {
   }
 
   /** Applies an answer for "new or changed since cutoff"; a job that should be in it and is not is gone. */
-  private merge(res: QueryResponse, cutoff: number): boolean {
+  private merge(res: QueryResult, cutoff: number): boolean {
     const previousMax = this.maxId;
     const seen = new Set<number>();
     let changed = false;
@@ -387,7 +387,7 @@ export class JobMonitor implements MonitorSource {
   }
 
   /** Applies the list of the matching IDs in [lo, hi): drops archived jobs. */
-  private sweep(res: QueryResponse, lo: number, hi: number): boolean {
+  private sweep(res: QueryResult, lo: number, hi: number): boolean {
     const live = new Set<number>();
     for (const [cell] of res.data) if (typeof cell?.[1] === 'number') live.add(cell[1]);
     let changed = false;

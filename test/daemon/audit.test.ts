@@ -62,8 +62,8 @@ describe('audit trail', () => {
     await c.setDrainFlag(false);
     expected.push('drain-flag', 'submit', 'drain-flag');
     await waitJob(c, drained);
-    await c.call('SetWatcherPause', [Date.now() / 1000 + 3600]);
-    await c.call('SetWatcherPause', [null]);
+    await c.call('SetWatcherPause', Date.now() / 1000 + 3600);
+    await c.call('SetWatcherPause', null);
     expected.push('watcher-pause', 'watcher-pause');
     // Reads leave no trace.
     await c.queryJobs(null, ['id', 'status']);

@@ -86,7 +86,7 @@ describe('bad input', () => {
       ['SubmitJob', [[{OP_ID: 'OP_TEST_DELAY', duration: 0, comment: nested}]]],
       ['SetWatcherPause', [nested]],
     ] as const) {
-      await assert.rejects(c.call(method, [...args]), (err: unknown) => {
+      await assert.rejects(c.request(method, args), (err: unknown) => {
         assert.doesNotMatch(String(err), /call stack/);
         return true;
       });
@@ -107,9 +107,9 @@ describe('bad input', () => {
     const c = daemon.client();
     await assert.rejects(c.query('job', ['id'], ['==', 'nosuch', 1]), (e: unknown) => e instanceof GanetiError && e.cls === 'ParameterError');
     await assert.rejects(c.submitJob([]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError' && e.message === 'A job needs at least one opcode');
-    await assert.rejects(c.call('SetWatcherPause', [1]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
+    await assert.rejects(c.call('SetWatcherPause', 1), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
     await assert.rejects(c.queryTags('node', 'nosuch'), (e: unknown) => e instanceof GanetiError && e.cls === 'OpPrereqError' && e.args[1] === 'unknown_entity');
-    await assert.rejects(c.call('PickupJob', [1]), /for internal use only/);
+    await assert.rejects(c.call('PickupJob', 1), /for internal use only/);
     assert.deepEqual(await c.archiveJob(123456789), false);
     const id = await c.submitJob([delayOp(0)]);
     assert.equal(await waitJob(c, id), 'success', 'the daemon still runs jobs');

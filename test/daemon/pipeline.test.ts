@@ -157,6 +157,6 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(await c.queryTags('cluster', ''), []);
     const nodes = await c.query('node', ['name', 'master', 'role'], null);
     assert.deepEqual(nodes.data, [[[0, 'node1'], [0, true], [0, 'M']]]);
-    await assert.rejects(c.call('QueryFilters', [null, ['uuid']]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
+    await assert.rejects(c.call('QueryFilters', null, ['uuid']), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
   });
 });

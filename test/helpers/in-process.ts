@@ -28,7 +28,7 @@ export async function openMaster(node: TestNode, opts: Partial<MasterOptions> & 
   master.startScheduling();
   return {
     master,
-    call: async (method, args) => dispatch(master, method, args, {log: master.log}),
+    call: async (method, args) => dispatch(master.services, method, args, {log: master.log}),
     async close() {
       await master.drain();
       await master.close();

@@ -169,7 +169,7 @@ describe('faults: the queue disk', () => {
         );
       }
       assert.ok(refused.every((m) => /EROFS|EACCES|read-only|permission/i.test(m)), `the error says why: ${refused[0]}`);
-      await assert.rejects(c.call('SetDrainFlag', [true]), (err: unknown) => {
+      await assert.rejects(c.call('SetDrainFlag', true), (err: unknown) => {
         assert.ok(err instanceof GanetiError && err.cls === 'JobQueueError', `a queue error, got ${String(err)}`);
         assert.match(err.message, /^Cannot set the drain flag: .*(EROFS|EACCES)/);
         return true;

@@ -12,6 +12,7 @@ import {LONG, rawExchange, report, rssMiB, scanQueue, seedFromEnv, setting} from
 
 const MESSAGES = setting('FUZZ_MESSAGES', 10_000, 100_000);
 const CONCURRENCY = 32;
+const ARITY: Record<string, {arity: number[]}> = METHODS;
 const METHOD_NAMES = Object.keys(METHODS);
 /** Methods that may legitimately take long to answer (blocking waits). */
 const SLOW = new Set(['WaitForJobChange', 'CancelJob', 'AutoArchiveJobs']);
@@ -75,7 +76,7 @@ const methodRequest = fc
     fc.oneof(fc.constant('3000000'), fc.constant('null'), textValue),
   )
   .map(([method, countPick, values, version]) => {
-    const arity = METHODS[method]?.arity ?? [1];
+    const arity = ARITY[method]?.arity ?? [1];
     const n = countPick < 7 ? arity[0]! : countPick === 7 ? arity[0]! + 1 : Math.max(0, arity[0]! - 1);
     return {text: `{"method": ${JSON.stringify(method)}, "args": [${values.slice(0, n).join(', ')}], "version": ${version}}`, method};
   });
@@ -150,7 +151,7 @@ const deep = fc
   .map(([depth, open, closed, method, pos, filler]) => {
     const close = open.startsWith('{') ? '}' : ']';
     const inner = open.repeat(depth) + '1' + (closed ? close.repeat(depth) : '');
-    const arity = METHODS[method]!.arity[0]!;
+    const arity = ARITY[method]!.arity[0]!;
     const args: string[] = Array.from({length: Math.max(1, arity)}, () => filler);
     args[pos % args.length] = inner;
     return Buffer.from(`{"method": "${method}", "args": [${args.join(', ')}]}`);

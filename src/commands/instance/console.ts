@@ -15,7 +15,7 @@ export default class InstanceConsole extends LuxiCommand {
     checkArgCount('console', args, 1, 1);
     const name = args[0]!;
     await this.client().queryConfigValues(['cluster_name']);
-    const rows = (await this.client().call('QueryInstances', [[name], ['console', 'oper_state'], false])) as unknown[][];
+    const rows = (await this.client().call('QueryInstances', [name], ['console', 'oper_state'], false)) as unknown[][];
     if (rows.length === 0) throw new GanetiError('OpPrereqError', [`Instance '${name}' does not exist`, 'unknown_entity']);
     const [console, running] = rows[0]! as [Record<string, unknown> | null, boolean | null];
     if (console === null) {

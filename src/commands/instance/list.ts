@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {formatQueryResult, type QueryResult} from '../../cli/query-table.js';
+import {formatQueryResult} from '../../cli/query-table.js';
 import {parseFields} from '../job/list.js';
 
 export const DEFAULT_INSTANCE_FIELDS = ['name', 'hypervisor', 'os', 'pnode', 'status', 'oper_ram'];
@@ -24,7 +24,7 @@ export default class InstanceList extends LuxiCommand {
     const {args: names, flags} = await this.parseCommand(InstanceList);
     const fields = parseFields(flags.output, DEFAULT_INSTANCE_FIELDS);
     const filter = names.length === 0 ? null : ['|', ...names.map((n) => ['==', 'name', n])];
-    const result = (await this.client().query('instance', fields, filter)) as unknown as QueryResult;
+    const result = (await this.client().query('instance', fields, filter));
     if (flags.json) {
       const rows = result.data.map((row) => Object.fromEntries(row.map(([status, value], i) => [fields[i]!, status === 0 ? value : null])));
       writeOut(`${JSON.stringify(rows, null, 2)}\n`);

@@ -17,7 +17,7 @@ export default class JobArchive extends LuxiCommand {
     const client = this.client();
     let code = 0;
     for (const jobId of args) {
-      if (!(await client.archiveJob(prepareJobId('ArchiveJob', jobId) as number))) {
+      if (!(await client.archiveJob(prepareJobId('ArchiveJob', jobId)))) {
         writeErr(formatArchiveFailure(jobId));
         code = 1;
       }

@@ -18,7 +18,7 @@ export default class JobAutoarchive extends LuxiCommand {
     const {args} = await this.parseCommand(JobAutoarchive);
     checkArgCount('autoarchive', args, 1, 1);
     const age = parseAutoArchiveAge(args[0]!);
-    const [archived, left] = await this.client().autoArchiveJobs(age as number, AUTOARCHIVE_TIMEOUT);
+    const [archived, left] = await this.client().autoArchiveJobs(age, AUTOARCHIVE_TIMEOUT);
     writeOut(formatAutoArchiveResult(archived, left));
     return 0;
   }

@@ -35,7 +35,7 @@ export default class JobCancel extends LuxiCommand {
         question: `${flags.kill ? 'KILL' : 'Cancel'} job(s) listed above?`,
         forceHint: flags.kill ? 'kill them' : 'cancel them',
       },
-      (jobId) => client.cancelJob(prepareJobId('CancelJob', jobId) as number, flags.kill),
+      (jobId) => client.cancelJob(prepareJobId('CancelJob', jobId), flags.kill),
     );
   }
 }

@@ -38,7 +38,7 @@ export default class JobChangePriority extends LuxiCommand {
         question: 'Change priority of job(s) listed above?',
         forceHint: 'change their priority',
       },
-      (jobId) => client.changeJobPriority(prepareJobId('ChangeJobPriority', jobId) as number, priority),
+      (jobId) => client.changeJobPriority(prepareJobId('ChangeJobPriority', jobId), priority),
     );
   }
 }

@@ -6,6 +6,7 @@ import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {parseJson} from '../../json/lossless.js';
 import {LuxiClientError} from '../../protocol/errors.js';
+import type {OpcodeInput} from '../../protocol/luxi-contract.js';
 
 /** Standard input to its end (a synchronous read of a non-blocking pipe fails with EAGAIN). */
 async function readStdin(): Promise<string> {
@@ -14,10 +15,10 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const isOpcode = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isOpcode = (v: unknown): v is OpcodeInput => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A list of opcodes is one job, a list of lists of opcodes many jobs. */
-export function parseSubmission(text: string, source: string): {jobs: unknown[][]; many: boolean} {
+export function parseSubmission(text: string, source: string): {jobs: OpcodeInput[][]; many: boolean} {
   let value: unknown;
   try {
     value = parseJson(text);
@@ -29,7 +30,7 @@ export function parseSubmission(text: string, source: string): {jobs: unknown[][
     'each opcode an object with an "OP_ID"';
   if (!Array.isArray(value) || value.length === 0) throw new CommandFailure(`Invalid job description in ${source}: ${shape}`);
   if (value.every(isOpcode)) return {jobs: [value], many: false};
-  if (value.every((job) => Array.isArray(job) && job.every(isOpcode))) return {jobs: value as unknown[][], many: true};
+  if (value.every((job) => Array.isArray(job) && job.every(isOpcode))) return {jobs: value as OpcodeInput[][], many: true};
   throw new CommandFailure(`Invalid job description in ${source}: ${shape}`);
 }
 

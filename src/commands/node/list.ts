@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
 import {LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {formatQueryResult, type QueryResult} from '../../cli/query-table.js';
+import {formatQueryResult} from '../../cli/query-table.js';
 import {parseFields} from '../job/list.js';
 
 export const DEFAULT_NODE_FIELDS = ['name', 'role', 'pip', 'offline', 'master_candidate', 'drained'];
@@ -25,7 +25,7 @@ export default class NodeList extends LuxiCommand {
     const {args: names, flags} = await this.parseCommand(NodeList);
     const fields = parseFields(flags.output, DEFAULT_NODE_FIELDS);
     const filter = names.length === 0 ? null : ['|', ...names.map((n) => ['=', 'name', n])];
-    const result = (await this.client().query('node', fields, filter)) as unknown as QueryResult;
+    const result = (await this.client().query('node', fields, filter));
     const table = formatQueryResult(result, {
       header: !flags['no-headers'],
       verbose: flags.verbose,
