@@ -1,9 +1,7 @@
 // config.data: the Ganeti-shaped cluster configuration (the subset ganeti-ts uses, same keys).
 import {promises as fsp} from 'node:fs';
-import {dirname} from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import {parseJson, stringifyJson} from '../json/lossless.js';
-import {DurableWriter} from '../durable/durable-writer.js';
+import {writeFileDurable} from '../durable/files.js';
 
 export const CONFIG_VERSION = 3000000;
 export const DEFAULT_MAX_RUNNING_JOBS = 25;
@@ -191,8 +189,7 @@ export async function readConfig(path: string): Promise<ConfigData> {
 }
 
 export async function writeConfig(path: string, cfg: ConfigData): Promise<void> {
-  await writeFileAtomic(path, stringifyJson(cfg) + '\n', {mode: 0o640, fsync: true});
-  await new DurableWriter().syncDir(dirname(path));
+  await writeFileDurable(path, stringifyJson(cfg) + '\n', 0o640);
 }
 
 export function nodeByName(cfg: ConfigData, name: string): NodeConfig | undefined {

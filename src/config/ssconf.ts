@@ -1,8 +1,7 @@
 // ssconf_* files: the flat copies of cluster facts that clients and node daemons read.
 import {promises as fsp} from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
 import type {GanetiPaths} from '../paths.js';
-import {DurableWriter} from '../durable/durable-writer.js';
+import {writeFilesDurable, type DurableFile} from '../durable/files.js';
 import {masterNode, niceSort, type ConfigData} from './config.js';
 
 export const RELEASE_VERSION = '3.0.2';
@@ -50,14 +49,12 @@ function hvparamLines(cfg: ConfigData, hv: string): string[] {
  */
 export async function writeSsconf(paths: GanetiPaths, values: Record<string, string>): Promise<void> {
   await fsp.mkdir(paths.dataDir, {recursive: true, mode: 0o755});
-  const written = await Promise.all(
-    Object.entries(values).map(async ([key, value]) => {
+  const changed = await Promise.all(
+    Object.entries(values).map(async ([key, value]): Promise<DurableFile | null> => {
       const text = value === '' ? '' : `${value}\n`;
       const current = await fsp.readFile(paths.ssconf(key), 'utf8').catch(() => null);
-      if (current === text) return false;
-      await writeFileAtomic(paths.ssconf(key), text, {mode: 0o444, fsync: true});
-      return true;
+      return current === text ? null : {path: paths.ssconf(key), content: text, mode: 0o444};
     }),
   );
-  if (written.some((w) => w)) await new DurableWriter().syncDir(paths.dataDir);
+  await writeFilesDurable(changed.filter((f) => f !== null));
 }

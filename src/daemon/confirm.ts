@@ -1,4 +1,4 @@
-// The --no-voting confirmation (masterd.md §3.3): only an interactive, exact "YES" proceeds.
+// The --no-voting confirmation (docs/architecture.md, "Start-up, voting and shutdown"): only an interactive, exact "YES" proceeds.
 import Enquirer from 'enquirer';
 import {StartupError} from '../process/startup-error.js';
 

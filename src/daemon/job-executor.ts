@@ -1,5 +1,5 @@
-// Runs one job's opcodes in order (masterd.md §6.2): waiting -> dependencies -> locks ->
-// running -> result, with the write points of jobqueue.md §8.
+// Runs one job's opcodes in order (docs/architecture.md): waiting -> dependencies -> locks ->
+// running -> result, with the write points of docs/job-file.md.
 import type {Logger} from 'pino';
 import type {ConfigData} from '../config/config.js';
 import {encodeError, GanetiError} from '../protocol/errors.js';
@@ -24,7 +24,7 @@ export interface ExecutorContext {
   hardStop: AbortSignal;
   /**
    * How long an opcode waits for its locks before its priority goes up one step
-   * (LOCK_ATTEMPTS_TIMEOUT, masterd.md §6.3).
+   * (docs/architecture.md, "Priorities and lock waits").
    */
   lockAgingMs: number;
 }
@@ -35,7 +35,7 @@ export function lockOwner(jobId: number): string {
 }
 
 /**
- * Priority aging (jobqueue.md §4): each full lock-attempt period an opcode spends waiting for
+ * Priority aging (docs/architecture.md): each full lock-attempt period an opcode spends waiting for
  * its locks raises its priority by one step, down to OP_PRIO_HIGHEST, so that a flood of more
  * urgent jobs cannot starve it. The new priority is written to the job file.
  */

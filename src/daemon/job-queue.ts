@@ -219,7 +219,7 @@ export class JobQueue {
 
   // --- loading ------------------------------------------------------------------------
 
-  /** Restart rules (jobqueue.md §9); returns the jobs to schedule. */
+  /** Restart rules (docs/architecture.md); returns the jobs to schedule. */
   async recover(): Promise<{requeued: QueuedJob[]; failed: number; interrupted: QueuedJob[]}> {
     const requeued: QueuedJob[] = [];
     const interrupted: QueuedJob[] = [];
@@ -347,8 +347,9 @@ export class JobQueue {
       await this.store.removeJobs(created.map((j) => j.id)).catch(() => undefined);
       throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(failed.reason as Error).message}`]);
     }
-    // jobqueue.md §5: write + replicate, then answer. A master candidate that does not answer
-    // in time is not waited for (replication never fails a submission).
+    // Write + replicate, then answer (docs/architecture.md, "A job from socket to disk to
+    // waiter"). A master candidate that does not answer in time is not waited for
+    // (replication never fails a submission).
     if (!(await this.store.replicated(created.map((j) => j.id), REPLICATION_WAIT_MS))) {
       this.log.warn({jobs: created.map((j) => j.id)}, `job files not replicated to every master candidate within ${REPLICATION_WAIT_MS} ms`);
     }
@@ -577,7 +578,7 @@ export class JobQueue {
     }
   }
 
-  /** AutoArchiveJobs: [archived, unchecked left] (luxi.md §4.8). */
+  /** AutoArchiveJobs: [archived, unchecked left] (docs/luxi.md). */
   async autoArchive(age: number, timeoutS: number): Promise<[number, number]> {
     const deadline = Date.now() + Math.max(0, timeoutS) * 1000;
     const cutoff = Date.now() / 1000 - age;

@@ -1,12 +1,13 @@
 // The running master: configuration, queue, scheduler, locks and the LUXI server, wired up.
 import {promises as fsp} from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
 import {join} from 'node:path';
 import type {Logger} from 'pino';
 import {readConfig, type ConfigData} from '../config/config.js';
 import type {GanetiPaths} from '../paths.js';
 import {OFFLINE_MESSAGE, RPC_TIMEOUT_URGENT_MS, type NodeRpcClient} from '../rpc/client.js';
+import type {NodedArgs, NodedProcedure} from '../rpc/noded-contract.js';
 import {FsyncError, type WriteFault} from '../durable/durable-writer.js';
+import {removeFilesDurable, writeFileDurable} from '../durable/files.js';
 import {jobFileName, type QueuedJob} from '../queue/job.js';
 import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
 import {ConfigWriter} from './config-writer.js';
@@ -184,7 +185,7 @@ export class Master {
     return this.stopping;
   }
 
-  /** Opens the queue, loads and repairs the jobs (jobqueue.md §9), returns what it found. */
+  /** Opens the queue, loads and repairs the jobs (docs/architecture.md, "Restart rules"), returns what it found. */
   async openQueue(): Promise<{loaded: number; skipped: number; requeued: number; failed: number}> {
     const store = this.queue.store;
     await store.open();
@@ -235,11 +236,8 @@ export class Master {
 
   /** Sets (or with null ends) the watcher pause here, then tells the other nodes. */
   async setWatcherPause(until: number | null): Promise<void> {
-    if (until === null) {
-      await fsp.rm(this.paths.watcherPauseFile, {force: true});
-    } else {
-      await writeFileAtomic(this.paths.watcherPauseFile, `${Math.trunc(until)}\n`, {mode: 0o644, fsync: true});
-    }
+    if (until === null) await removeFilesDurable([this.paths.watcherPauseFile]);
+    else await writeFileDurable(this.paths.watcherPauseFile, `${Math.trunc(until)}\n`, 0o644);
     this.tellOtherNodes('set_watcher_pause', [until]);
   }
 
@@ -249,7 +247,7 @@ export class Master {
   }
 
   /** Sends a call to every other online node in the background; failures are only logged. */
-  tellOtherNodes(procedure: string, args: unknown[]): void {
+  tellOtherNodes<P extends NodedProcedure>(procedure: P, args: NodedArgs<P>): void {
     const client = this.nodeClient;
     if (client === null) return;
     const cfg = this.config();

@@ -1,4 +1,4 @@
-// masterd start-up, readiness, signals and shutdown (masterd.md §2, §4, §5).
+// masterd start-up, readiness, signals and shutdown (docs/architecture.md, "Start-up, voting and shutdown").
 import {ConfigError, masterNode, readConfig, type ConfigData} from '../config/config.js';
 import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
 import {NodeRpcClient} from '../rpc/client.js';

@@ -54,7 +54,7 @@ async function reconcileOne(name: string, deps: {config: ConfigWriter; rpc: Node
   const inst = instanceByName(cfg, name);
   if (inst === undefined) return;
   const nodes = Object.values(cfg.nodes).filter((n) => !n.offline);
-  const hvparams = ((cfg.cluster.hvparams ?? {}) as Record<string, unknown>)[inst.hypervisor] ?? {};
+  const hvparams = (((cfg.cluster.hvparams ?? {}) as Record<string, unknown>)[inst.hypervisor] ?? {}) as Record<string, unknown>;
   const answers = await deps.rpc(nodes.map((n) => n.name), 'instance_info', [inst.name, inst.hypervisor, hvparams], 30_000);
   const runningOn = answers
     .filter((a) => a.ok && a.payload !== null && typeof a.payload === 'object' && Object.keys(a.payload).length > 0)

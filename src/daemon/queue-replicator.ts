@@ -1,4 +1,4 @@
-// Job queue replication to the master candidates (jobqueue.md §10). Every queue write is
+// Job queue replication to the master candidates (docs/architecture.md). Every queue write is
 // handed over after it is durable locally: one ordered stream of operations per candidate,
 // consecutive file writes batched into one request (the newest content of a file wins; a
 // batch waits up to BATCH_LINGER_MS for more), never failing the caller. A submission waits
@@ -13,6 +13,7 @@ import {RPC_TIMEOUT_URGENT_MS, RpcError, type NodeRpcClient} from '../rpc/client
 import {encodeContent, type EncodedContent} from '../rpc/file-content.js';
 import {makeVirtualPath} from '../rpc/virtual-path.js';
 import type {QueueObserver} from '../queue/store.js';
+import type {NodedArgs, NodedProcedure, NodedResult} from '../rpc/noded-contract.js';
 
 const MAX_BATCH_FILES = 1000;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -253,7 +254,7 @@ export class QueueReplicator implements QueueObserver {
   }
 
   private async send(link: Link, op: Op): Promise<void> {
-    const call = (procedure: string, args: unknown[]): Promise<unknown> => this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_URGENT_MS);
+    const call = <P extends NodedProcedure>(procedure: P, args: NodedArgs<P>): Promise<NodedResult<P>> => this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_URGENT_MS);
     switch (op.kind) {
       case 'update':
         if (link.batched) {

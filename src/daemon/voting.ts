@@ -1,4 +1,4 @@
-// Master voting at start-up (masterd.md §3.2, with the local vote counted locally): a
+// Master voting at start-up (docs/architecture.md: the local vote is counted locally): a
 // strict majority of all nodes must name this node as the master.
 
 export interface VoteAnswer {

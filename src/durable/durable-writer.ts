@@ -53,6 +53,18 @@ class DirSyncer {
   }
 }
 
+const dirSyncers = new Map<string, DirSyncer>();
+
+/** fsyncs a directory; concurrent requests for one directory share fsyncs (see DirSyncer). */
+export function syncDirectory(dir: string): Promise<void> {
+  let s = dirSyncers.get(dir);
+  if (s === undefined) {
+    s = new DirSyncer(dir);
+    dirSyncers.set(dir, s);
+  }
+  return s.sync();
+}
+
 export interface DurableWriterOptions {
   mode?: number;
   fault?: WriteFault | undefined;
@@ -172,7 +184,6 @@ export const WRITER_THREADS = 4;
 const MIN_SHARE = 16;
 
 export class DurableWriter {
-  private readonly syncers = new Map<string, DirSyncer>();
   private readonly mode: number;
   private threads: WriterThreads | null = null;
   private tmpCounter = 0;
@@ -208,12 +219,7 @@ export class DurableWriter {
   }
 
   syncDir(dir: string): Promise<void> {
-    let s = this.syncers.get(dir);
-    if (s === undefined) {
-      s = new DirSyncer(dir);
-      this.syncers.set(dir, s);
-    }
-    return s.sync();
+    return syncDirectory(dir);
   }
 
   /** Moves a file to another directory durably (both directories fsynced). */

@@ -5,7 +5,15 @@ import {FakeHypervisor, instanceDict, instanceName} from './fake-hypervisor.js';
 import type {GanetiPaths} from '../paths.js';
 import {RpcFailure} from './rpc-failure.js';
 
-type Procedure = (args: unknown[]) => Promise<unknown> | unknown;
+import type {NodedProcedure, NodedTable} from '../rpc/noded-contract.js';
+
+/** The procedures this file serves; the rest of the contract is in procedures.ts. */
+type InstanceProcedure = Exclude<
+  NodedProcedure,
+  | 'version' | 'master_node_name' | 'master_info' | 'test_delay' | 'jobqueue_update' | 'jobqueue_update_many'
+  | 'jobqueue_rename' | 'jobqueue_purge' | 'jobqueue_set_drain_flag' | 'upload_file' | 'write_ssconf_files'
+  | 'set_watcher_pause' | 'node_stop_master'
+>;
 
 /** The OS every ganeti-ts node daemon provides: API 20, trusted, nothing to run. */
 export const BUILTIN_OS = 'noop';
@@ -43,7 +51,7 @@ function bridgesExist(value: unknown): null {
   return null;
 }
 
-export function instanceProcedures(paths: GanetiPaths): Array<[string, Procedure]> {
+export function instanceProcedures(paths: GanetiPaths): Pick<NodedTable, InstanceProcedure> {
   const hv = new FakeHypervisor(paths);
   const start = async (a: unknown[]): Promise<null> => {
     const inst = instanceDict(arg(a, 0, 'instance'));
@@ -63,121 +71,88 @@ export function instanceProcedures(paths: GanetiPaths): Array<[string, Procedure
     if (!hv.isRunning(inst.name)) throw new RpcFailure(`Instance ${inst.name} is not running`);
     return inst;
   };
-  return [
-    ['instance_start', start],
-    ['instance_shutdown', stop],
-    [
-      'instance_reboot',
-      async (a) => {
-        const inst = instanceDict(arg(a, 0, 'instance'));
-        const kind = arg(a, 1, 'reboot type');
-        if (kind !== 'soft' && kind !== 'hard') throw new RpcFailure(`Invalid reboot type ${JSON.stringify(kind)}`);
-        if (!hv.isRunning(inst.name)) throw new RpcFailure(`Cannot reboot instance '${inst.name}' that is not running`);
-        if (kind === 'hard') {
-          await hv.markDown(inst.name);
-          await hv.markUp(inst, await hv.startupMemory(inst));
-          await hv.storeReason(inst.name, a[3], 'reboot');
-        }
-        return null;
-      },
-    ],
-    [
-      'instance_info',
-      async (a) => {
-        hypervisors([arg(a, 1, 'hypervisor')]);
-        return (await hv.info(instanceName(arg(a, 0, 'instance name')))) ?? {};
-      },
-    ],
-    [
-      'all_instances_info',
-      async (a) => {
-        hypervisors(arg(a, 0, 'hypervisors'));
-        return hv.allInfo();
-      },
-    ],
-    [
-      'instance_list',
-      async (a) => {
-        hypervisors(arg(a, 0, 'hypervisors'));
-        return hv.list();
-      },
-    ],
-    [
-      'node_info',
-      async (a) => {
-        const specs = arg(a, 1, 'hypervisor specs');
-        if (!Array.isArray(specs)) throw new RpcFailure('Invalid hypervisor specs');
-        hypervisors(specs.map((s) => (Array.isArray(s) ? s[0] : s)));
-        const info = await hv.nodeInfo();
-        return [bootId(), null, specs.map(() => info)];
-      },
-    ],
-    ['bridges_exist', (a) => bridgesExist(arg(a, 0, 'bridges'))],
-    [
-      'hypervisor_validate_params',
-      (a) => {
-        hypervisors([arg(a, 0, 'hypervisor')]);
-        const params = arg(a, 1, 'parameters');
-        if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new RpcFailure('Invalid hypervisor parameters');
-        const mode = (params as Record<string, unknown>).migration_mode;
-        if (mode !== undefined && mode !== 'live' && mode !== 'non-live') {
-          throw new RpcFailure(`Parameter 'migration_mode' fails validation: must be one of live, non-live`);
-        }
-        return null;
-      },
-    ],
-    [
-      'os_validate',
-      (a) => {
-        const required = arg(a, 0, 'required');
-        const name = arg(a, 1, 'OS name');
-        if (osExists(name)) return true;
-        if (required === true) throw new RpcFailure(`Directory for OS ${String(name)} not found in search path`);
-        return false;
-      },
-    ],
-    ['os_diagnose', () => [[BUILTIN_OS, `(built-in)`, true, '', [], [], [OS_API_VERSION], true]]],
-    ['instance_migratable', (a) => (running(a), null)],
-    ['migration_info', (a) => (instanceDict(arg(a, 0, 'instance')), '')],
-    [
-      'accept_instance',
-      (a) => {
-        const inst = instanceDict(arg(a, 0, 'instance'));
-        if (hv.isRunning(inst.name)) throw new RpcFailure("Can't accept instance, already running");
-        return null;
-      },
-    ],
-    ['instance_migrate', (a) => (running([arg(a, 1, 'instance')]), null)],
-    ['instance_get_migration_status', (a) => (instanceDict(arg(a, 0, 'instance')), {status: 'completed'})],
-    [
-      'instance_finalize_migration_src',
-      async (a) => {
-        const inst = instanceDict(arg(a, 0, 'instance'));
-        if (arg(a, 1, 'success') === true) await hv.markDown(inst.name);
-        return null;
-      },
-    ],
-    [
-      'instance_finalize_migration_dst',
-      async (a) => {
-        const inst = instanceDict(arg(a, 0, 'instance'));
-        if (arg(a, 2, 'success') === true) await hv.markUp(inst, await hv.startupMemory(inst));
-        else await hv.markDown(inst.name);
-        return null;
-      },
-    ],
-    ['blockdev_open', () => null],
-    ['blockdev_close', () => null],
-    ['instance_run_rename', (a) => (instanceDict(arg(a, 0, 'instance')), null)],
-    [
-      'instance_balloon_memory',
-      async (a) => {
-        const inst = running(a);
-        const mem = arg(a, 1, 'memory');
-        if (typeof mem !== 'number' || !Number.isInteger(mem) || mem <= 0) throw new RpcFailure('Invalid memory size');
-        await hv.markUp(inst, mem);
-        return null;
-      },
-    ],
-  ];
+  return {
+    instance_start: start,
+    instance_shutdown: stop,
+    instance_reboot: async (a) => {
+      const inst = instanceDict(arg(a, 0, 'instance'));
+      const kind = arg(a, 1, 'reboot type');
+      if (kind !== 'soft' && kind !== 'hard') throw new RpcFailure(`Invalid reboot type ${JSON.stringify(kind)}`);
+      if (!hv.isRunning(inst.name)) throw new RpcFailure(`Cannot reboot instance '${inst.name}' that is not running`);
+      if (kind === 'hard') {
+        await hv.markDown(inst.name);
+        await hv.markUp(inst, await hv.startupMemory(inst));
+        await hv.storeReason(inst.name, a[3], 'reboot');
+      }
+      return null;
+    },
+    instance_info: async (a) => {
+      hypervisors([arg(a, 1, 'hypervisor')]);
+      return (await hv.info(instanceName(arg(a, 0, 'instance name')))) ?? {};
+    },
+    all_instances_info: async (a) => {
+      hypervisors(arg(a, 0, 'hypervisors'));
+      return hv.allInfo();
+    },
+    instance_list: async (a) => {
+      hypervisors(arg(a, 0, 'hypervisors'));
+      return hv.list();
+    },
+    node_info: async (a) => {
+      const specs = arg(a, 1, 'hypervisor specs');
+      if (!Array.isArray(specs)) throw new RpcFailure('Invalid hypervisor specs');
+      hypervisors(specs.map((s) => (Array.isArray(s) ? s[0] : s)));
+      const info = await hv.nodeInfo();
+      return [bootId(), null, specs.map(() => info)];
+    },
+    bridges_exist: (a) => bridgesExist(arg(a, 0, 'bridges')),
+    hypervisor_validate_params: (a) => {
+      hypervisors([arg(a, 0, 'hypervisor')]);
+      const params = arg(a, 1, 'parameters');
+      if (params === null || typeof params !== 'object' || Array.isArray(params)) throw new RpcFailure('Invalid hypervisor parameters');
+      const mode = (params as Record<string, unknown>).migration_mode;
+      if (mode !== undefined && mode !== 'live' && mode !== 'non-live') {
+        throw new RpcFailure(`Parameter 'migration_mode' fails validation: must be one of live, non-live`);
+      }
+      return null;
+    },
+    os_validate: (a) => {
+      const required = arg(a, 0, 'required');
+      const name = arg(a, 1, 'OS name');
+      if (osExists(name)) return true;
+      if (required === true) throw new RpcFailure(`Directory for OS ${String(name)} not found in search path`);
+      return false;
+    },
+    os_diagnose: () => [[BUILTIN_OS, `(built-in)`, true, '', [], [], [OS_API_VERSION], true]],
+    instance_migratable: (a) => (running(a), null),
+    migration_info: (a) => (instanceDict(arg(a, 0, 'instance')), ''),
+    accept_instance: (a) => {
+      const inst = instanceDict(arg(a, 0, 'instance'));
+      if (hv.isRunning(inst.name)) throw new RpcFailure("Can't accept instance, already running");
+      return null;
+    },
+    instance_migrate: (a) => (running([arg(a, 1, 'instance')]), null),
+    instance_get_migration_status: (a) => (instanceDict(arg(a, 0, 'instance')), {status: 'completed'}),
+    instance_finalize_migration_src: async (a) => {
+      const inst = instanceDict(arg(a, 0, 'instance'));
+      if (arg(a, 1, 'success') === true) await hv.markDown(inst.name);
+      return null;
+    },
+    instance_finalize_migration_dst: async (a) => {
+      const inst = instanceDict(arg(a, 0, 'instance'));
+      if (arg(a, 2, 'success') === true) await hv.markUp(inst, await hv.startupMemory(inst));
+      else await hv.markDown(inst.name);
+      return null;
+    },
+    blockdev_open: () => null,
+    blockdev_close: () => null,
+    instance_run_rename: (a) => (instanceDict(arg(a, 0, 'instance')), null),
+    instance_balloon_memory: async (a) => {
+      const inst = running(a);
+      const mem = arg(a, 1, 'memory');
+      if (typeof mem !== 'number' || !Number.isInteger(mem) || mem <= 0) throw new RpcFailure('Invalid memory size');
+      await hv.markUp(inst, mem);
+      return null;
+    },
+  };
 }

@@ -1,18 +1,20 @@
-// The RPC procedures of the node daemon (masterd.md §8.2), by name. Each takes the decoded
-// JSON argument array and returns the payload of `[true, payload]`, or throws RpcFailure.
+// The RPC procedures of the node daemon, one per procedure of the contract
+// (src/rpc/noded-contract.ts, docs/luxi.md "Node daemon RPC"). Each takes the decoded JSON
+// argument array and returns the payload of `[true, payload]`, or throws RpcFailure.
 import {promises as fsp, readFileSync} from 'node:fs';
-import writeFileAtomic from 'write-file-atomic';
 import {masterNode, readConfig, type ConfigData} from '../config/config.js';
 import {writeSsconf} from '../config/ssconf.js';
+import {removeFilesDurable, writeFileDurable} from '../durable/files.js';
 import {longSleep} from '../long-timeout.js';
 import type {GanetiPaths} from '../paths.js';
 import {PROTOCOL_VERSION} from '../rpc/client.js';
+import type {MasterInfo, NodedTable} from '../rpc/noded-contract.js';
 import {localizeVirtualPath, VirtualPathError} from '../rpc/virtual-path.js';
 import {instanceProcedures} from './instance-procedures.js';
 import {decodeContent, QueueFiles} from './queue-files.js';
 import {RpcFailure} from './rpc-failure.js';
 
-/** `signal` aborts when the caller goes away before the answer. */
+/** Any procedure, as the server calls it; `signal` aborts when the caller goes away before the answer. */
 export type Procedure = (args: unknown[], signal: AbortSignal) => Promise<unknown> | unknown;
 
 const SSCONF_KEY = /^[a-z0-9_]+$/;
@@ -49,7 +51,7 @@ async function masterName(paths: GanetiPaths): Promise<string> {
   return master.name;
 }
 
-async function masterInfo(paths: GanetiPaths): Promise<unknown[]> {
+async function masterInfo(paths: GanetiPaths): Promise<MasterInfo> {
   const name = await masterName(paths);
   const cfg = await localConfig(paths);
   const netmask = readSsconf(paths, 'master_netmask');
@@ -81,7 +83,7 @@ async function uploadFile(paths: GanetiPaths, details: unknown): Promise<null> {
   const text = decodeContent(content);
   await fsp.mkdir(paths.dataDir, {recursive: true, mode: 0o750});
   // The sender's mode, but never wider than config.data's own: owner read-write, group read.
-  await writeFileAtomic(local, text, {mode: (typeof mode === 'number' ? mode : CONFIG_MODE) & CONFIG_MODE, fsync: true});
+  await writeFileDurable(local, text, (typeof mode === 'number' ? mode : CONFIG_MODE) & CONFIG_MODE);
   if (typeof atime === 'number' && typeof mtime === 'number') await fsp.utimes(local, atime, mtime);
   return null;
 }
@@ -101,12 +103,12 @@ async function writeSsconfFiles(paths: GanetiPaths, values: unknown): Promise<nu
 
 async function setWatcherPause(paths: GanetiPaths, until: unknown): Promise<null> {
   if (until === null) {
-    await fsp.rm(paths.watcherPauseFile, {force: true});
+    await removeFilesDurable([paths.watcherPauseFile]);
     return null;
   }
   if (typeof until !== 'number' || !Number.isFinite(until)) throw new RpcFailure('Invalid watcher pause: expected a time or null');
   await fsp.mkdir(paths.dataDir, {recursive: true, mode: 0o750});
-  await writeFileAtomic(paths.watcherPauseFile, `${Math.trunc(until)}\n`, {mode: 0o644, fsync: true});
+  await writeFileDurable(paths.watcherPauseFile, `${Math.trunc(until)}\n`, 0o644);
   return null;
 }
 
@@ -132,20 +134,21 @@ async function testDelay(duration: unknown, signal: AbortSignal): Promise<null> 
 
 export function nodeProcedures(paths: GanetiPaths): ReadonlyMap<string, Procedure> {
   const queue = new QueueFiles(paths);
-  return new Map<string, Procedure>([
-    ['version', () => PROTOCOL_VERSION],
-    ['master_node_name', () => masterName(paths)],
-    ['master_info', () => masterInfo(paths)],
-    ['test_delay', (a, signal) => testDelay(arg(a, 0, 'duration'), signal)],
-    ['jobqueue_update', (a) => queue.update(arg(a, 0, 'file name'), arg(a, 1, 'content'))],
-    ['jobqueue_update_many', (a) => queue.updateMany(arg(a, 0, 'files'))],
-    ['jobqueue_rename', (a) => queue.rename(arg(a, 0, 'rename list'))],
-    ['jobqueue_purge', () => queue.purge()],
-    ['jobqueue_set_drain_flag', (a) => queue.setDrainFlag(arg(a, 0, 'flag'))],
-    ['upload_file', (a) => uploadFile(paths, arg(a, 0, 'file details'))],
-    ['write_ssconf_files', (a) => writeSsconfFiles(paths, arg(a, 0, 'values'))],
-    ['set_watcher_pause', (a) => setWatcherPause(paths, arg(a, 0, 'until'))],
-    ['node_stop_master', () => stopMaster(queue)],
+  const table: NodedTable = {
+    version: () => PROTOCOL_VERSION,
+    master_node_name: () => masterName(paths),
+    master_info: () => masterInfo(paths),
+    test_delay: (a, signal) => testDelay(arg(a, 0, 'duration'), signal),
+    jobqueue_update: (a) => queue.update(arg(a, 0, 'file name'), arg(a, 1, 'content')),
+    jobqueue_update_many: (a) => queue.updateMany(arg(a, 0, 'files')),
+    jobqueue_rename: (a) => queue.rename(arg(a, 0, 'rename list')),
+    jobqueue_purge: () => queue.purge(),
+    jobqueue_set_drain_flag: (a) => queue.setDrainFlag(arg(a, 0, 'flag')),
+    upload_file: (a) => uploadFile(paths, arg(a, 0, 'file details')),
+    write_ssconf_files: (a) => writeSsconfFiles(paths, arg(a, 0, 'values')),
+    set_watcher_pause: (a) => setWatcherPause(paths, arg(a, 0, 'until')),
+    node_stop_master: () => stopMaster(queue),
     ...instanceProcedures(paths),
-  ]);
+  };
+  return new Map(Object.entries(table) as Array<[string, Procedure]>);
 }

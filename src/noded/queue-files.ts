@@ -1,4 +1,4 @@
-// The node side of job queue replication (jobqueue.md §10): files written, renamed and
+// The node side of job queue replication (docs/architecture.md): files written, renamed and
 // purged in this node's queue directory on the master's behalf. Paths arrive virtualised,
 // are localised to this node's root and must stay inside its queue directory. Operations
 // are serialised (Ganeti's queue lock), and refused while a master daemon owns this queue.

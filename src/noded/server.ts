@@ -1,4 +1,4 @@
-// The node daemon's HTTPS server (masterd.md §8.1): POST /<procedure> with a JSON array
+// The node daemon's HTTPS server (docs/luxi.md, "Node daemon RPC"): POST /<procedure> with a JSON array
 // body, answered `[true, payload]` or `[false, message]`. A request the daemon cannot take
 // gets an HTTP error and the daemon keeps serving. Clients must present a certificate signed
 // by the cluster certificate (the cluster certificate itself).

@@ -145,7 +145,7 @@ const DISK_TEMPLATES = ['diskless', 'drbd', 'plain', 'file', 'sharedfile', 'bloc
 const tStringOrDictItem: Checker = (v, ctx) =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? v : tDict(v, ctx);
 
-/** Parameters of every opcode (opcodes.md §1.1). */
+/** Parameters of every opcode (docs/opcodes.md). */
 export const COMMON_PARAMS: readonly ParamDef[] = [
   param('dry_run', tMaybe(tBool), null),
   param('debug_level', tMaybe(tNonNegativeInt), null),

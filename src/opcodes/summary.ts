@@ -1,8 +1,8 @@
-// Job summaries (opcodes.md §4): the Ganeti 3.x rendering the stock tools show.
+// Job summaries (docs/opcodes.md): the Ganeti 3.x rendering the stock tools show.
 import {GANETI_CATALOGUE, OPCODES, ParamTypeError, type OpcodeDef} from './definitions.js';
 import {OpcodeValidationError, isJsonObject, validateOpcode} from './validate.js';
 
-/** Haskell's `show` for a Double (opcodes.md §4.2). */
+/** Haskell's `show` for a Double (docs/opcodes.md, "Summaries"). */
 export function showHaskellDouble(x: number): string {
   if (Number.isNaN(x)) return 'NaN';
   if (x < 0 || Object.is(x, -0)) return `-${showHaskellDouble(-x)}`;
@@ -68,7 +68,7 @@ const TINY_PREFIXES: ReadonlyArray<[string, string]> = [
   ['INSTANCE_', 'I_'],
 ];
 
-/** The compact summary used in worker and lock owner names (opcodes.md §4.3), e.g. "I_STARTUP". */
+/** The compact summary used in worker and lock owner names (Ganeti 2.10's worker names), e.g. "I_STARTUP". */
 export function tinySummary(input: unknown): string {
   const text = bareSummary(input);
   for (const [prefix, short] of TINY_PREFIXES) {

@@ -1,4 +1,4 @@
-// Validation of submitted opcodes (opcodes.md §1.4). Messages follow Ganeti 3.x's opcode
+// Validation of submitted opcodes (docs/opcodes.md). Messages follow Ganeti 3.x's opcode
 // decoding errors; the daemon sends them as "Failed to parse request: <message>".
 import {GANETI_CATALOGUE, OPCODES, ParamTypeError, showValue, type OpcodeDef, type ParamDef} from './definitions.js';
 

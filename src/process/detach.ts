@@ -1,4 +1,4 @@
-// Detaching a daemon (masterd.md §4): Node cannot fork, so the daemon re-runs itself detached
+// Detaching a daemon (docs/architecture.md, "Start-up, voting and shutdown"): Node cannot fork, so the daemon re-runs itself detached
 // with `--detached-child`, and the parent waits for one "ok" or "error <code> <message>" line
 // on fd 3, written once the child serves (or failed).
 import {spawn} from 'node:child_process';

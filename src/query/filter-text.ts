@@ -1,4 +1,4 @@
-// Client side of the query filter language: the text form users type (queries.md §4.4), parsed
+// Client side of the query filter language: the text form users type (docs/queries.md), parsed
 // the way the stock client's qlang (pyparsing 3.0) does, down to its quirks: keywords are only
 // keywords where one fits ("not" alone is the boolean field "not"), quoted strings keep their
 // backslashes, and regular expression flags may follow the closing delimiter after blanks.

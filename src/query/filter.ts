@@ -1,4 +1,4 @@
-// Server side of the query filter language: the JSON form (queries.md §4.1-4.2, 3.x semantics).
+// Server side of the query filter language: the JSON form (docs/queries.md, 3.x semantics).
 // A filter is decoded once into a tree (parse errors first, like 3.x decoding the request), then
 // fields are resolved and the tree is turned into closures that are cheap to run per item.
 import {RE2JS, RE2JSSyntaxException} from 're2js';
@@ -396,7 +396,7 @@ function collectIds(f: unknown, idField: string, out: number[], depth: number): 
 }
 
 /**
- * The IDs a query asks for by name (queries.md §2.1): an OR tree, or a single leaf, of equality
+ * The IDs a query asks for by name (docs/queries.md, "Which jobs a query returns"): an OR tree, or a single leaf, of equality
  * tests on idField. null when the filter is empty or anything else.
  */
 export function requestedIdsFromFilter(filter: unknown, idField: string): Array<number> | null {

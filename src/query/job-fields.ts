@@ -1,4 +1,4 @@
-// The job resource's query fields (queries.md §2): names, titles, kinds and docs are wire contract.
+// The job resource's query fields (docs/queries.md): names, titles, kinds and docs are wire contract.
 import {opcodeSummary} from '../opcodes/summary.js';
 import type {QueuedJob, QueuedOpcode, Timestamp} from '../queue/job.js';
 import {fieldSet, RS_NORMAL, RS_UNAVAIL, type Field, type FieldKind, type QueryValue} from './fields.js';

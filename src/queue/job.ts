@@ -77,7 +77,7 @@ export class QueuedJob {
     readonly ops: QueuedOpcode[],
   ) {}
 
-  /** Derived status (jobqueue.md §3.3). */
+  /** Derived status (docs/job-file.md). */
   get status(): JobStatus {
     let status: JobStatus = 'queued';
     let allSuccess = true;

@@ -1,8 +1,8 @@
 // The on-disk job queue: queue/job-N files, serial, version, drain flag, archive buckets.
 import {promises as fsp, constants as fsc, opendirSync, readFileSync, rmSync, type Dirent} from 'node:fs';
 import {join} from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import {DurableWriter, isTempFileName, type WriteFault} from '../durable/durable-writer.js';
+import {removeFilesDurable, writeFileDurable} from '../durable/files.js';
 import {archiveBucket, CorruptJobError, JOB_FILE_RE, jobFileName, parseJobFile, type QueuedJob} from './job.js';
 
 export const JOB_QUEUE_VERSION = 1;
@@ -40,7 +40,7 @@ export class QueueStore {
     this.writer = new DurableWriter({mode: 0o640, fault});
   }
 
-  /** Creates the layout, checks `version`, reads `serial` (jobqueue.md §1). */
+  /** Creates the layout, checks `version`, reads `serial` (docs/on-disk-layout.md). */
   async open(): Promise<void> {
     await fsp.mkdir(this.queueDir, {recursive: true, mode: 0o750});
     await fsp.mkdir(this.archiveDir, {recursive: true, mode: 0o750});
@@ -265,12 +265,8 @@ export class QueueStore {
 
   async setDrained(flag: boolean): Promise<void> {
     const path = join(this.queueDir, 'drain');
-    if (flag) {
-      await writeFileAtomic(path, '', {mode: 0o644, fsync: true});
-    } else {
-      await fsp.rm(path, {force: true});
-    }
-    await this.writer.syncDir(this.queueDir);
+    if (flag) await writeFileDurable(path, '', 0o644);
+    else await removeFilesDurable([path]);
     this.drained = flag;
     this.observer?.drainChanged(flag);
   }
@@ -285,8 +281,7 @@ export class QueueStore {
   }
 
   private async writeSmall(name: string, content: string): Promise<void> {
-    await writeFileAtomic(join(this.queueDir, name), content, {mode: 0o640, fsync: true});
-    await this.writer.syncDir(this.queueDir);
+    await writeFileDurable(join(this.queueDir, name), content, 0o640);
   }
 }
 

@@ -5,8 +5,7 @@
 import {createHash, generateKeyPairSync, randomBytes, sign, type KeyObject} from 'node:crypto';
 import {promises as fsp, readFileSync} from 'node:fs';
 import {dirname} from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
-import {DurableWriter} from '../durable/durable-writer.js';
+import {writeFileDurable} from '../durable/files.js';
 
 /** Ganeti's X509_CERT_CN and default validity (5 years). */
 export const CERT_COMMON_NAME = 'ganeti.example.com';
@@ -138,6 +137,5 @@ export function loadClusterTls(certFile: string): ClusterTls | null {
 /** Writes a new cluster certificate (mode 0400: it holds the key). */
 export async function writeClusterCertificate(certFile: string, pem: string): Promise<void> {
   await fsp.mkdir(dirname(certFile), {recursive: true, mode: 0o750});
-  await writeFileAtomic(certFile, pem, {mode: 0o400, fsync: true});
-  await new DurableWriter().syncDir(dirname(certFile));
+  await writeFileDurable(certFile, pem, 0o400);
 }

@@ -1,5 +1,5 @@
-// Master-side client of the node daemons' RPC (masterd.md §8): POST /<procedure> with a
-// JSON array body, answer [ok, payload]. HTTPS with the cluster certificate (also presented
+// Master-side client of the node daemons' RPC (docs/luxi.md "Node daemon RPC"): POST
+// /<procedure> with a JSON array body, answer [ok, payload]; typed by src/rpc/noded-contract.ts. HTTPS with the cluster certificate (also presented
 // as the client certificate); node daemons serve nothing else, so without a certificate the
 // plain HTTP this client falls back to reaches no one. Connections are
 // kept alive, so a voting round or a replication batch costs no new handshakes.
@@ -9,14 +9,11 @@ import {nodeByName, type ConfigData, type NodeConfig} from '../config/config.js'
 import {parseJson, stringifyJson} from '../json/lossless.js';
 import type {GanetiPaths} from '../paths.js';
 import {loadClusterTls, type ClusterTls} from './certificate.js';
+import type {NodedArgs, NodedProcedure, NodedResult} from './noded-contract.js';
 import {setLongTimeout} from '../long-timeout.js';
 
-/** One node's answer to a call made to several nodes. */
-export interface NodeRpcResult {
-  node: string;
-  ok: boolean;
-  payload: unknown;
-}
+/** One node's answer to a call made to several nodes: the payload, or (not ok) why it failed. */
+export type NodeRpcResult<R = unknown> = {node: string; ok: true; payload: R} | {node: string; ok: false; payload: string};
 
 export const DEFAULT_NODED_PORT = 1811;
 export const PROTOCOL_VERSION = 3000000;
@@ -58,13 +55,13 @@ export class RpcTransport {
   }
 
   /** One call; resolves with the payload of [true, payload], rejects with the node's error. */
-  async call(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+  async call<P extends NodedProcedure>(target: RpcTarget, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>> {
     const body = Buffer.from(stringifyJson(args), 'utf8');
     try {
-      return await this.send(target, procedure, body, timeoutMs);
+      return (await this.send(target, procedure, body, timeoutMs)) as NodedResult<P>;
     } catch (err) {
       // A kept-alive connection the node closed meanwhile: send again on a fresh one.
-      if (err instanceof StaleConnection) return this.send(target, procedure, body, timeoutMs);
+      if (err instanceof StaleConnection) return (await this.send(target, procedure, body, timeoutMs)) as NodedResult<P>;
       throw err;
     }
   }
@@ -159,7 +156,7 @@ export class NodeRpcClient {
   }
 
   /** One call, whether or not the node is marked offline (voting asks offline nodes too). */
-  call(name: string, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+  call<P extends NodedProcedure>(name: string, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>> {
     try {
       return this.transport.call(rpcTarget(this.node(name)), procedure, args, timeoutMs);
     } catch (err) {
@@ -168,9 +165,9 @@ export class NodeRpcClient {
   }
 
   /** Calls every named node in parallel; never rejects. Offline nodes are not contacted ("Node is marked offline"). */
-  async callNodes(names: string[], procedure: string, args: unknown[], timeoutMs: number): Promise<NodeRpcResult[]> {
+  async callNodes<P extends NodedProcedure>(names: string[], procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<Array<NodeRpcResult<NodedResult<P>>>> {
     return Promise.all(
-      names.map(async (name): Promise<NodeRpcResult> => {
+      names.map(async (name): Promise<NodeRpcResult<NodedResult<P>>> => {
         try {
           const node = this.node(name);
           if (node.offline) return {node: node.name, ok: false, payload: OFFLINE_MESSAGE};

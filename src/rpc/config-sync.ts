@@ -1,4 +1,4 @@
-// Configuration distribution (masterd.md §7): config.data to every online master candidate
+// Configuration distribution (docs/architecture.md): config.data to every online master candidate
 // (upload_file), the ssconf values to every online node (write_ssconf_files). The sending
 // node, which wrote its own copies, is skipped. Failures are returned, never thrown.
 import {userInfo} from 'node:os';
@@ -8,6 +8,7 @@ import type {GanetiPaths} from '../paths.js';
 import {RPC_TIMEOUT_URGENT_MS, type NodeRpcClient} from './client.js';
 import {encodeContent} from './file-content.js';
 import {makeVirtualPath} from './virtual-path.js';
+import type {NodedArgs} from './noded-contract.js';
 
 export interface SyncFailure {
   node: string;
@@ -24,7 +25,7 @@ function owner(): string {
 }
 
 /** The upload_file argument for config.data (Ganeti's _PrepareFileUpload shape). */
-export function configUpload(paths: GanetiPaths, text: string): unknown[] {
+export function configUpload(paths: GanetiPaths, text: string): NodedArgs<'upload_file'> {
   const now = Date.now() / 1000;
   return [[makeVirtualPath(paths, paths.configFile), encodeContent(text), 0o640, owner(), owner(), now, now]];
 }

@@ -15,6 +15,7 @@ import {opExecError, opPrereqError, type GanetiError} from '../../protocol/error
 import {DEFAULT_NODED_PORT} from '../../rpc/client.js';
 import {BGL, type LockRequest} from '../locks.js';
 import type {ClusterServices, NodeRpc, OpEnv} from './logical-unit.js';
+import type {NodedArgs, NodedProcedure, NodedResult} from '../../rpc/noded-contract.js';
 
 /** Ganeti's RPC timeout classes. */
 export const TMO_URGENT = 60_000;
@@ -110,7 +111,7 @@ export class NodeCallError extends Error {
 }
 
 /** One procedure on one node; rejects with the node's own message. */
-export async function callNode(env: OpEnv, node: NodeConfig, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown> {
+export async function callNode<P extends NodedProcedure>(env: OpEnv, node: NodeConfig, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>> {
   const {rpc} = rpcOf(env);
   const [result] = await rpc([node.name], procedure, args, timeoutMs);
   if (result === undefined || !result.ok) throw new NodeCallError(node.name, String(result?.payload ?? 'no answer'));
@@ -118,14 +119,14 @@ export async function callNode(env: OpEnv, node: NodeConfig, procedure: string, 
 }
 
 /** Runs a node call and turns its failure into `make(message)`. */
-export async function callOr(
+export async function callOr<P extends NodedProcedure>(
   env: OpEnv,
   node: NodeConfig,
-  procedure: string,
-  args: unknown[],
+  procedure: P,
+  args: NodedArgs<P>,
   timeoutMs: number,
   make: (message: string) => GanetiError,
-): Promise<unknown> {
+): Promise<NodedResult<P>> {
   try {
     return await callNode(env, node, procedure, args, timeoutMs);
   } catch (err) {
@@ -133,7 +134,7 @@ export async function callOr(
   }
 }
 
-export function hvSpecs(cfg: ConfigData, hv: string): unknown[] {
+export function hvSpecs(cfg: ConfigData, hv: string): NodedArgs<'node_info'> {
   return [null, [[hv, clusterHv(cfg, hv)]]];
 }
 

@@ -1,6 +1,7 @@
 // What an opcode implementation (Ganeti's "logical unit") provides to the job executor.
 import type {ConfigData} from '../../config/config.js';
 import type {NodeRpcResult, RpcTarget} from '../../rpc/client.js';
+import type {NodedArgs, NodedProcedure, NodedResult} from '../../rpc/noded-contract.js';
 import type {LockRequest} from '../locks.js';
 
 export interface OpEnv {
@@ -21,10 +22,11 @@ export interface ClusterServices {
   /** The configuration now (after the opcode's locks were taken it may differ from OpEnv.cfg). */
   current(): ConfigData;
   /** Calls the node daemon at an address that need not be in the configuration yet. */
-  callAddress(target: RpcTarget, procedure: string, args: unknown[], timeoutMs: number): Promise<unknown>;
+  callAddress<P extends NodedProcedure>(target: RpcTarget, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>>;
 }
 
-export type NodeRpc = (nodes: string[], procedure: string, args: unknown[], timeoutMs: number) => Promise<NodeRpcResult[]>;
+/** Calls several nodes at once; never rejects (a node's failure is its result). */
+export type NodeRpc = <P extends NodedProcedure>(nodes: string[], procedure: P, args: NodedArgs<P>, timeoutMs: number) => Promise<Array<NodeRpcResult<NodedResult<P>>>>;
 
 export interface LogicalUnit {
   /**

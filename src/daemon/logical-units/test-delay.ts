@@ -1,4 +1,4 @@
-// OP_TEST_DELAY (opcodes.md §2): sleep on the master and/or on nodes, optionally interruptible.
+// OP_TEST_DELAY (docs/opcodes.md): sleep on the master and/or on nodes, optionally interruptible.
 import {nodeByName, type ConfigData} from '../../config/config.js';
 import {opExecError, opPrereqError} from '../../protocol/errors.js';
 import {BGL, type LockRequest} from '../locks.js';
