@@ -4,11 +4,72 @@
 // synchronously, so the size set here still applies. The daemons fsync job files in parallel
 // and would be serialised by libuv's default of 4 threads. Every alias starts through here.
 process.env.UV_THREADPOOL_SIZE ??= '32';
-const {join} = require('node:path');
+const fs = require('node:fs');
+const Module = require('node:module');
+const {dirname, join} = require('node:path');
 const {pathToFileURL} = require('node:url');
+const vm = require('node:vm');
+
+/** gnt-<topic> loads a bundle with its topic's commands only; the rest load them all. */
+const TOPIC_BUNDLES = new Set(['job', 'cluster', 'node', 'instance', 'debug']);
+
+/**
+ * Loads a CommonJS bundle of the CLI (scripts/bundle-cli.js) with a V8 code cache, so that what
+ * a command ran last time is not parsed and compiled again (docs/cli-startup.md). Each command
+ * has its own cache (`key`), made when the command first runs, and named after the bundle's size
+ * and time so that a rebuilt bundle never meets an old cache (V8 checks only the length). A
+ * cache V8 rejects (another Node version) is written anew; a read-only installation goes without.
+ */
+function loadBundle(file, key) {
+  const stat = fs.statSync(file);
+  const cacheFile = `${file}.${key}.${stat.size}-${Math.trunc(stat.mtimeMs)}.cache`;
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), {filename: file, cachedData});
+  const mod = new Module(file, module);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(dirname(file));
+  Module._cache[file] = mod;
+  // The bundle's import() calls come here (scripts/bundle-cli.js): relative to the bundle.
+  mod.importEsm = (specifier) => import(/^\.\.?\//.test(specifier) ? pathToFileURL(join(dirname(file), specifier)).href : specifier);
+  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dirname(file));
+  mod.loaded = true;
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      const tmp = `${cacheFile}.${process.pid}.tmp`;
+      try {
+        fs.writeFileSync(tmp, script.createCachedData());
+        fs.renameSync(tmp, cacheFile);
+      } catch {
+        fs.rmSync(tmp, {force: true});
+      }
+    });
+  }
+  return mod.exports;
+}
+
+/** The command a cache is kept for: `list` of gnt-job, `job-list` of ganeti, `help`. */
+function commandKey(topic) {
+  const args = process.argv.slice(2);
+  if (args.some((a) => a === '--help' || a === '-h')) return 'help';
+  const words = [];
+  for (const a of args.slice(0, topic === undefined ? 2 : 1)) {
+    if (!/^[a-z][a-z-]{0,30}$/.test(a)) break;
+    words.push(a);
+  }
+  return words.length === 0 ? 'help' : words.join('-');
+}
 
 /** Runs the CLI; a topic makes this `gnt-<topic>` (see src/cli/main.ts). */
-exports.start = (topic) =>
-  import('../dist/cli/main.js').then(({main}) => main(pathToFileURL(join(__dirname, '..', 'package.json')).href, topic));
+exports.start = async (topic) => {
+  const name = TOPIC_BUNDLES.has(topic) ? `gnt-${topic}` : 'ganeti';
+  const target = `./dist/bundle/${name}.cjs`;
+  const cli = loadBundle(join(__dirname, '..', target), commandKey(topic));
+  return cli.main(pathToFileURL(join(__dirname, '..', 'package.json')).href, topic, target);
+};
 
 if (require.main === module) exports.start();

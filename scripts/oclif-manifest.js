@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Writes oclif.manifest.json so that a CLI call loads only the command it runs instead of
-// importing every command module at start (the oclif dev CLI would do this; it is 54 MB).
+// Writes oclif.manifest.json so that a CLI call reads the commands' flags and help from one file
+// instead of building them from every command class at start (the oclif dev CLI would do this;
+// it is 54 MB). The commands come from dist/bundle/ganeti.cjs (package.json: explicit discovery).
 import {writeFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -9,4 +10,10 @@ import {Plugin} from '@oclif/core';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const plugin = new Plugin({root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true});
 await plugin.load();
+// The bundles sort command ids by code unit instead of localeCompare (scripts/bundle-cli.js):
+// the same order as long as ids are lowercase ASCII.
+const ids = Object.keys(plugin.manifest.commands);
+const byCodeUnit = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+if (byCodeUnit.join() !== byLocale.join()) throw new Error(`command ids sort differently by code unit and by locale: ${byCodeUnit.join()} / ${byLocale.join()}`);
 writeFileSync(join(root, 'oclif.manifest.json'), JSON.stringify(plugin.manifest));

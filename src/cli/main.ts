@@ -2,8 +2,12 @@
 // the stock tools answer before a command runs: `--version`, `--help`, and the command list with
 // exit status 1 when the command is missing or unknown. It also makes a closed or full standard
 // output end the command quietly instead of with a stack trace.
+import {readFileSync} from 'node:fs';
+import {dirname} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {Config, flush, handle, run} from '@oclif/core';
+import {Config, flush, handle, run, type Interfaces} from '@oclif/core';
+
+type PJSON = Interfaces.PJSON;
 
 /** The topics that are stock gnt-* tools (gnt-job is `ganeti job`). */
 const GNT_TOPICS = new Set(['job', 'cluster', 'node', 'instance', 'debug']);
@@ -60,13 +64,25 @@ export function formatCommandList(prog: string, commands: ReadonlyMap<string, st
 }
 
 /**
- * Runs the CLI. `topic` is the topic an alias binary stands for (gnt-job: "job"); without one
- * the first argument may name it (`ganeti job list`).
+ * The oclif configuration. `commands` is the bundle holding the commands of this binary
+ * (scripts/bundle-cli.js) when it is not package.json's, which has them all.
  */
-export async function main(binUrl: string, topic?: string): Promise<void> {
+async function loadConfig(pjsonPath: string, commands: string | undefined): Promise<Config> {
+  const root = dirname(pjsonPath);
+  if (commands === undefined) return Config.load(root);
+  const pjson = JSON.parse(readFileSync(pjsonPath, 'utf8')) as PJSON;
+  pjson.oclif = {...pjson.oclif, commands: {strategy: 'explicit', target: commands, identifier: 'COMMANDS'}};
+  return Config.load({root, pjson});
+}
+
+/**
+ * Runs the CLI. `topic` is the topic an alias binary stands for (gnt-job: "job"); without one
+ * the first argument may name it (`ganeti job list`). `commands`: see loadConfig.
+ */
+export async function main(pjsonUrl: string, topic?: string, commands?: string): Promise<void> {
   if (topic !== undefined) process.argv.splice(2, 0, topic);
   const argv = process.argv.slice(2);
-  const config = await Config.load(fileURLToPath(binUrl));
+  const config = await loadConfig(fileURLToPath(pjsonUrl), commands);
   if (GNT_TOPICS.has(argv[0] ?? '')) {
     const prog = `gnt-${argv[0]!}`;
     guardStdout();

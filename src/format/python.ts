@@ -108,6 +108,8 @@ export function pyFloatRepr(x: number): string {
 
 /** How the stock client prints a JSON number sent by our daemon (see the file header). */
 export function pyNumberRepr(x: number): string {
+  // Within 2^53 String() writes an integer's digits as they are (and -0 as 0, as repr(int) does).
+  if (Number.isSafeInteger(x)) return String(x);
   return Number.isInteger(x) && Math.abs(x) < 1e21 ? BigInt(x).toString() : pyFloatRepr(x);
 }
 

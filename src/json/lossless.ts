@@ -5,10 +5,6 @@
 
 const MARK = `\uE000big${Math.random().toString(36).slice(2)}:`;
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
 /**
  * The deepest nesting accepted. JSON.parse itself copes with far more, but everything that
  * walks a value recursively afterwards (revival, validation, JSON.stringify) would overflow
@@ -16,50 +12,43 @@ function isDigit(c: number): boolean {
  */
 export const MAX_JSON_DEPTH = 1000;
 
-/**
- * Positions [start, end) of integer tokens, outside strings, too large for a double. Throws
- * a SyntaxError for text nested deeper than MAX_JSON_DEPTH.
- */
-function unsafeIntegerTokens(text: string): Array<[number, number]> | null {
-  let found: Array<[number, number]> | null = null;
-  const n = text.length;
+// The checks below run before every JSON.parse, also on a command's first and only call, where a
+// loop over every character runs in V8's interpreter (20 ms for gnt-job list's 48 KB answer, for
+// 1 ms of JSON.parse). So they are regular expressions, which V8 compiles to machine code, and
+// a loop runs only over what those leave.
+
+/** Matches when the text has more opening brackets than MAX_JSON_DEPTH (strings included). */
+const MANY_OPENINGS = new RegExp(`^(?:[^[{]*[[{]){${MAX_JSON_DEPTH + 1}}`);
+/** Everything but the brackets outside strings (an unterminated string runs to the end). */
+const NOT_BRACKETS = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|[^[\]{}"]+/g;
+const INNERMOST_PAIRS = /[[{][\]}]/g;
+/** A string literal, or an integer of 16 or more digits that is not part of a fraction or exponent. */
+const LONG_INTEGERS = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+
+/** Throws a SyntaxError for text nested deeper than MAX_JSON_DEPTH. */
+function checkDepth(text: string): void {
+  if (!MANY_OPENINGS.test(text)) return;
+  const brackets = text.replace(NOT_BRACKETS, '');
+  // Usual answers are a few levels deep: removing the innermost pairs a few times empties them.
+  let rest = brackets;
+  for (let level = 0; level < 8 && rest !== ''; level++) rest = rest.replace(INNERMOST_PAIRS, '');
+  if (rest === '') return;
   let depth = 0;
-  let i = 0;
-  while (i < n) {
-    const c = text.charCodeAt(i);
+  for (let i = 0; i < brackets.length; i++) {
+    const c = brackets.charCodeAt(i);
     if (c === 91 || c === 123) {
       if (++depth > MAX_JSON_DEPTH) throw new SyntaxError(`JSON nested deeper than ${MAX_JSON_DEPTH} levels`);
-      i++;
-    } else if (c === 93 || c === 125) {
-      depth--;
-      i++;
-    } else if (c === 34) {
-      // skip a string literal
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i += 2;
-        else if (d === 34) break;
-        else i++;
-      }
-      i++;
-    } else if (isDigit(c) || c === 45) {
-      const start = i;
-      i++;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      const next = i < n ? text.charCodeAt(i) : 0;
-      const isInteger = next !== 46 && next !== 101 && next !== 69;
-      if (isInteger) {
-        const digits = text.charCodeAt(start) === 45 ? i - start - 1 : i - start;
-        if (digits >= 16 && !Number.isSafeInteger(Number(text.slice(start, i)))) {
-          (found ??= []).push([start, i]);
-        }
-      } else {
-        while (i < n && /[0-9.eE+-]/.test(text[i]!)) i++;
-      }
-    } else {
-      i++;
-    }
+    } else depth--;
+  }
+}
+
+/** Positions [start, end) of integer tokens, outside strings, too large for a double. */
+function unsafeIntegerTokens(text: string): Array<[number, number]> | null {
+  if (!/\d{16}/.test(text)) return null;
+  let found: Array<[number, number]> | null = null;
+  LONG_INTEGERS.lastIndex = 0;
+  for (let m = LONG_INTEGERS.exec(text); m !== null; m = LONG_INTEGERS.exec(text)) {
+    if (m[0].charCodeAt(0) !== 34 && !Number.isSafeInteger(Number(m[0]))) (found ??= []).push([m.index, m.index + m[0].length]);
   }
   return found;
 }
@@ -81,6 +70,7 @@ function revive(value: unknown): unknown {
 
 /** JSON.parse, except that unsafe integers become bigint. Throws SyntaxError like JSON.parse. */
 export function parseJson(text: string): unknown {
+  checkDepth(text);
   const tokens = unsafeIntegerTokens(text);
   if (tokens === null) return JSON.parse(text);
   let rewritten = '';

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// Bundles the compiled CLI (dist/) into one CommonJS file per binary, dist/bundle/<bin>.cjs, which
+// bin/ganeti.js loads with a V8 code cache (docs/cli-startup.md explains the why and the figures).
+// Each bundle holds @oclif/core, src/cli/main.ts and the commands of its binary, exported as
+// COMMANDS for oclif's `explicit` command discovery. What a command imports lazily (the daemons,
+// the ink monitor) stays an ES module in dist/ and is imported from there when it runs.
+import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {readFile} from 'node:fs/promises';
+import {dirname, join, relative, resolve, sep} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const out = join(dist, 'bundle');
+
+/** The binaries: `ganeti` has every command; a gnt-* alias only its topic's. */
+const TOPICS = ['job', 'cluster', 'node', 'instance', 'debug'];
+const BUNDLES = [{name: 'ganeti', topic: null}, ...TOPICS.map((topic) => ({name: `gnt-${topic}`, topic}))];
+
+/** Modules a command imports with `await import()` that stay outside the bundle. */
+const LAZY = ['daemon/masterd.js', 'noded/noded.js', 'ui/top.js'].map((p) => join(dist, p));
+
+/**
+ * Packages @oclif/core requires at start but never uses with this CLI's configuration; each stub
+ * says why. They are 40% of the bundle, and every byte of a bundle costs start-up time.
+ */
+const STUBS = {
+  // Only the `pattern` command discovery globs for files; package.json selects `explicit`.
+  tinyglobby: 'exports.glob = async () => { throw new Error("ganeti-ts bundles its commands (explicit discovery)"); };',
+  // Only wildcards in oclif.plugins need it; this CLI has no plugins. Exact names still match.
+  minimatch: 'exports.minimatch = (name, pattern) => name === pattern;',
+  // @oclif/core's index checks the Node version against its own package.json's engines when it
+  // loads, a warning only; in a bundle it cannot find that file and never warns, and semver's
+  // 50 regular expressions cost 10 ms of every start. package.json's engines and engine-strict
+  // check the Node version at install.
+  semver: 'exports.satisfies = () => true;',
+  // The spinner of ux.action, which no command uses; the two styles oclif picks by default.
+  'cli-spinners': 'module.exports = {dots2: {interval: 80, frames: ["⣾","⣽","⣻","⢿","⡿","⣟","⣯","⣷"]}, line: {interval: 130, frames: ["-","\\\\","|","/"]}};',
+};
+
+/**
+ * Edits of @oclif/core's code, each with its reason; the build fails when one no longer applies.
+ * The first call of String#localeCompare loads ICU's collation data: 13–20 ms of every start,
+ * to sort command ids that are lowercase ASCII, where code-unit order is the same order
+ * (scripts/oclif-manifest.js checks it for every id).
+ */
+const PATCHES = [
+  {
+    file: '@oclif/core/lib/config/plugin.js',
+    from: '.sort((a, b) => a.id.localeCompare(b.id))',
+    to: '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))',
+  },
+];
+
+/**
+ * Built-in modules that a command may not need at all (--help needs no socket): the bundle gets
+ * a stand-in that loads the real module on first use of one of its properties. Node compiles each
+ * built-in module it loads; these cost 5–14 ms when loaded eagerly at start.
+ */
+const LAZY_BUILTINS = ['net', 'child_process', 'readline', 'perf_hooks', 'worker_threads', 'crypto', 'tty', 'os', 'http', 'https', 'tls', 'zlib'];
+const LAZY_BUILTIN_HELPER = `var __importEsm = (specifier) => (module.importEsm ?? ((s) => import(s)))(specifier);
+var __lazyBuiltin = (id) => {
+  let real;
+  const load = () => (real ??= require(id));
+  return new Proxy({}, {
+    get: (_, key) => (key === '__esModule' ? undefined : load()[key]),
+    has: (_, key) => key in load(),
+    ownKeys: () => Reflect.ownKeys(load()),
+    getOwnPropertyDescriptor: (_, key) => {
+      const d = Reflect.getOwnPropertyDescriptor(load(), key);
+      return d === undefined ? d : {...d, configurable: true};
+    },
+  });
+};`;
+
+/** The commands under dist/commands with their oclif ids (job/list.js is `job:list`). */
+function commandFiles(topic) {
+  return readdirSync(join(dist, 'commands'), {recursive: true})
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => f.split(sep).join('/'))
+    .filter((f) => topic === null || f.startsWith(`${topic}/`))
+    .sort()
+    .map((f) => ({file: f, id: f.replace(/\.js$/, '').split('/').filter((p) => p !== 'index').join(':')}));
+}
+
+function entrySource(topic) {
+  const cmds = commandFiles(topic);
+  return [
+    ...cmds.map((c, i) => `import c${i} from './commands/${c.file}';`),
+    `export const COMMANDS = {${cmds.map((c, i) => `${JSON.stringify(c.id)}: c${i}`).join(', ')}};`,
+    "export {main} from './cli/main.js';",
+    '',
+  ].join('\n');
+}
+
+const plugin = {
+  name: 'ganeti-ts-cli',
+  setup(build) {
+    for (const patch of PATCHES) {
+      build.onLoad({filter: new RegExp(`${patch.file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`)}, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (!text.includes(patch.from)) throw new Error(`${patch.file} no longer contains ${patch.from}: update scripts/bundle-cli.js`);
+        return {contents: text.replace(patch.from, patch.to), loader: 'js'};
+      });
+    }
+    build.onResolve({filter: new RegExp(`^(${Object.keys(STUBS).join('|')})$`)}, (args) => ({path: args.path, namespace: 'stub'}));
+    build.onLoad({filter: /.*/, namespace: 'stub'}, (args) => ({contents: STUBS[args.path], loader: 'js'}));
+    build.onResolve({filter: /^\.\.?\//}, (args) => {
+      const target = resolve(args.resolveDir, args.path);
+      if (args.kind !== 'dynamic-import' || !LAZY.includes(target)) return undefined;
+      return {path: `./${relative(out, target).split(sep).join('/')}`, external: true};
+    });
+    // import.meta is empty in CommonJS: give each module the URL of its own file in dist/, so
+    // that paths it makes from it (the writer threads' script, bin/ganeti.js) stay right.
+    build.onLoad({filter: /\.js$/}, async (args) => {
+      if (!args.path.startsWith(dist + sep)) return undefined;
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes('import.meta')) return undefined;
+      const own = JSON.stringify(relative(out, args.path).split(sep).join('/'));
+      const url = `require("node:url").pathToFileURL(require("node:path").join(__dirname, ${own})).href`;
+      return {contents: text.replaceAll('import.meta.url', url), loader: 'js'};
+    });
+  },
+};
+
+rmSync(out, {recursive: true, force: true});
+const results = await Promise.all(
+  BUNDLES.map(({name, topic}) =>
+    esbuild.build({
+      metafile: process.env.BUNDLE_META === '1',
+      stdin: {contents: entrySource(topic), resolveDir: dist, sourcefile: `${name}-entry.js`, loader: 'js'},
+      outfile: join(out, `${name}.cjs`),
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // Required only by @oclif/core's TypeScript support for development, never in production.
+      external: ['typescript', 'enquirer'],
+      logLevel: 'warning',
+      plugins: [plugin],
+      banner: {js: LAZY_BUILTIN_HELPER},
+    }),
+  ),
+);
+
+for (const {name} of BUNDLES) {
+  const file = join(out, `${name}.cjs`);
+  const names = LAZY_BUILTINS.flatMap((b) => [b, `node:${b}`]).join('|');
+  // A dynamic import() in code that bin/ganeti.js compiles with vm.Script and a code cache has
+  // no module loader behind it on Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING once the
+  // cache is used): each goes through module.importEsm, which bin/ganeti.js provides.
+  const text = readFileSync(file, 'utf8')
+    .replace(new RegExp(`\\brequire\\("(${names})"\\)`, 'g'), '__lazyBuiltin("$1")')
+    .replace(/(?<=\bawait )import\(/g, '__importEsm(');
+  const left = /(?<![`'"])\bimport\("/.exec(text);
+  if (left !== null) throw new Error(`${file}: an import() that does not go through __importEsm: ${text.slice(left.index, left.index + 80)}`);
+  writeFileSync(file, text);
+}
+
+// BUNDLE_META=1: what each bundle is made of, for docs/cli-startup.md.
+if (process.env.BUNDLE_META === '1') {
+  results.forEach((r, i) => writeFileSync(join(out, `${BUNDLES[i].name}.meta.json`), JSON.stringify(r.metafile)));
+}
