@@ -43,7 +43,7 @@ function timed(argv: string[], env: NodeJS.ProcessEnv): Promise<Sample> {
     const p = spawn('bash', ['-c', script, 'bash', ...argv], {env: {...env, OUT: out}, stdio: ['ignore', 'pipe', 'inherit']});
     let text = '';
     p.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    p.on('exit', async (code) => {
+    p.on('close', async (code) => {
       if (code !== 0) return reject(new Error(`bash exited ${code}`));
       const [times, , children] = text.trim().split('\n');
       const [s, e] = times!.split(' ').map(Number);
