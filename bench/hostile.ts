@@ -68,7 +68,7 @@ export class Prober {
     this.done = (async () => {
       const s = await open(path);
       const req = Buffer.from(`${JSON.stringify({method: 'QueryJobs', args: [[id], ['id', 'status']]})}\x03`);
-      let pending: ((v: void) => void) | null = null;
+      let pending: (() => void) | null = null;
       s.on('data', () => pending?.());
       while (this.running) {
         const t0 = performance.now();

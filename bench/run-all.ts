@@ -11,7 +11,7 @@ import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import {cpus, loadavg, release, tmpdir, totalmem} from 'node:os';
 import {basename, join} from 'node:path';
 import {parseArgs} from 'node:util';
-import {LuxiClient} from '../src/protocol/client.js';
+import type {LuxiClient} from '../src/protocol/client.js';
 import {delayOp, makeNode, startMasterd} from '../test/helpers/cluster.js';
 import type {FsyncFigures} from './fsync-rate.js';
 
@@ -143,7 +143,7 @@ function summarise(title: string, profile: CpuProfile, jobs: number): ProfileSum
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   const key = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const files = new Map<string, number>();
@@ -188,10 +188,12 @@ async function profileRun(title: string, jobs: number, drive: (clients: () => Lu
     const d = await startMasterd(node, {nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir], args: ['--job-queue-size-limit', '1000000']});
     try {
       await drive(() => d.client());
-    } finally {
-      const code = await d.stop();
-      if (code !== 0) throw new Error(`masterd exited ${code} under the profiler`);
+    } catch (err) {
+      await d.stop();
+      throw err;
     }
+    const code = await d.stop();
+    if (code !== 0) throw new Error(`masterd exited ${code} under the profiler`);
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (file === undefined) throw new Error('no CPU profile written');
     return summarise(title, JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile, jobs);

@@ -3,7 +3,7 @@
 
 import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
-import {LuxiClient} from '../src/protocol/client.js';
+import type {LuxiClient} from '../src/protocol/client.js';
 import {delayOp, makeNode, startDaemon, type Daemon, type TestNode} from '../test/helpers/cluster.js';
 
 const {values} = parseArgs({

@@ -160,5 +160,5 @@ for (const {name} of BUNDLES) {
 
 // BUNDLE_META=1: what each bundle is made of, for docs/cli-startup.md.
 if (process.env.BUNDLE_META === '1') {
-  results.forEach((r, i) => writeFileSync(join(out, `${BUNDLES[i].name}.meta.json`), JSON.stringify(r.metafile)));
+  for (const [i, r] of results.entries()) writeFileSync(join(out, `${BUNDLES[i].name}.meta.json`), JSON.stringify(r.metafile));
 }

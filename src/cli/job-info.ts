@@ -146,7 +146,7 @@ function opcodeInfo(
     ]);
   });
   return new InfoPairs([
-    ['Opcode', (op as Record<string, unknown>)['OP_ID']],
+    ['Opcode', (op as Record<string, unknown>).OP_ID],
     ['Status', status],
     opcodeTimestamp('Processing start', start),
     opcodeTimestamp('Execution start', exec),

@@ -67,8 +67,6 @@ export class LuxiServer {
   private bufferedBytes = 0;
   private largeBytes = 0;
   private largeWaiters: Array<() => void> = [];
-  /** Large requests are parsed and answered one at a time: their memory does not add up. */
-  private largeTurn: Promise<void> = Promise.resolve();
   private readonly messageDeadlineMs: number;
   private readonly maxBufferedBytes: number;
 

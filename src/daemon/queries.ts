@@ -67,7 +67,7 @@ async function jobsById(src: QuerySources, ids: number[]): Promise<JobItem[]> {
     const batch = ids.slice(i, i + FIND_BATCH);
     // An id above the serial was never handed out: no file to look for.
     const jobs = await Promise.all(batch.map((id) => src.queue.jobs.get(id) ?? (id > serial ? null : src.queue.find(id))));
-    batch.forEach((id, k) => items.push({id, job: jobs[k]!}));
+    for (const [k, id] of batch.entries()) items.push({id, job: jobs[k]!});
   }
   return items;
 }

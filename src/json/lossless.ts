@@ -20,10 +20,10 @@ export const MAX_JSON_DEPTH = 1000;
 /** Matches when the text has more opening brackets than MAX_JSON_DEPTH (strings included). */
 const MANY_OPENINGS = new RegExp(`^(?:[^[{]*[[{]){${MAX_JSON_DEPTH + 1}}`);
 /** Everything but the brackets outside strings (an unterminated string runs to the end). */
-const NOT_BRACKETS = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|[^[\]{}"]+/g;
+const NOT_BRACKETS = /"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|[^[\]{}"]+/g;
 const INNERMOST_PAIRS = /[[{][\]}]/g;
 /** A string literal, or an integer of 16 or more digits that is not part of a fraction or exponent. */
-const LONG_INTEGERS = /"(?:[^"\\]|\\[^])*(?:"|\\?$)|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
+const LONG_INTEGERS = /"(?:[^"\\]|\\[\s\S])*(?:"|\\?$)|(?<![\d.eE+-])-?\d{16,}(?![\d.eE])/g;
 
 /** Throws a SyntaxError for text nested deeper than MAX_JSON_DEPTH. */
 function checkDepth(text: string): void {
@@ -48,7 +48,10 @@ function unsafeIntegerTokens(text: string): Array<[number, number]> | null {
   let found: Array<[number, number]> | null = null;
   LONG_INTEGERS.lastIndex = 0;
   for (let m = LONG_INTEGERS.exec(text); m !== null; m = LONG_INTEGERS.exec(text)) {
-    if (m[0].charCodeAt(0) !== 34 && !Number.isSafeInteger(Number(m[0]))) (found ??= []).push([m.index, m.index + m[0].length]);
+    if (m[0].charCodeAt(0) !== 34 && !Number.isSafeInteger(Number(m[0]))) {
+      found ??= [];
+      found.push([m.index, m.index + m[0].length]);
+    }
   }
   return found;
 }

@@ -124,15 +124,27 @@ export function instanceProcedures(paths: GanetiPaths): Pick<NodedTable, Instanc
       return false;
     },
     os_diagnose: () => [[BUILTIN_OS, `(built-in)`, true, '', [], [], [OS_API_VERSION], true]],
-    instance_migratable: (a) => (running(a), null),
-    migration_info: (a) => (instanceDict(arg(a, 0, 'instance')), ''),
+    instance_migratable: (a) => {
+      running(a);
+      return null;
+    },
+    migration_info: (a) => {
+      instanceDict(arg(a, 0, 'instance'));
+      return '';
+    },
     accept_instance: (a) => {
       const inst = instanceDict(arg(a, 0, 'instance'));
       if (hv.isRunning(inst.name)) throw new RpcFailure("Can't accept instance, already running");
       return null;
     },
-    instance_migrate: (a) => (running([arg(a, 1, 'instance')]), null),
-    instance_get_migration_status: (a) => (instanceDict(arg(a, 0, 'instance')), {status: 'completed'}),
+    instance_migrate: (a) => {
+      running([arg(a, 1, 'instance')]);
+      return null;
+    },
+    instance_get_migration_status: (a) => {
+      instanceDict(arg(a, 0, 'instance'));
+      return {status: 'completed'};
+    },
     instance_finalize_migration_src: async (a) => {
       const inst = instanceDict(arg(a, 0, 'instance'));
       if (arg(a, 1, 'success') === true) await hv.markDown(inst.name);
@@ -146,7 +158,10 @@ export function instanceProcedures(paths: GanetiPaths): Pick<NodedTable, Instanc
     },
     blockdev_open: () => null,
     blockdev_close: () => null,
-    instance_run_rename: (a) => (instanceDict(arg(a, 0, 'instance')), null),
+    instance_run_rename: (a) => {
+      instanceDict(arg(a, 0, 'instance'));
+      return null;
+    },
     instance_balloon_memory: async (a) => {
       const inst = running(a);
       const mem = arg(a, 1, 'memory');

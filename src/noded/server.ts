@@ -2,7 +2,7 @@
 // body, answered `[true, payload]` or `[false, message]`. A request the daemon cannot take
 // gets an HTTP error and the daemon keeps serving. Clients must present a certificate signed
 // by the cluster certificate (the cluster certificate itself).
-import http from 'node:http';
+import type http from 'node:http';
 import https from 'node:https';
 import type {AddressInfo} from 'node:net';
 import type {Logger} from 'pino';

@@ -22,7 +22,7 @@ const QUOTED_BODY: Record<string, RegExp> = {
   '"': /"(?:[^"\n\r\\]|""|\\(?:[^x]|x[0-9a-fA-F]+))*/y,
   "'": /'(?:[^'\n\r\\]|''|\\(?:[^x]|x[0-9a-fA-F]+))*/y,
 };
-const FOUND_TOKEN = /[\p{L}\p{N}]{1,16}|[^]/uy;
+const FOUND_TOKEN = /[\p{L}\p{N}]{1,16}|./suy;
 
 const isIdentChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_$]/.test(c);
 const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r';

@@ -217,7 +217,8 @@ function containsTest(value: Value): Test {
     let found = false;
     for (const e of v) {
       if (isString ? typeof e !== 'string' : !isNumber(e)) throw conversionError(v, isString ? 'String' : 'Integer');
-      if (e == value) found = true; // == so that number and bigint compare by value
+      // biome-ignore lint/suspicious/noDoubleEquals: == so that number and bigint compare by value
+      if (e == value) found = true;
     }
     return found;
   };

@@ -206,7 +206,9 @@ export function parseJobFile(text: string, expectedId: number, archived = false)
   job.endTimestamp = readTimestamp(raw.end_timestamp, 'end_timestamp');
   job.archived = archived;
   for (const [k, v] of Object.entries(raw)) {
-    if (!JOB_KEYS.has(k) && !DROPPED_KEYS.has(k)) (job.extra ??= {})[k] = v;
+    if (JOB_KEYS.has(k) || DROPPED_KEYS.has(k)) continue;
+    job.extra ??= {};
+    job.extra[k] = v;
   }
   return job;
 }

@@ -82,6 +82,7 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
     setBlank(true);
     setTimeout(() => setBlank(false), FRAME_MS * 1.5);
   };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: subscribed once per terminal; repaint only calls state setters
   useEffect(() => terminal?.onResume(repaint), [terminal]);
 
   const scrollTop = useRef(0);

@@ -51,6 +51,7 @@ export function useTerminalSize(fixed?: TerminalSize): TerminalSize {
   const {stdout} = useStdout();
   const read = (): TerminalSize => ({columns: stdout.columns || 80, rows: stdout.rows || 24});
   const [size, setSize] = useState(read);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: read only looks at stdout, which is a dependency
   useEffect(() => {
     if (fixed !== undefined) return;
     const onResize = (): void => setSize(read());

@@ -137,6 +137,7 @@ export function JobView({jobId, status, suffix, lines, top, needle, width, heigh
         <Text bold={false}>{suffix}</Text>
       </Text>
       {shown.map((l, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a row of the screen is its position in the text
         <Text key={top + i} wrap="truncate" bold={l.bold ?? false} {...(l.error ? {color: 'red'} : statusColor(l.status ?? null))}>
           <Highlighted text={l.text === '' ? ' ' : l.text} needle={needle} />
         </Text>

@@ -144,7 +144,7 @@ const PRIORITY_KEYS: Readonly<Record<string, number>> = {h: -10, n: 0, l: 10};
 export function selectedIndex(jobs: readonly JobRow[], selectedId: number | null, positions?: ReadonlyMap<number, number>): number {
   if (selectedId === null || jobs.length === 0) return 0;
   const at = positions?.get(selectedId) ?? jobs.findIndex((j) => j.id === selectedId);
-  return at < 0 ? 0 : at;
+  return Math.max(at, 0);
 }
 
 const say = (ui: UiState, text: string, tone: Message['tone'] = 'error'): UiState => ({...ui, message: {text, tone}});

@@ -44,6 +44,7 @@ export function LockScreen({locks, top, width, height}: LockScreenProps) {
         {title}
       </Text>
       {lines.slice(top, top + rows).map((line, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: a row of the screen is its position in the list
         <Text key={top + i} wrap="truncate" {...(locks![top + i]!.pending.length > 0 ? {color: 'yellow'} : {})}>
           {line}
         </Text>

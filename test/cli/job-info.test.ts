@@ -26,7 +26,7 @@ describe('formatJobInfo', () => {
   });
 
   it('prints a finished TEST_DELAY job (stock)', () => {
-    const input = rows(String.raw`[[
+    const input = rows(`[[
       [0, 7], [0, "success"],
       [0, [{"OP_ID": "OP_TEST_DELAY", "debug_level": 0, "dry_run": false, "duration": 1, "interruptible": false,
             "no_locks": true, "on_master": true, "on_nodes": [], "priority": 0,

@@ -25,7 +25,7 @@ describe('cluster membership', () => {
       copyFileSync(vc.master.paths.serverCert, node.paths.serverCert);
     }
     const procs = await vc.startNodeds(vc.nodes.slice(1, 3));
-    procs.forEach((p, i) => nodeds.set(vc.nodes[i + 1]!.name, p));
+    for (const [i, p] of procs.entries()) nodeds.set(vc.nodes[i + 1]!.name, p);
     await vc.startMasterd(vc.master);
     client = vc.client();
   });

@@ -18,7 +18,7 @@ describe('gnt-job list, list-fields, info: golden output', () => {
     // The fixture jobs ended long ago: automatic archiving would take them away.
     daemon = await startDaemon(node, ['--auto-archive-age', '0']);
     const outputs = await mapLimit(GOLDEN, 4, (g) => gntJob(node, g.args));
-    GOLDEN.forEach((g, i) => results.set(g.name, outputs[i]!));
+    for (const [i, g] of GOLDEN.entries()) results.set(g.name, outputs[i]!);
   });
   after(async () => {
     await daemon.stop();

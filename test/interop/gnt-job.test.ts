@@ -98,9 +98,9 @@ describe('stock gnt-job and ours print the same', {skip}, () => {
     daemon = await startDaemon(node, ['--auto-archive-age', '0']);
     c = daemon.client();
     const results = await mapLimit(READ_ONLY, 3, (args) => both(node, args));
-    READ_ONLY.forEach((args, i) => readOnly.set(JSON.stringify(args), results[i]!));
+    for (const [i, args] of READ_ONLY.entries()) readOnly.set(JSON.stringify(args), results[i]!);
     const golden = await mapLimit(GOLDEN, 4, (g) => stockGntJob(node, g.args));
-    GOLDEN.forEach((g, i) => stockGolden.set(g.name, golden[i]!));
+    for (const [i, g] of GOLDEN.entries()) stockGolden.set(g.name, golden[i]!);
   });
   // Kill what blocks the queue, then let the jobs that waited for it run out.
   afterEach(() => settleQueue(c, blockers));

@@ -7,7 +7,7 @@ import {connect, type Socket} from 'node:net';
 import {join} from 'node:path';
 import {parseJobFile} from '../../src/queue/job.js';
 import type {GanetiPaths} from '../../src/paths.js';
-import {type TestNode} from '../helpers/cluster.js';
+import type {TestNode} from '../helpers/cluster.js';
 
 export const LONG = process.env.RELIABILITY_LONG === '1';
 

@@ -68,7 +68,7 @@ describe('load', () => {
       running = false;
       await Promise.all([archiving, sampling]);
       await sample();
-      codes.forEach((code, i) => assert.equal(code, 0, `driver ${i} failed:\n${drivers[i]!.output().slice(-2000)}`));
+      for (const [i, code] of codes.entries()) assert.equal(code, 0, `driver ${i} failed:\n${drivers[i]!.output().slice(-2000)}`);
       const results = drivers.map((drv) => drv.result<LoadResult>());
       const errors = results.flatMap((r) => r.errors);
       const lat = {

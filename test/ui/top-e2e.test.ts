@@ -16,7 +16,14 @@ const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
 async function waitScreen(pattern: RegExp, what: string, timeoutMs = 10_000, session = 'top'): Promise<string> {
   let last = '';
   try {
-    await waitFor(() => pattern.test((last = screen(session))), timeoutMs, what);
+    await waitFor(
+      () => {
+        last = screen(session);
+        return pattern.test(last);
+      },
+      timeoutMs,
+      what,
+    );
   } catch (err) {
     throw new Error(`${(err as Error).message}; screen:\n${last}`);
   }

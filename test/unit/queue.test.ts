@@ -9,7 +9,7 @@ import {QueueStore} from '../../src/queue/store.js';
 
 function job(...statuses: OpStatus[]): QueuedJob {
   const j = new QueuedJob(1, statuses.map(() => new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 1})));
-  statuses.forEach((s, i) => (j.ops[i]!.status = s));
+  for (const [i, s] of statuses.entries()) j.ops[i]!.status = s;
   return j;
 }
 

@@ -260,7 +260,7 @@ const HOSTNAME = /^[a-z0-9_-][a-z0-9._-]{0,254}$/;
  * the address must not answer on the node daemon port.
  */
 export async function checkedName(
-  env: OpEnv,
+  _env: OpEnv,
   given: string,
   nameCheck: boolean,
   ipCheck: boolean,
