@@ -1,23 +1,64 @@
 #!/usr/bin/env node
 // node:test on Node 20 expands no globs: list test files here and hand them to the runner.
-// Usage: node scripts/run-tests.js [subdir-or-file-filter...]
-import {readdirSync} from 'node:fs';
+//
+//   node scripts/run-tests.js               the quick suite (`npm test`): everything but the E2E list
+//   node scripts/run-tests.js --e2e         the suites that start daemons and clusters (`npm run test:e2e`)
+//   node scripts/run-tests.js --all         both
+//   node scripts/run-tests.js FILTER...     any test file whose path contains a filter
+//   --list                                  print the files instead of running them
+//
+// docs/testing.md says which suite a new test file belongs to.
 import {spawnSync} from 'node:child_process';
+import {readdirSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
 
-const filters = process.argv.slice(2);
+// Process-spawning suites: each starts masterd, noded, virtual clusters, the stock Python
+// tools or a terminal, and together they take minutes. A path matches if it starts with an entry.
+const E2E = [
+  'test/cluster/membership.test.ts',
+  'test/cluster/noded.test.ts',
+  'test/cluster/queue-replicator.test.ts',
+  'test/cluster/replication.test.ts',
+  'test/cluster/voting.test.ts',
+  'test/daemon/no-voting.test.ts',
+  'test/daemon/restart.test.ts',
+  'test/daemon/signals.test.ts',
+  'test/daemon/thread-pool.test.ts',
+  'test/gnt-job/',
+  'test/interop/admin-commands.test.ts',
+  'test/interop/gnt-instance-ours.test.ts',
+  'test/interop/gnt-instance.test.ts',
+  'test/interop/gnt-job.test.ts',
+  'test/interop/stock-tools.test.ts',
+  'test/reliability/',
+  'test/ui/job-monitor.test.ts',
+  'test/ui/top-e2e.test.ts',
+];
+
+const args = process.argv.slice(2);
+const mode = args.includes('--all') ? 'all' : args.includes('--e2e') ? 'e2e' : 'quick';
+const filters = args.filter((a) => !a.startsWith('--'));
+const isE2e = (f) => E2E.some((p) => f.startsWith(p));
 const files = readdirSync('test', {recursive: true})
   .map((f) => join('test', String(f)))
   .filter((f) => /\.test\.tsx?$/.test(f))
-  .filter((f) => filters.length === 0 || filters.some((p) => f.includes(p)))
+  .filter((f) => {
+    if (filters.length > 0) return filters.some((p) => f.includes(p));
+    if (mode === 'all') return true;
+    return mode === 'e2e' ? isE2e(f) : !isE2e(f);
+  })
   .sort();
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+if (args.includes('--list')) {
+  console.log(files.join('\n'));
+  process.exit(0);
+}
 // One test file per core: the suites spawn daemons and CLIs, so more files than cores only adds
-// contention (and wall-clock timeouts) without finishing sooner.
+// contention without finishing sooner.
 const concurrency = process.env.TEST_CONCURRENCY ?? String(availableParallelism());
 const res = spawnSync(
   process.execPath,

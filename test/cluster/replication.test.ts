@@ -97,20 +97,29 @@ describe('job queue replication and master failover', () => {
 
     const node3 = nodeds.get('node3')!;
     node3.proc.kill('SIGSTOP');
+    let first: number;
+    let later: number[];
     try {
       let t0 = performance.now();
-      all.push(await client.submitJob([{OP_ID: 'OP_TEST_DELAY', duration: 0}]));
-      const first = performance.now() - t0;
+      first = await client.submitJob([{OP_ID: 'OP_TEST_DELAY', duration: 0}]);
+      const firstMs = performance.now() - t0;
       t0 = performance.now();
-      all.push(...(await submitDelays(client, 3)));
-      const next = (performance.now() - t0) / 3;
-      assert.ok(first >= 4500 && first < 20_000, `the first submission waited for the hung candidate, at most about 5 s (${first.toFixed(0)} ms)`);
-      assert.ok(next < 2000, `later ones do not wait for it again (${next.toFixed(0)} ms each)`);
+      later = await submitDelays(client, 3);
+      // Printed, not asserted (timings belong to bench/): the daemon's log below says who waited.
+      console.log(`# hung candidate: first submission ${firstMs.toFixed(0)} ms, later ones ${((performance.now() - t0) / 3).toFixed(0)} ms each`);
     } finally {
       node3.proc.kill('SIGCONT');
     }
+    all.push(first, ...later);
     for (const id of all.slice(-4)) assert.equal(await waitJob(client, id), 'success');
     await waitSameQueue(vc.master, vc.node('node3'), 30_000);
+    // The submission gives up on the hung candidate after its replication wait and says so once;
+    // the candidate is then marked down, so later submissions do not wait for it again.
+    const gaveUp = readFileSync(vc.master.paths.masterdLog, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('not replicated to every master candidate within 5000 ms'))
+      .map((l) => (JSON.parse(l) as {jobs: number[]}).jobs);
+    assert.deepEqual(gaveUp, [[first]]);
   });
 
   test('a candidate that was down is resynchronised when it returns', async () => {

@@ -3,7 +3,8 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
-import {delayOp, makeNode, startDaemon, waitFor, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, waitFor, waitJob, type TestNode} from '../helpers/cluster.js';
+import {startInProcessDaemon, type InProcessDaemon} from '../helpers/in-process.js';
 
 interface AuditLine {
   level: number;
@@ -14,10 +15,10 @@ interface AuditLine {
 
 describe('audit trail', () => {
   let node: TestNode;
-  let daemon: Daemon;
+  let daemon: InProcessDaemon;
   before(async () => {
     node = await makeNode();
-    daemon = await startDaemon(node, ['--auto-archive-age', '0', '--max-running-jobs', '1']);
+    daemon = await startInProcessDaemon(node, ['--auto-archive-age', '0', '--max-running-jobs', '1']);
   });
   after(async () => {
     await daemon?.stop();

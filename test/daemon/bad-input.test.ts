@@ -3,7 +3,8 @@ import {readFileSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import {after, before, describe, it} from 'node:test';
 import {GanetiError} from '../../src/protocol/errors.js';
-import {delayOp, makeNode, startDaemon, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, waitJob, type TestNode} from '../helpers/cluster.js';
+import {startInProcessDaemon, type InProcessDaemon} from '../helpers/in-process.js';
 
 /** Sends raw bytes; resolves with every reply frame and whether the server closed. */
 function raw(path: string, payload: Buffer | string, waitMs = 400): Promise<{replies: string[]; closed: boolean}> {
@@ -29,10 +30,10 @@ function raw(path: string, payload: Buffer | string, waitMs = 400): Promise<{rep
 
 describe('bad input', () => {
   let node: TestNode;
-  let daemon: Daemon;
+  let daemon: InProcessDaemon;
   before(async () => {
     node = await makeNode();
-    daemon = await startDaemon(node);
+    daemon = await startInProcessDaemon(node);
   });
   after(async () => {
     await daemon.stop();

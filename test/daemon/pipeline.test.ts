@@ -3,15 +3,16 @@ import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {GanetiError, LuxiClientError} from '../../src/protocol/errors.js';
-import {delayOp, makeNode, startDaemon, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, waitJob, type TestNode} from '../helpers/cluster.js';
+import {startInProcessDaemon, type InProcessDaemon} from '../helpers/in-process.js';
 
 describe('masterd job pipeline over the real socket', () => {
   let node: TestNode;
-  let daemon: Daemon;
+  let daemon: InProcessDaemon;
 
   before(async () => {
     node = await makeNode();
-    daemon = await startDaemon(node, ['--job-queue-size-limit', '50']);
+    daemon = await startInProcessDaemon(node, ['--job-queue-size-limit', '50']);
   });
   after(async () => {
     await daemon.stop();

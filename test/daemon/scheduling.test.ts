@@ -3,7 +3,8 @@ import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {LuxiClient} from '../../src/protocol/client.js';
-import {delayOp, makeNode, startDaemon, waitFor, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, waitFor, waitJob, type TestNode} from '../helpers/cluster.js';
+import {startInProcessDaemon, type InProcessDaemon} from '../helpers/in-process.js';
 
 const secs = (ts: unknown): number => (ts as number[])[0]! + (ts as number[])[1]! / 1e6;
 
@@ -19,10 +20,10 @@ async function statusOf(c: LuxiClient, id: number): Promise<string> {
 
 describe('scheduling with one worker', () => {
   let node: TestNode;
-  let daemon: Daemon;
+  let daemon: InProcessDaemon;
   before(async () => {
     node = await makeNode();
-    daemon = await startDaemon(node, ['--max-running-jobs', '1']);
+    daemon = await startInProcessDaemon(node, ['--max-running-jobs', '1']);
   });
   after(async () => {
     await daemon.stop();
@@ -80,10 +81,10 @@ describe('scheduling with one worker', () => {
 
 describe('dependencies and locks', () => {
   let node: TestNode;
-  let daemon: Daemon;
+  let daemon: InProcessDaemon;
   before(async () => {
     node = await makeNode();
-    daemon = await startDaemon(node);
+    daemon = await startInProcessDaemon(node);
   });
   after(async () => {
     await daemon.stop();
@@ -213,9 +214,8 @@ describe('dependencies and locks', () => {
     const c = daemon.client();
     const id = await c.submitJob([delayOp(3)]);
     await waitFor(async () => (await statusOf(c, id)) === 'running');
-    const t0 = Date.now();
+    // fake-clock.test.ts checks that the answer comes when the timeout expires, not before.
     assert.deepEqual(await c.waitForJobChange(id, ['status'], ['running'], null, 1), [['running'], []]);
-    assert.ok(Date.now() - t0 >= 900);
     await assert.rejects(c.waitForJobChange(424242, ['status'], null, null, 1), /Can't load job file/);
     await c.cancelJob(id, true);
   });
@@ -223,11 +223,11 @@ describe('dependencies and locks', () => {
 
 describe('waiting for locks: priority changes and aging', () => {
   let node: TestNode;
-  let daemon: Daemon;
+  let daemon: InProcessDaemon;
   before(async () => {
     node = await makeNode();
     // A tenth of a second per aging step instead of Ganeti's 30 minutes.
-    daemon = await startDaemon(node, ['--lock-attempts-timeout', '0.1']);
+    daemon = await startInProcessDaemon(node, ['--lock-attempts-timeout', '0.1']);
   });
   after(async () => {
     // A failed test may leave its 60-s lock holder running.
@@ -239,7 +239,7 @@ describe('waiting for locks: priority changes and aging', () => {
 
   const pendingOnNodeLock = async (c: LuxiClient): Promise<unknown> => {
     const locks = await c.query('lock', ['name', 'pending'], null);
-    return locks.data.find((r) => String(r[0]![1]).startsWith('node/'))?.[1]![1];
+    return locks.data.find((r) => String(r[0]![1]).startsWith('node/'))?.[1]?.[1];
   };
   const opPriority = async (c: LuxiClient, id: number): Promise<number> => {
     const [[prio]] = (await c.queryJobs([id], ['oppriority'])) as [[number[]]];

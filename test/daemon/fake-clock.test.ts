@@ -1,0 +1,115 @@
+// The queue, scheduler and executor in-process under node:test's fake timers: behaviour that
+// depends on time (lock-wait aging at Ganeti's real 30-minute period, WaitForJobChange's
+// timeout) checked exactly, without waiting for it. Real I/O (job files) runs as usual.
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import {join} from 'node:path';
+import {afterEach, beforeEach, describe, it, mock} from 'node:test';
+import {delayOp, makeNode, type TestNode} from '../helpers/cluster.js';
+import {openMaster, type InProcessMaster} from '../helpers/in-process.js';
+
+/** Ganeti's LOCK_ATTEMPTS_TIMEOUT, masterd's default --lock-attempts-timeout. */
+const AGING_MS = 1800 * 1000;
+
+/** Lets promises, I/O callbacks and the durable writer's setImmediate run (timers are frozen). */
+async function turn(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
+}
+
+async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 2000; i++) {
+    if (await cond()) return;
+    await turn(1);
+  }
+  throw new Error(`never happened: ${what}`);
+}
+
+describe('time-driven behaviour on a fake clock', () => {
+  let node: TestNode;
+  let m: InProcessMaster;
+  beforeEach(async () => {
+    mock.timers.enable({apis: ['setTimeout', 'setInterval']});
+    node = await makeNode();
+    m = await openMaster(node, {lockAgingMs: AGING_MS});
+  });
+  afterEach(async () => {
+    for (const job of m.master.queue.jobs.values()) if (!job.finalized) await m.call('CancelJob', [job.id, true]);
+    // Lets the killed test delays and the lazy writes finish.
+    for (let i = 0; i < 5; i++) {
+      mock.timers.tick(10_000);
+      await turn();
+    }
+    mock.timers.reset();
+    await m.close();
+    node.cleanup();
+  });
+
+  const submit = async (op: Record<string, unknown>): Promise<number> => (await m.call('SubmitJob', [[op]])) as number;
+  const field = async (id: number, name: string): Promise<unknown> => ((await m.call('QueryJobs', [[id], [name]])) as unknown[][])[0]![0];
+  const opPriority = async (id: number): Promise<number> => ((await field(id, 'oppriority')) as number[])[0]!;
+
+  it('raises the priority of a job waiting for locks one step per lock-attempt period, never before, down to -20', async () => {
+    const holder = await submit(delayOp(3600, {no_locks: false}));
+    await until('the holder runs', async () => (await field(holder, 'status')) === 'running');
+    const low = await submit(delayOp(0, {no_locks: false, priority: 10}));
+    await until('the low-priority job waits for the node lock', async () => (await field(low, 'status')) === 'waiting');
+
+    mock.timers.tick(AGING_MS - 1);
+    await turn();
+    assert.equal(await opPriority(low), 10, 'not raised before a full period');
+    mock.timers.tick(1);
+    await turn();
+    assert.equal(await opPriority(low), 9, 'one step after one period');
+    for (let i = 0; i < 29; i++) mock.timers.tick(AGING_MS);
+    await turn();
+    assert.equal(await opPriority(low), -20);
+    mock.timers.tick(AGING_MS);
+    await turn();
+    assert.equal(await opPriority(low), -20, 'never above the highest priority');
+    assert.equal(await field(low, 'priority'), -20);
+    assert.deepEqual(((await field(low, 'ops')) as Array<Record<string, unknown>>)[0]!.priority, 10, 'the input is untouched');
+
+    // Aging writes go through the queue's lazy writer: on disk once its delay has passed.
+    const onDisk = (): number => (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${low}`), 'utf8')) as {ops: Array<{priority: number}>}).ops[0]!.priority;
+    mock.timers.tick(10_000);
+    await until('the aged priority is in the job file', () => onDisk() === -20);
+
+    await m.call('CancelJob', [holder, true]);
+    await until('the low-priority job ran', async () => {
+      mock.timers.tick(1000);
+      return (await field(low, 'status')) === 'success';
+    });
+  });
+
+  it('stops aging once the job holds its locks', async () => {
+    const holder = await submit(delayOp(3600, {no_locks: false}));
+    await until('the holder runs', async () => (await field(holder, 'status')) === 'running');
+    mock.timers.tick(AGING_MS * 5);
+    await turn();
+    assert.equal(await opPriority(holder), 0, 'a running job that holds its locks is not aged');
+  });
+
+  it('answers WaitForJobChange with the unchanged pair exactly when its timeout expires', async () => {
+    const id = await submit(delayOp(3600));
+    await until('the job runs', async () => (await field(id, 'status')) === 'running');
+    let answer: unknown = 'pending';
+    const waiting = m.call('WaitForJobChange', [id, ['status'], ['running'], null, 10]).then((a) => (answer = a));
+    await turn();
+    mock.timers.tick(9_999);
+    await turn();
+    assert.equal(answer, 'pending', 'still waiting 1 ms before the timeout');
+    mock.timers.tick(1);
+    await waiting;
+    assert.deepEqual(answer, [['running'], []]);
+  });
+
+  it('wakes a WaitForJobChange waiter at the change, not at its timeout', async () => {
+    const blocker = await submit(delayOp(3600, {no_locks: false}));
+    await until('the blocker runs', async () => (await field(blocker, 'status')) === 'running');
+    const id = await submit(delayOp(0, {no_locks: false}));
+    await until('the job waits', async () => (await field(id, 'status')) === 'waiting');
+    const waiting = m.call('WaitForJobChange', [id, ['status'], ['waiting'], null, 3600]);
+    await m.call('CancelJob', [id]);
+    assert.deepEqual(await waiting, [['canceled'], []]);
+  });
+});
