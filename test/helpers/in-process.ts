@@ -4,7 +4,7 @@ import {pino, type Logger} from 'pino';
 import {readConfig} from '../../src/config/config.js';
 import {resolveHousekeeping, type HousekeepingSettings} from '../../src/daemon/housekeeping.js';
 import {DEFAULT_QUEUE_SIZE_LIMIT} from '../../src/daemon/job-queue.js';
-import {createDaemonLogger} from '../../src/daemon/logger.js';
+import {createDaemonLogger} from '../../src/process/logger.js';
 import {dispatch} from '../../src/daemon/luxi-methods.js';
 import {Master, type MasterOptions} from '../../src/daemon/master.js';
 import {LuxiClient} from '../../src/protocol/client.js';
