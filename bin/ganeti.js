@@ -35,7 +35,11 @@ function loadBundle(file, key) {
   mod.paths = Module._nodeModulePaths(dirname(file));
   Module._cache[file] = mod;
   // The bundle's import() calls come here (scripts/bundle-cli.js): relative to the bundle.
-  mod.importEsm = (specifier) => import(/^\.\.?\//.test(specifier) ? pathToFileURL(join(dirname(file), specifier)).href : specifier);
+  // Another bundle (the monitor's) loads like this one.
+  mod.importEsm = (specifier) => {
+    if (specifier.endsWith('.cjs')) return Promise.resolve().then(() => loadBundle(join(dirname(file), specifier), 'main'));
+    return import(/^\.\.?\//.test(specifier) ? pathToFileURL(join(dirname(file), specifier)).href : specifier);
+  };
   script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, dirname(file));
   mod.loaded = true;
   if (cachedData === undefined || script.cachedDataRejected) {

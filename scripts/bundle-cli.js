@@ -18,8 +18,15 @@ const out = join(dist, 'bundle');
 const TOPICS = ['job', 'cluster', 'node', 'instance', 'debug'];
 const BUNDLES = [{name: 'ganeti', topic: null}, ...TOPICS.map((topic) => ({name: `gnt-${topic}`, topic}))];
 
-/** Modules a command imports with `await import()` that stay outside the bundle. */
-const LAZY = ['daemon/masterd.js', 'noded/noded.js', 'ui/top.js'].map((p) => join(dist, p));
+/**
+ * Modules a command imports with `await import()` that stay outside the bundle: the daemons as
+ * ES modules in dist/, the monitor as a bundle of its own (below).
+ */
+const LAZY = new Map([
+  ['daemon/masterd.js', '../daemon/masterd.js'],
+  ['noded/noded.js', '../noded/noded.js'],
+  ['ui/top.js', './top.cjs'],
+].map(([from, to]) => [join(dist, from), to]));
 
 /**
  * Packages @oclif/core requires at start but never uses with this CLI's configuration; each stub
@@ -108,8 +115,8 @@ const plugin = {
     build.onLoad({filter: /.*/, namespace: 'stub'}, (args) => ({contents: STUBS[args.path], loader: 'js'}));
     build.onResolve({filter: /^\.\.?\//}, (args) => {
       const target = resolve(args.resolveDir, args.path);
-      if (args.kind !== 'dynamic-import' || !LAZY.includes(target)) return undefined;
-      return {path: `./${relative(out, target).split(sep).join('/')}`, external: true};
+      if (args.kind !== 'dynamic-import' || !LAZY.has(target)) return undefined;
+      return {path: LAZY.get(target), external: true};
     });
     // import.meta is empty in CommonJS: give each module the URL of its own file in dist/, so
     // that paths it makes from it (the writer threads' script, bin/ganeti.js) stay right.
@@ -143,6 +150,68 @@ const results = await Promise.all(
     }),
   ),
 );
+
+// gnt-job top: the monitor with ink, React and yoga in one CommonJS bundle, loaded like the others
+// (with a code cache) when the command runs. It spares Node the resolution, loading and compiling
+// of ~150 modules and the export scan of React's CommonJS files. Three top-level awaits stand in
+// the way of CommonJS: yoga's WebAssembly start becomes a promise that runTop awaits, and ink's
+// two for DEV=true (React devtools, which are not installed) report what a missing module does.
+// React's production build is chosen here; `fetch` is undefined for yoga's loader, whose
+// `typeof fetch` would load Node's fetch implementation (60 ms) to then use the embedded
+// WebAssembly anyway.
+const TOP_PATCHES = [
+  {
+    file: 'yoga-layout/dist/src/index.js',
+    from: 'const Yoga = wrapAssembly(await loadYoga());\nexport default Yoga;',
+    to: 'let Yoga;\nexport const ready = loadYoga().then((m) => { Yoga = wrapAssembly(m); });\nexport { Yoga as default };',
+  },
+  {
+    file: 'ink/build/reconciler.js',
+    from: "await import('./devtools.js');",
+    to: "throw Object.assign(new Error('react-devtools-core is not in the bundle'), {code: 'ERR_MODULE_NOT_FOUND'});",
+  },
+  {file: 'ink/build/reconciler.js', from: '? await loadPackageJson()', to: '? { name: undefined, version: undefined }'},
+];
+await esbuild.build({
+  stdin: {
+    contents: [
+      "import {ready} from 'yoga-layout';",
+      "import {runTop as run} from './ui/top.js';",
+      'export async function runTop(options) {',
+      '  await ready;',
+      '  return run(options);',
+      '}',
+    ].join('\n'),
+    resolveDir: dist,
+    sourcefile: 'top-entry.js',
+    loader: 'js',
+  },
+  outfile: join(out, 'top.cjs'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  define: {'process.env.NODE_ENV': '"production"', fetch: 'undefined'},
+  logLevel: 'error',
+  plugins: [
+    {
+      name: 'top-patches',
+      setup(build) {
+        const files = [...new Set(TOP_PATCHES.map((p) => p.file))];
+        for (const file of files) {
+          build.onLoad({filter: new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`)}, async (args) => {
+            let text = await readFile(args.path, 'utf8');
+            for (const patch of TOP_PATCHES.filter((p) => p.file === file)) {
+              if (!text.includes(patch.from)) throw new Error(`${file} no longer contains ${patch.from}: update scripts/bundle-cli.js`);
+              text = text.replace(patch.from, patch.to);
+            }
+            return {contents: text, loader: 'js'};
+          });
+        }
+      },
+    },
+  ],
+});
 
 for (const {name} of BUNDLES) {
   const file = join(out, `${name}.cjs`);
