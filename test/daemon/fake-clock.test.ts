@@ -4,41 +4,49 @@
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
-import {afterEach, beforeEach, describe, it, mock} from 'node:test';
+import {after, afterEach, before, describe, it, mock} from 'node:test';
 import {delayOp, makeNode, type TestNode} from '../helpers/cluster.js';
 import {openMaster, type InProcessMaster} from '../helpers/in-process.js';
 
 /** Ganeti's LOCK_ATTEMPTS_TIMEOUT, masterd's default --lock-attempts-timeout. */
 const AGING_MS = 1800 * 1000;
 
+/** The real setTimeout, kept before the clock is faked: the test's own waits for I/O use it. */
+const realSetTimeout = globalThis.setTimeout;
+const realSleep = (ms: number): Promise<void> => new Promise((r) => realSetTimeout(r, ms));
+
 /** Lets promises, I/O callbacks and the durable writer's setImmediate run (timers are frozen). */
 async function turn(rounds = 20): Promise<void> {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
 
+/** Waits (on the real clock, without spinning) until the condition holds. */
 async function until(what: string, cond: () => boolean | Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (await cond()) return;
-    await turn(1);
+  const deadline = Date.now() + 30_000;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
+    await realSleep(2);
   }
-  throw new Error(`never happened: ${what}`);
 }
 
 describe('time-driven behaviour on a fake clock', () => {
   let node: TestNode;
   let m: InProcessMaster;
-  beforeEach(async () => {
+  before(async () => {
     mock.timers.enable({apis: ['setTimeout', 'setInterval']});
     node = await makeNode();
     m = await openMaster(node, {lockAgingMs: AGING_MS});
   });
   afterEach(async () => {
-    for (const job of m.master.queue.jobs.values()) if (!job.finalized) await m.call('CancelJob', [job.id, true]);
+    const live = [...m.master.queue.jobs.values()].filter((j) => !j.finalized).map((j) => j.id);
+    for (const id of live) await m.call('CancelJob', [id, true]);
     // Lets the killed test delays and the lazy writes finish.
-    for (let i = 0; i < 5; i++) {
+    await until('every job ended', () => {
       mock.timers.tick(10_000);
-      await turn();
-    }
+      return [...m.master.queue.jobs.values()].every((j) => j.finalized);
+    });
+  });
+  after(async () => {
     mock.timers.reset();
     await m.close();
     node.cleanup();
