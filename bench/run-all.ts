@@ -2,8 +2,9 @@
 //   node --import tsx bench/run-all.ts [--quick] [--no-profile] [--out bench/REPORT.md]
 // 1. the machine; 2. the disk's durable-write limit (bench/fsync-rate.ts, measured before
 // and after the other benchmarks, on the same file system as their queues); 3. the
-// foundation's benchmark (bench/submit.ts) and gnt-job's (bench/gnt-job-list.ts, if
-// present), each figure also as a fraction of the limit; 4. CPU profiles of masterd
+// foundation's benchmark (bench/submit.ts), gnt-job's (bench/gnt-job-list.ts, if
+// present) and the instance lifecycle's (bench/instances.ts), each figure also as a
+// fraction of the limit where it has one; 4. CPU profiles of masterd
 // (node --cpu-prof) on the submit and complete paths, summarised.
 // The section of REPORT.md after the "notes" marker is written by hand and kept.
 import {spawn} from 'node:child_process';
@@ -254,6 +255,9 @@ async function main(): Promise<void> {
     console.log('== bench/gnt-job-list.ts');
     list = await run(['--import', 'tsx', listBench, ...listArgs]);
   }
+  console.log('== bench/instances.ts');
+  const instArgs = QUICK ? ['--instances', '20', '--list', '100'] : [];
+  const instances = await run(['--import', 'tsx', join(BENCH, 'instances.ts'), ...instArgs]);
   console.log('== disk: durable write limit (3/3)');
   samples.push(await fsyncRate());
   // The physical limit is the best the disk showed: other load on the machine only lowers it.
@@ -325,6 +329,7 @@ async function main(): Promise<void> {
   section('bench/submit.ts (masterd: submission, completion, wake-up, queries, start-up)', submit, `node --import tsx bench/submit.ts ${submitArgs.join(' ')}`.trim());
   if (list !== null) section('bench/gnt-job-list.ts (gnt-job)', list, `node --import tsx bench/gnt-job-list.ts ${listArgs.join(' ')}`.trim());
   else lines.push('## bench/gnt-job-list.ts', '', 'Not present in this tree; run-all includes it when it exists.', '');
+  section('bench/instances.ts (instance lifecycle and gnt-instance list on a three-node virtual cluster)', instances, `node --import tsx bench/instances.ts ${instArgs.join(' ')}`.trim());
   lines.push('How to read the fractions: submitting a job costs one durable file write (job-N; the `serial` write is shared by concurrent submissions), so submissions/s can at most reach the group-commit rate; a short job that runs costs one more (its final status; the running state is written only if it still runs 20 ms later, jobqueue.md §8), so completions/s can at most reach half of it. Latencies are compared with one serial durable write.');
   lines.push('');
   if (profs.length > 0) {

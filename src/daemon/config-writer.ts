@@ -8,9 +8,19 @@ import type {GanetiPaths} from '../paths.js';
 import type {NodeRpcClient} from '../rpc/client.js';
 import {distributeConfig} from '../rpc/config-sync.js';
 
+interface PendingChange {
+  mutate: (cfg: ConfigData) => void;
+  resolve: (cfg: ConfigData) => void;
+  reject: (err: unknown) => void;
+}
+
 export class ConfigWriter {
   private cfg: ConfigData;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** Changes waiting for the write in progress to end; they go to disk together. */
+  private pending: PendingChange[] = [];
+  private writing = false;
+  /** The ssconf values on disk, once this writer has written them (saves reading every file). */
+  private ssconfOnDisk: Record<string, string> | null = null;
   /** Called after each change is on disk locally. */
   onChange: (cfg: ConfigData) => void = () => undefined;
 
@@ -30,30 +40,81 @@ export class ConfigWriter {
   /**
    * Applies `mutate` to a copy of the configuration and makes it current. A mutator that
    * throws changes nothing. Resolves once the other nodes were told of this version or a newer
-   * one (failures are logged). Local writes are serialised; while one version is being sent,
-   * the next changes are written locally and then go out together as the newest version, so
-   * the nodes receive versions in order and parallel jobs do not queue behind each other's RPCs.
+   * one (failures are logged). Changes are applied in order; those that arrive while a write
+   * is in progress are applied together and written once when it ends (group commit: parallel
+   * jobs share one durable write instead of queueing behind each other's fsyncs). While one
+   * version is being sent, the next ones are written locally and then go out together as the
+   * newest, so the nodes receive versions in order.
    */
   update(mutate: (cfg: ConfigData) => void): Promise<ConfigData> {
-    const run = this.chain.then(async () => {
-      const next = structuredClone(this.cfg);
-      mutate(next);
-      next.serial_no += 1;
-      next.mtime = Date.now() / 1000;
-      await writeConfig(this.paths.configFile, next);
-      await writeSsconf(this.paths, ssconfValues(next));
-      this.cfg = next;
-      this.onChange(next);
-      return next;
-    });
-    this.chain = run.catch(() => undefined);
-    return run.then(async (next) => {
+    const local = new Promise<ConfigData>((resolve, reject) => this.pending.push({mutate, resolve, reject}));
+    if (!this.writing) void this.writeBatches();
+    return local.then(async (next) => {
       await this.distributed(next.serial_no);
       return next;
     });
   }
 
+  private async writeBatches(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending.splice(0);
+        const {next, applied} = this.apply(batch);
+        if (applied.length === 0) continue;
+        next.mtime = Date.now() / 1000;
+        try {
+          await writeConfig(this.paths.configFile, next);
+          await this.writeSsconf(ssconfValues(next));
+        } catch (err) {
+          for (const c of applied) c.reject(err);
+          continue;
+        }
+        this.cfg = next;
+        this.onChange(next);
+        for (const c of applied) c.resolve(next);
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /**
+   * Applies the changes of a batch in order, each one bumping the serial number. A change
+   * that throws is rejected; the copy is then rebuilt from the changes applied before it
+   * (mutators depend only on the configuration they are given), so it leaves nothing behind.
+   */
+  private apply(batch: PendingChange[]): {next: ConfigData; applied: PendingChange[]} {
+    let next = structuredClone(this.cfg);
+    const applied: PendingChange[] = [];
+    for (const change of batch) {
+      try {
+        change.mutate(next);
+        next.serial_no += 1;
+        applied.push(change);
+      } catch (err) {
+        change.reject(err);
+        next = structuredClone(this.cfg);
+        for (const c of applied) {
+          c.mutate(next);
+          next.serial_no += 1;
+        }
+      }
+    }
+    return {next, applied};
+  }
+
+  private async writeSsconf(values: Record<string, string>): Promise<void> {
+    const known = this.ssconfOnDisk;
+    const changed = known === null ? values : Object.fromEntries(Object.entries(values).filter(([k, v]) => known[k] !== v));
+    this.ssconfOnDisk = null;
+    if (Object.keys(changed).length > 0) await writeSsconf(this.paths, changed);
+    this.ssconfOnDisk = values;
+  }
+
   private sentSerial = 0;
+  /** Per node, the ssconf values it was last sent successfully (as JSON). */
+  private readonly ssconfSent = new Map<string, string>();
   private sending: Promise<void> | null = null;
 
   /** Waits until a version at least `serial` reached the other nodes (or failed to). */
@@ -64,7 +125,7 @@ export class ConfigWriter {
         const rpc = this.rpc;
         const cfg = this.cfg;
         this.sending = (async () => {
-          const failures = await distributeConfig(rpc, this.paths, cfg, stringifyJson(cfg) + '\n');
+          const failures = await distributeConfig(rpc, this.paths, cfg, stringifyJson(cfg) + '\n', {ssconfSent: this.ssconfSent});
           for (const f of failures) this.log.warn({node: f.node, procedure: f.procedure, error: f.error}, 'configuration distribution failed');
           this.sentSerial = Math.max(this.sentSerial, cfg.serial_no);
         })().finally(() => {
@@ -79,7 +140,8 @@ export class ConfigWriter {
   async pushTo(node: string): Promise<void> {
     if (this.rpc === null) return;
     const cfg = this.cfg;
-    const failures = await distributeConfig(this.rpc, this.paths, cfg, stringifyJson(cfg) + '\n', {only: [node]});
+    this.ssconfSent.delete(node);
+    const failures = await distributeConfig(this.rpc, this.paths, cfg, stringifyJson(cfg) + '\n', {only: [node], ssconfSent: this.ssconfSent});
     if (failures.length > 0) throw new Error(failures.map((f) => `${f.procedure}: ${f.error}`).join('; '));
   }
 }

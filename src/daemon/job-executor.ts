@@ -181,6 +181,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
         op.log.push([job.logSerial + 1, nowTimestamp(), type, message]);
         queue.persistSoon(job);
       },
+      releaseLocks: (level) => ctx.locks.releaseLevel(owner, level),
       ...(ctx.rpc !== undefined ? {rpc: ctx.rpc} : {}),
       ...(ctx.cluster !== undefined ? {cluster: ctx.cluster} : {}),
     };

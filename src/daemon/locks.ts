@@ -155,12 +155,24 @@ export class LockManager {
     const held = this.owned.get(owner);
     this.owned.delete(owner);
     if (held === undefined) return;
-    for (const lock of held) {
-      lock.holders.delete(owner);
-      lock.grantWaiters();
-      if (lock.holders.size === 0 && lock.waiters.length === 0 && !lock.name.startsWith('cluster/')) {
-        this.locks.delete(lock.name);
-      }
+    for (const lock of held) this.drop(owner, lock);
+  }
+
+  /** Releases the owner's locks of one level before the others (Ganeti's ReleaseLocks). */
+  releaseLevel(owner: string, level: LockLevel): void {
+    const held = this.owned.get(owner);
+    if (held === undefined) return;
+    const prefix = `${level}/`;
+    const [drop, keep] = [held.filter((l) => l.name.startsWith(prefix)), held.filter((l) => !l.name.startsWith(prefix))];
+    this.owned.set(owner, keep);
+    for (const lock of drop) this.drop(owner, lock);
+  }
+
+  private drop(owner: string, lock: Lock): void {
+    lock.holders.delete(owner);
+    lock.grantWaiters();
+    if (lock.holders.size === 0 && lock.waiters.length === 0 && !lock.name.startsWith('cluster/')) {
+      this.locks.delete(lock.name);
     }
   }
 

@@ -35,16 +35,27 @@ export async function distributeConfig(
   paths: GanetiPaths,
   cfg: ConfigData,
   configText: string,
-  opts: {only?: string[]} = {},
+  opts: {only?: string[]; ssconfSent?: Map<string, string>} = {},
 ): Promise<SyncFailure[]> {
   const self = paths.hostname;
   const wanted = (name: string): boolean => name.toLowerCase() !== self && (opts.only === undefined || opts.only.includes(name));
   const nodes = niceSort(Object.values(cfg.nodes), (n) => n.name).filter((n) => !n.offline && wanted(n.name));
   const candidates = nodes.filter((n) => n.master_candidate).map((n) => n.name);
+  const values = ssconfValues(cfg);
+  // Most changes (an instance started or stopped) leave the ssconf values as they were: a node
+  // that already has them is not sent them again (Ganeti writes them only when the cluster
+  // serial number moves).
+  const key = JSON.stringify(values);
+  const sent = opts.ssconfSent;
+  const ssconfNodes = nodes.map((n) => n.name).filter((n) => sent?.get(n) !== key);
   const [uploads, ssconf] = await Promise.all([
     rpc.callNodes(candidates, 'upload_file', configUpload(paths, configText), RPC_TIMEOUT_URGENT_MS),
-    rpc.callNodes(nodes.map((n) => n.name), 'write_ssconf_files', [ssconfValues(cfg)], RPC_TIMEOUT_URGENT_MS),
+    rpc.callNodes(ssconfNodes, 'write_ssconf_files', [values], RPC_TIMEOUT_URGENT_MS),
   ]);
+  for (const r of ssconf) {
+    if (r.ok) sent?.set(r.node, key);
+    else sent?.delete(r.node);
+  }
   return [
     ...uploads.filter((r) => !r.ok).map((r) => ({node: r.node, procedure: 'upload_file', error: String(r.payload)})),
     ...ssconf.filter((r) => !r.ok).map((r) => ({node: r.node, procedure: 'write_ssconf_files', error: String(r.payload)})),

@@ -74,11 +74,12 @@ export class InstanceCluster {
       }),
     );
 
-  env(log: string[]): OpEnv {
+  env(log: string[], owner = 'job/1'): OpEnv {
     return {
       cfg: this.cfg,
       signal: new AbortController().signal,
       feedback: (m) => log.push(String(m)),
+      releaseLocks: (level) => this.locks.releaseLevel(owner, level),
       rpc: this.rpc,
       cluster: {
         updateConfig: async (mutate) => {
@@ -99,7 +100,7 @@ export class InstanceCluster {
     const op = validateOpcode(input, {allowRelativeDepends: false});
     const lu = LOGICAL_UNITS.get(String(op.OP_ID))!;
     const log: string[] = [];
-    const env = this.env(log);
+    const env = this.env(log, owner);
     try {
       await this.locks.acquire(owner, await lu.locks(op, env), 0);
       return {ok: true, result: await lu.exec(op, env), log};

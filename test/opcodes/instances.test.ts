@@ -287,6 +287,26 @@ describe('instance opcodes: summaries and locks', () => {
     }
   });
 
+  test('create lets go of the node locks once the instance is in the configuration, before starting it', async () => {
+    const ic = await InstanceCluster.create(2);
+    try {
+      const node = Object.values(ic.cfg.nodes).find((n) => n.name === nodeName(1))!;
+      const rpc = ic.rpc;
+      let heldAtStart: string[] | null = null;
+      (ic as {rpc: typeof rpc}).rpc = async (names, procedure, args, tmo) => {
+        if (procedure === 'instance_start') {
+          heldAtStart = ic.locks.rows().filter((r) => r.owner?.includes('job/7')).map((r) => r.name);
+        }
+        return rpc(names, procedure, args, tmo);
+      };
+      const out = await ic.run(create('early', nodeName(1)), 'job/7');
+      assert.equal(out.ok, true, JSON.stringify(out.result));
+      assert.deepEqual(heldAtStart, ['cluster/BGL', `instance/early`, `nodegroup/${node.group}`]);
+    } finally {
+      ic.cleanup();
+    }
+  });
+
   test('two jobs on one instance serialise; different instances run side by side', async () => {
     const ic = await InstanceCluster.create(2);
     try {

@@ -235,6 +235,11 @@ export const instanceCreate: LogicalUnit = {
       next.instances[inst.uuid] = inst;
     });
     env.feedback('adding disks to cluster config');
+    // As Ganeti: once the instance is in the configuration the node locks go (a diskless
+    // instance has no disks to wait for), so the start below does not hold up other
+    // instances' jobs on this node.
+    env.releaseLocks?.('node');
+    env.releaseLocks?.('node-res');
     if (p.start) {
       env.feedback('* starting instance...');
       await callOr(env, pnode, 'instance_start', [instanceDict(cluster.current(), inst), false, op.reason], TMO_NORMAL, (m) =>

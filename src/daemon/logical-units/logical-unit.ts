@@ -2,7 +2,7 @@
 import type {ConfigData} from '../../config/config.js';
 import type {NodeRpcResult, RpcTarget} from '../../rpc/client.js';
 import type {NodedArgs, NodedProcedure, NodedResult} from '../../rpc/noded-contract.js';
-import type {LockRequest} from '../locks.js';
+import type {LockLevel, LockRequest} from '../locks.js';
 
 export interface OpEnv {
   cfg: ConfigData;
@@ -10,6 +10,8 @@ export interface OpEnv {
   signal: AbortSignal;
   /** Appends an entry to the job's execution log (type "message" unless given). */
   feedback(message: unknown, type?: string): void;
+  /** Releases the opcode's locks of one level before it ends (absent outside the job executor). */
+  releaseLocks?(level: LockLevel): void;
   /** Runs a node daemon procedure on the named nodes (absent until node RPC is configured). */
   rpc?: NodeRpc;
   /** Configuration changes and node daemons outside the configuration (absent without node RPC). */
