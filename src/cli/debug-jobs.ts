@@ -20,6 +20,12 @@ export const PRIORITY_FLAG = Flags.string({
   helpValue: 'low|normal|high',
 });
 
+/** cli_opts.SUBMIT_OPTS: --submit and --print-jobid (see submitOrSend). */
+export const SUBMIT_FLAGS = {
+  submit: Flags.boolean({description: "Submit the job and return the job ID, but don't wait for the job to finish"}),
+  'print-jobid': Flags.boolean({description: 'Additionally print the job as first line on stdout (for scripting).'}),
+};
+
 export const DRY_RUN_FLAG = Flags.boolean({
   description: 'Do not execute the operation, just run the check steps and verify if it could be executed',
 });

@@ -5,8 +5,9 @@ import {Flags} from '@oclif/core';
 import {GanetiError} from '../protocol/errors.js';
 import type {LuxiClient} from '../protocol/client.js';
 import {InfoPairs, formatGenericInfo} from './job-info.js';
-import {formatWatchLogLine, jobLostError, jobResultError} from './job-output.js';
-import {askUser, CommandFailure, EXIT_CONFIRMATION, writeErr, writeOut} from './luxi-command.js';
+import {forceHvTypes} from '../config/hv-params.js';
+import {SUBMIT_FLAGS} from './debug-jobs.js';
+import {askUser, CommandFailure, EXIT_CONFIRMATION, pollJob, writeErr, writeOut} from './luxi-command.js';
 import {formatError} from './error-text.js';
 import {formatTime, pyStr} from '../format/python.js';
 
@@ -36,6 +37,31 @@ export function parseKeyValues(text: string): Record<string, string> {
     out[part.slice(0, i)] = part.slice(i + 1);
   }
   return out;
+}
+
+/**
+ * optparse "keyval" (cli._SplitKeyVal): k=v pairs, a bare name is true, no_name false and
+ * -name null (reset).
+ */
+export function parseKeyVal(text: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (text === '') return out;
+  for (const part of text.split(',')) {
+    const i = part.indexOf('=');
+    if (i >= 0) out[part.slice(0, i)] = part.slice(i + 1);
+    else if (part.startsWith('no_')) out[part.slice(3)] = false;
+    else if (part.startsWith('-') && part.length > 1) out[part.slice(1)] = null;
+    else out[part] = true;
+  }
+  return out;
+}
+
+/** add's -H (optparse "identkeyval"): "HV" or "HV:k=v,..."; the parameters type-checked as the client does. */
+export function parseHypervisorOption(text: string | undefined): {hypervisor: string | null; hvparams: Record<string, unknown>} {
+  if (text === undefined) return {hypervisor: null, hvparams: {}};
+  const colon = text.indexOf(':');
+  const hypervisor = colon < 0 ? text : text.slice(0, colon);
+  return {hypervisor, hvparams: forceHvTypes(colon < 0 ? {} : parseKeyVal(text.slice(colon + 1)))};
 }
 
 /** -B as the stock client sends it: sizes in MiB, integers, booleans, "default" kept. */
@@ -76,36 +102,12 @@ export function parseNics(specs: readonly string[] | undefined, none: boolean): 
   return Array.from({length: n}, (_, i) => byIndex.get(i) ?? {});
 }
 
-/** Waits for a job, printing its log lines (cli.PollJob); returns the first opcode's result. */
-export async function pollJob(client: LuxiClient, id: number): Promise<unknown> {
-  let prev: unknown[] | null = null;
-  let serial: number | null = null;
-  for (;;) {
-    const res = await client.waitForJobChange(id, ['status'], prev, serial, 30);
-    if (res === 'nochange') continue;
-    if (res === null) throw jobLostError(String(id));
-    const [info, logs] = res;
-    prev = info;
-    for (const [s, ts, type, message] of logs) {
-      writeOut(formatWatchLogLine(ts, type, message));
-      serial = s;
-    }
-    if (['success', 'error', 'canceled'].includes(info[0] as string)) break;
-  }
-  const row = (await client.queryJobs([id], ['status', 'opstatus', 'opresult']))[0];
-  if (row === undefined || row === null) throw jobLostError(String(id));
-  const [status, opstatus, opresult] = row;
-  const err = jobResultError(status, opstatus, opresult);
-  if (err !== null) throw err;
-  return Array.isArray(opresult) ? opresult[0] : null;
-}
-
 export const MULTI_FLAGS = {
   all: Flags.boolean({description: 'Act on all instances'}),
   primary: Flags.boolean({description: 'Arguments are node names: act on the instances whose primary node they are'}),
   node: Flags.boolean({description: 'Arguments are node names: act on the instances on them (primary or secondary)'}),
   'force-multi': Flags.boolean({description: 'Do not ask for confirmation when acting on several instances'}),
-  'submit': Flags.boolean({description: 'Submit the jobs and print their IDs instead of waiting'}),
+  ...SUBMIT_FLAGS,
 };
 
 /** gnt_instance._ExpandMultiNames: the instance names the arguments select. */
@@ -143,7 +145,14 @@ export async function manyOps(
   makeOp: (name: string) => Record<string, unknown>,
 ): Promise<number> {
   const {names, multi} = await selectInstances(client, args, flags);
-  if (names.length === 0) throw prereq('Selection filter does not match any instances');
+  if (names.length === 0) {
+    // The stock wording, whatever the operation.
+    if (flags.all) {
+      writeOut('Cluster is empty, no instances to shutdown\n');
+      return 0;
+    }
+    throw prereq('Selection filter does not match any instances');
+  }
   if (multi && !flags['force-multi']) {
     const question = `The ${operation} will operate on ${names.length} instances.\nDo you want to continue?`;
     writeOut(`${names.map((n) => `  ${n}`).join('\n')}\n`);
@@ -159,7 +168,11 @@ export async function manyOps(
   const submitted = await client.submitManyJobs(names.map((n) => [makeOp(n)]));
   const jobs = submitted.map(([ok, id], i) => ({ok, id, name: names[i]!}));
   if (flags.submit) {
-    for (const j of jobs) writeOut(j.ok ? `${String(j.id)}\n` : '');
+    // JobExecutor.WaitOrShow(False): "ID: NAME" per job, failures on stderr.
+    for (const j of jobs) {
+      if (j.ok) writeOut(`${String(j.id)}: ${j.name}\n`);
+      else writeErr(`Failure for ${j.name}: ${String(j.id)}\n`);
+    }
     return jobs.every((j) => j.ok) ? 0 : 1;
   }
   if (multi && jobs.some((j) => j.ok)) writeOut(`Submitted jobs ${jobs.filter((j) => j.ok).map((j) => String(j.id)).join(', ')}\n`);
@@ -176,7 +189,7 @@ export async function manyOps(
     const [job] = pending.splice(pick, 1);
     writeOut(`Waiting for job ${String(job!.id)} for ${job!.name} ...\n`);
     try {
-      await pollJob(client, job!.id as number);
+      await pollJob(client, job!.id as number, {log: writeOut, notChanged: writeErr});
     } catch (err) {
       if (!(err instanceof GanetiError)) throw err;
       writeErr(`Job ${String(job!.id)} for ${job!.name} has failed: ${formatError(err.cls, err.args)}\n`);

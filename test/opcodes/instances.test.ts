@@ -149,9 +149,24 @@ describe('instance opcodes on the fake hypervisor', () => {
     assert.deepEqual(r.log, [' - INFO: Instance inst3.ganeti.test was already stopped, starting now']);
     assert.equal(hv(ic, N1, 'inst3.ganeti.test'), '0\n128\n1\n');
     assert.equal(Object.values(ic.cfg.instances).find((i) => i.name === 'inst3.ganeti.test')!.admin_state, 'up');
-    const refused = await ic.run(op('SET_PARAMS', I1, {hvparams: {kernel_path: '/x'}}));
-    assert.equal(refused.ok, false);
-    assert.match(JSON.stringify(refused.result), /hypervisor parameter/);
+    // Hypervisor parameters: the fake hypervisor takes only migration_mode, a global one.
+    const refused = async (hvparams: Record<string, unknown>): Promise<unknown> => {
+      const r = await ic.run(op('SET_PARAMS', I1, {hvparams}));
+      assert.equal(r.ok, false);
+      return r.result;
+    };
+    assert.deepEqual(await refused({kernel_path: '/x'}), ['HypervisorError', ["Parameter 'kernel_path' is not supported"]]);
+    assert.deepEqual(await refused({foo: '1'}), ['TypeEnforcementError', ["Unknown parameter 'foo'"]]);
+    assert.deepEqual(await refused({migration_mode: 'live'}), [
+      'OpPrereqError',
+      ['The following hypervisor parameters are global and cannot be customized at instance level, please modify them at cluster level: migration_mode', 'wrong_input'],
+    ]);
+    const reset = await ic.ok(op('SET_PARAMS', I1, {hvparams: {kernel_path: 'default'}}));
+    assert.deepEqual(reset.result, [['hv/kernel_path', 'default']]);
+    // Temporary parameters of a start are checked the same way.
+    const start = await ic.run(op('STARTUP', I1, {hvparams: {migration_mode: 'sideways'}}));
+    assert.deepEqual(start.result, ['HypervisorError', ["Parameter 'migration_mode' fails syntax check: invalid migration mode (current value: 'sideways')"]]);
+    assert.equal((await ic.run(op('STARTUP', I1, {hvparams: {migration_mode: 'non-live'}}))).ok, true);
   });
 
   test('migrate moves the running instance with the 12 log lines; errors', async () => {

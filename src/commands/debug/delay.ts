@@ -1,5 +1,5 @@
 import {Args, Flags} from '@oclif/core';
-import {DRY_RUN_FLAG, intOption, PRIORITY_FLAG, setGenericOpcodeOpts, submitOrSend} from '../../cli/debug-jobs.js';
+import {DRY_RUN_FLAG, intOption, PRIORITY_FLAG, setGenericOpcodeOpts, SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {checkArgCount, CommandFailure, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
 
 /** Python's float() of a command-line string. */
@@ -31,8 +31,7 @@ export default class DebugDelay extends LuxiCommand {
     'no-locks': Flags.boolean({char: 'l', description: "Don't take locks while performing the delay"}),
     'dry-run': DRY_RUN_FLAG,
     priority: PRIORITY_FLAG,
-    submit: Flags.boolean({description: "Submit the job and return the job ID, but don't wait for the job to finish"}),
-    'print-jobid': Flags.boolean({description: 'Additionally print the job as first line on stdout (for scripting).'}),
+    ...SUBMIT_FLAGS,
   };
 
   protected async execute(): Promise<number> {

@@ -1,15 +1,17 @@
 import {Args, Flags} from '@oclif/core';
-import {parseBeparams, parseKeyValues, parseNics, pollJob, prereq} from '../../cli/instance-cli.js';
+import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
+import {parseBeparams, parseHypervisorOption, parseNics, prereq} from '../../cli/instance-cli.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceAdd extends LuxiCommand {
   static override summary = 'Create an instance (OP_INSTANCE_CREATE): diskless, on the fake hypervisor';
   static override usage =
-    'instance add -t diskless -o OS -n NODE [--net I:mode=M,link=L ...] [--no-nics] [-B k=v,...] [--no-start] [--no-install] ' +
-    '[--no-name-check] [--no-ip-check] [--tags T,...] NAME';
+    'instance add -t diskless -o OS -n NODE [--net I:mode=M,link=L ...] [--no-nics] [-B k=v,...] [-H HV[:k=v,...]] [--no-start] [--no-install] ' +
+    '[--no-name-check] [--no-ip-check] [--tags T,...] [--submit] [--print-jobid] NAME';
   static override args = {name: Args.string({description: 'Name of the new instance', ignoreStdin: true})};
   static override flags = {
+    ...SUBMIT_FLAGS,
     'disk-template': Flags.string({char: 't', description: 'Disk template (diskless)'}),
     os: Flags.string({char: 'o', description: 'Operating system ("noop", built into every node daemon)'}),
     node: Flags.string({char: 'n', description: 'Primary node'}),
@@ -30,14 +32,7 @@ export default class InstanceAdd extends LuxiCommand {
     const {args, flags} = await this.parseCommand(InstanceAdd);
     checkArgCount('add', args, 1, 1);
     if (flags['disk-template'] === undefined) throw prereq('No disk information specified');
-    let hypervisor: string | null = null;
-    let hvparams: Record<string, string> = {};
-    if (flags['hypervisor-parameters'] !== undefined) {
-      const spec = flags['hypervisor-parameters'];
-      const colon = spec.indexOf(':');
-      hypervisor = colon < 0 ? spec : spec.slice(0, colon);
-      hvparams = colon < 0 ? {} : parseKeyValues(spec.slice(colon + 1));
-    }
+    const {hypervisor, hvparams} = parseHypervisorOption(flags['hypervisor-parameters']);
     const nameCheck = !flags['no-name-check'];
     const op = {
       OP_ID: 'OP_INSTANCE_CREATE',
@@ -60,7 +55,7 @@ export default class InstanceAdd extends LuxiCommand {
       ignore_ipolicy: flags['ignore-ipolicy'],
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'add'),
     };
-    await pollJob(this.client(), await this.client().submitJob([op]));
+    await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']});
     writeOut('');
     return EXIT_SUCCESS;
   }

@@ -1,14 +1,16 @@
 import {Args, Flags} from '@oclif/core';
+import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {confirmInstanceAction} from '../../cli/instance-confirm.js';
-import {pollJob, prereq} from '../../cli/instance-cli.js';
+import {prereq} from '../../cli/instance-cli.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceFailover extends LuxiCommand {
   static override summary = 'Move an instance to another node by stopping and starting it (OP_INSTANCE_FAILOVER)';
-  static override usage = 'instance failover [-f] -n NODE [--ignore-consistency] NAME';
+  static override usage = 'instance failover [-f] -n NODE [--ignore-consistency] [--submit] [--print-jobid] NAME';
   static override args = {name: Args.string({description: 'The instance', ignoreStdin: true})};
   static override flags = {
+    ...SUBMIT_FLAGS,
     force: Flags.boolean({char: 'f', description: 'Do not ask for confirmation'}),
     'target-node': Flags.string({char: 'n', description: 'The node to fail over to'}),
     iallocator: Flags.string({char: 'I', description: 'Instance allocator (ganeti-ts has none)'}),
@@ -34,7 +36,7 @@ export default class InstanceFailover extends LuxiCommand {
       target_node: flags['target-node'] ?? null,
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'failover'),
     };
-    await pollJob(this.client(), await this.client().submitJob([op]));
+    await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']});
     return EXIT_SUCCESS;
   }
 }

@@ -1,6 +1,6 @@
 import {Args, Flags} from '@oclif/core';
-import {formatInstanceInfo, pollJob} from '../../cli/instance-cli.js';
-import {EXIT_SUCCESS, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {formatInstanceInfo} from '../../cli/instance-cli.js';
+import {EXIT_SUCCESS, LuxiCommand, pollJob, writeErr, writeOut} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceInfo extends LuxiCommand {
@@ -30,7 +30,9 @@ export default class InstanceInfo extends LuxiCommand {
       use_locking: !flags.static,
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'info'),
     };
-    const result = (await pollJob(this.client(), await this.client().submitJob([op]))) as Record<string, Record<string, unknown>>;
+    const client = this.client();
+    const results = await pollJob(client, await client.submitJob([op]), {log: writeOut, notChanged: writeErr});
+    const result = (Array.isArray(results) ? results[0] : null) as Record<string, Record<string, unknown>> | null;
     if (flags.json) {
       writeOut(`${JSON.stringify(result, null, 2)}\n`);
       return EXIT_SUCCESS;

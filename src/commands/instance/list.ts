@@ -1,7 +1,14 @@
 import {Args, Flags} from '@oclif/core';
-import {LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {formatQueryResult} from '../../cli/query-table.js';
+import {LIST_FLAGS, runList} from '../../cli/list-command.js';
+import {LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {pyStr} from '../../format/python.js';
 import {parseFields} from '../job/list.js';
+
+/** gnt_instance.ListInstances: list fields printed as comma-separated items. */
+const joined = (value: unknown): string => (Array.isArray(value) ? value.map((v) => pyStr(v)).join(',') : pyStr(value));
+const LIST_FORMAT_OVERRIDE = Object.fromEntries(
+  ['tags', 'disk.sizes', 'nic.macs', 'nic.ips', 'nic.modes', 'nic.links', 'nic.bridges', 'nic.networks', 'snodes', 'snodes.group', 'snodes.group.uuid'].map((f) => [f, joined]),
+);
 
 export const DEFAULT_INSTANCE_FIELDS = ['name', 'hypervisor', 'os', 'pnode', 'status', 'oper_ram'];
 
@@ -13,10 +20,7 @@ export default class InstanceList extends LuxiCommand {
   static override usage = 'instance list [--no-headers] [--separator SEP] [-o FIELDS] [--json] [NAME...]';
   static override args = {names: Args.string({description: 'Instances to list (default: all)', ignoreStdin: true})};
   static override flags = {
-    'no-headers': Flags.boolean({description: "Don't print the header line"}),
-    separator: Flags.string({description: 'Separate the columns with this text instead of aligning them'}),
-    output: Flags.string({char: 'o', description: 'Comma-separated fields; "+a,b" appends to the defaults'}),
-    verbose: Flags.boolean({char: 'v', description: 'Spell out unavailable values'}),
+    ...LIST_FLAGS,
     json: Flags.boolean({description: 'Print the rows as a JSON list of objects'}),
   };
 
@@ -24,19 +28,12 @@ export default class InstanceList extends LuxiCommand {
     const {args: names, flags} = await this.parseCommand(InstanceList);
     const fields = parseFields(flags.output, DEFAULT_INSTANCE_FIELDS);
     const filter = names.length === 0 ? null : ['|', ...names.map((n) => ['==', 'name', n])];
-    const result = (await this.client().query('instance', fields, filter));
     if (flags.json) {
+      const result = await this.client().query('instance', fields, filter);
       const rows = result.data.map((row) => Object.fromEntries(row.map(([status, value], i) => [fields[i]!, status === 0 ? value : null])));
       writeOut(`${JSON.stringify(rows, null, 2)}\n`);
       return 0;
     }
-    const table = formatQueryResult(result, {
-      header: !flags['no-headers'],
-      verbose: flags.verbose,
-      ...(flags.separator !== undefined ? {separator: flags.separator} : {}),
-    });
-    writeErr(table.warning);
-    writeOut(table.text);
-    return table.exitCode;
+    return runList(this.client(), 'instance', fields, filter, flags, LIST_FORMAT_OVERRIDE);
   }
 }

@@ -1,14 +1,16 @@
 import {Args, Flags} from '@oclif/core';
+import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {confirmInstanceAction} from '../../cli/instance-confirm.js';
-import {pollJob, prereq} from '../../cli/instance-cli.js';
+import {prereq} from '../../cli/instance-cli.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceMigrate extends LuxiCommand {
   static override summary = 'Move a running instance to another node without stopping it (OP_INSTANCE_MIGRATE)';
-  static override usage = 'instance migrate [-f] -n NODE [--non-live | --migration-mode live|non-live] NAME';
+  static override usage = 'instance migrate [-f] -n NODE [--non-live | --migration-mode live|non-live] [--submit] [--print-jobid] NAME';
   static override args = {name: Args.string({description: 'The instance', ignoreStdin: true})};
   static override flags = {
+    ...SUBMIT_FLAGS,
     force: Flags.boolean({char: 'f', description: 'Do not ask for confirmation'}),
     'target-node': Flags.string({char: 'n', description: 'The node to migrate to'}),
     iallocator: Flags.string({char: 'I', description: 'Instance allocator (ganeti-ts has none)'}),
@@ -42,7 +44,7 @@ export default class InstanceMigrate extends LuxiCommand {
       allow_failover: flags['allow-failover'],
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'migrate'),
     };
-    await pollJob(this.client(), await this.client().submitJob([op]));
+    await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']});
     return EXIT_SUCCESS;
   }
 }

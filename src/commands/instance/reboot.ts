@@ -5,7 +5,7 @@ import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceReboot extends LuxiCommand {
   static override summary = 'Reboot instances (OP_INSTANCE_REBOOT, one job each); a stopped instance is started';
-  static override usage = 'instance reboot [-t soft|hard|full] [--all | --primary | --node] [--force-multi] NAME...';
+  static override usage = 'instance reboot [-t soft|hard|full] [--all | --primary | --node] [--force-multi] [--submit] NAME...';
   static override args = {names: Args.string({description: 'Instances (or nodes with --primary/--node)', ignoreStdin: true})};
   static override flags = {
     ...MULTI_FLAGS,

@@ -1,14 +1,15 @@
 import {Args, Flags} from '@oclif/core';
+import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {confirmInstanceAction} from '../../cli/instance-confirm.js';
-import {pollJob} from '../../cli/instance-cli.js';
 import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceRemove extends LuxiCommand {
   static override summary = 'Remove an instance (OP_INSTANCE_REMOVE): stopped on its node, then dropped from the configuration';
-  static override usage = 'instance remove [-f] [--ignore-failures] NAME';
+  static override usage = 'instance remove [-f] [--ignore-failures] [--submit] [--print-jobid] NAME';
   static override args = {name: Args.string({description: 'The instance', ignoreStdin: true})};
   static override flags = {
+    ...SUBMIT_FLAGS,
     force: Flags.boolean({char: 'f', description: 'Do not ask for confirmation'}),
     'ignore-failures': Flags.boolean({description: 'Remove it from the configuration even if its node fails to stop it'}),
     'shutdown-timeout': Flags.integer({description: 'Seconds to wait for a clean shutdown', default: 120, min: 0}),
@@ -27,7 +28,7 @@ export default class InstanceRemove extends LuxiCommand {
       shutdown_timeout: flags['shutdown-timeout'],
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'remove'),
     };
-    await pollJob(this.client(), await this.client().submitJob([op]));
+    await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']});
     return EXIT_SUCCESS;
   }
 }

@@ -1,14 +1,15 @@
 import {Args, Flags} from '@oclif/core';
-import {pollJob} from '../../cli/instance-cli.js';
+import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {askUser, checkArgCount, CommandFailure, EXIT_CONFIRMATION, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 
 export default class InstanceRename extends LuxiCommand {
   static override summary = 'Rename a stopped instance (OP_INSTANCE_RENAME)';
-  static override usage = 'instance rename [-f] [--no-name-check] [--no-ip-check] OLD NEW';
+  static override usage = 'instance rename [-f] [--no-name-check] [--no-ip-check] [--submit] [--print-jobid] OLD NEW';
   static override args = {old: Args.string({description: 'Current name', ignoreStdin: true})};
   static override flags = {
+    ...SUBMIT_FLAGS,
     force: Flags.boolean({char: 'f', description: 'Do not ask for confirmation'}),
     'no-name-check': Flags.boolean({description: 'Do not resolve the new name through DNS'}),
     'no-ip-check': Flags.boolean({description: "Don't check that the new IP is free"}),
@@ -34,7 +35,7 @@ export default class InstanceRename extends LuxiCommand {
       ip_check: !flags['no-ip-check'],
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'rename'),
     };
-    const result = await pollJob(this.client(), await this.client().submitJob([op]));
+    const result = await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']});
     if (result) writeOut(`Instance '${oldName}' renamed to '${pyStr(result)}'\n`);
     return EXIT_SUCCESS;
   }

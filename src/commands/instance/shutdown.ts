@@ -6,7 +6,7 @@ import {extendReasonTrail} from '../../cli/reason-trail.js';
 export default class InstanceShutdown extends LuxiCommand {
   static override summary = 'Stop instances (OP_INSTANCE_SHUTDOWN, one job each)';
   static override aliases = ['instance:stop'];
-  static override usage = 'instance shutdown [--all | --primary | --node] [--force-multi] [--timeout S] NAME...';
+  static override usage = 'instance shutdown [--all | --primary | --node] [--force-multi] [--timeout S] [--submit] NAME...';
   static override args = {names: Args.string({description: 'Instances (or nodes with --primary/--node)', ignoreStdin: true})};
   static override flags = {
     ...MULTI_FLAGS,

@@ -11,6 +11,7 @@ import {
   type NicConfig,
   type NodeConfig,
 } from '../../config/config.js';
+import {checkFakeHvSyntax} from '../../config/hv-params.js';
 import {opExecError, opPrereqError, type GanetiError} from '../../protocol/errors.js';
 import {DEFAULT_NODED_PORT} from '../../rpc/client.js';
 import {BGL, type LockRequest} from '../locks.js';
@@ -70,8 +71,13 @@ export function clusterHv(cfg: ConfigData, hv: string): Record<string, unknown> 
   return {...(all[hv] ?? {})};
 }
 
-export function filledHv(cfg: ConfigData, inst: InstanceConfig): Record<string, unknown> {
-  return {...clusterHv(cfg, inst.hypervisor), ...inst.hvparams};
+export function filledHv(cfg: ConfigData, inst: InstanceConfig, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {...clusterHv(cfg, inst.hypervisor), ...inst.hvparams, ...overrides};
+}
+
+/** The hypervisor's CheckParameterSyntax on filled parameters (ganeti-ts has only `fake`). */
+export function checkHvSyntax(hv: string, filled: Record<string, unknown>): void {
+  if (hv === 'fake') checkFakeHvSyntax(filled);
 }
 
 export function filledNic(cfg: ConfigData, nic: NicConfig): {mode: string; link: string; vlan: string} {
@@ -86,10 +92,15 @@ export function bridgesOf(cfg: ConfigData, nics: NicConfig[]): string[] {
 }
 
 /** The instance as node daemons receive it: parameters filled, no disks, no secondaries. */
-export function instanceDict(cfg: ConfigData, inst: InstanceConfig, beOverrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function instanceDict(
+  cfg: ConfigData,
+  inst: InstanceConfig,
+  beOverrides: Record<string, unknown> = {},
+  hvOverrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     ...inst,
-    hvparams: filledHv(cfg, inst),
+    hvparams: filledHv(cfg, inst, hvOverrides),
     beparams: filledBe(cfg, inst, beOverrides),
     disks_info: [],
     secondary_nodes: [],

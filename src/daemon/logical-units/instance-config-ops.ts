@@ -1,5 +1,6 @@
 // OP_INSTANCE_SET_PARAMS (backend parameters), OP_INSTANCE_RENAME and OP_INSTANCE_REMOVE:
 // the opcodes that mostly change the configuration.
+import {checkHvNotGlobal, forceHvTypes} from '../../config/hv-params.js';
 import {opExecError, opPrereqError} from '../../protocol/errors.js';
 import type {LockRequest} from '../locks.js';
 import {
@@ -7,9 +8,11 @@ import {
   callOr,
   checkAdminState,
   checkedName,
+  checkHvSyntax,
   checkIpolicy,
   checkMinMax,
   clusterBe,
+  clusterHv,
   filledBe,
   instanceDict,
   instanceLocks,
@@ -40,7 +43,6 @@ function refusedChange(op: Record<string, unknown>): string | null {
   const checks: Array<[string, string]> = [
     ['nics', 'NIC'],
     ['disks', 'disk'],
-    ['hvparams', 'hypervisor parameter'],
     ['runtime_mem', 'runtime memory'],
     ['os_name', 'OS'],
     ['osparams', 'OS parameter'],
@@ -64,7 +66,9 @@ export const instanceSetParams: LogicalUnit = {
     const inst = opInstance(env.cfg, op.instance_name);
     const refused = refusedChange(op);
     if (refused !== null) throw opPrereqError(`Changing the ${refused} of an instance is not supported by ganeti-ts; only backend parameters (-B) can be modified`, 'wrong_input');
-    if (Object.keys(op.beparams ?? {}).length === 0) throw opPrereqError('No changes submitted', 'wrong_input');
+    const hvGiven = (op.hvparams ?? {}) as Record<string, unknown>;
+    if (Object.keys(op.beparams ?? {}).length === 0 && Object.keys(hvGiven).length === 0) throw opPrereqError('No changes submitted', 'wrong_input');
+    checkHvNotGlobal(hvGiven);
     parseBeparams((op.beparams ?? {}) as Record<string, unknown>, true);
     rememberLocked(op, inst, [inst.primary_node]);
     const group = env.cfg.nodes[inst.primary_node]?.group;
@@ -78,6 +82,16 @@ export const instanceSetParams: LogicalUnit = {
 
   async exec(op, env): Promise<unknown> {
     const {cfg, inst} = lockedInstance(env, op);
+    // Hypervisor parameters as Ganeti checks them; the fake hypervisor's only one is global, so
+    // what passes is a reset to the default ("default").
+    const hvGiven = (op.hvparams ?? {}) as Record<string, unknown>;
+    const hvCustom: Record<string, unknown> = {...inst.hvparams};
+    for (const [k, v] of Object.entries(hvGiven)) {
+      if (v === 'default') delete hvCustom[k];
+      else hvCustom[k] = v;
+    }
+    const hvTyped = forceHvTypes(hvCustom);
+    checkHvSyntax(inst.hypervisor, {...clusterHv(cfg, inst.hypervisor), ...hvTyped});
     const given = (op.beparams ?? {}) as Record<string, unknown>;
     const parsed = parseBeparams(given, true);
     const custom: Record<string, unknown> = {...inst.beparams};
@@ -103,9 +117,10 @@ export const instanceSetParams: LogicalUnit = {
       }
     }
     await updateInstance(env, inst.uuid, (i) => {
+      if (Object.keys(hvGiven).length > 0) i.hvparams = hvTyped;
       i.beparams = custom;
     });
-    return Object.entries(given).map(([k, v]) => [`be/${k}`, v]);
+    return [...Object.entries(hvGiven).map(([k, v]) => [`hv/${k}`, v]), ...Object.entries(given).map(([k, v]) => [`be/${k}`, v])];
   },
 };
 

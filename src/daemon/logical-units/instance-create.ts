@@ -4,9 +4,11 @@
 import {randomBytes, randomUUID} from 'node:crypto';
 import {isIP} from 'node:net';
 import type {ConfigData, InstanceConfig, NicConfig, NodeConfig} from '../../config/config.js';
-import {opExecError, opPrereqError} from '../../protocol/errors.js';
+import {checkHvNotGlobal, forceHvTypes} from '../../config/hv-params.js';
+import {GanetiError, opExecError, opPrereqError} from '../../protocol/errors.js';
 import type {LockRequest} from '../locks.js';
 import {
+  checkHvSyntax,
   bglShared,
   callOr,
   checkBridges,
@@ -69,18 +71,12 @@ function hypervisorOf(op: Record<string, unknown>, cfg: ConfigData): string {
   return hv;
 }
 
+/** Ganeti's order: types of every hypervisor, the hypervisor's own syntax, then no globals. */
 function hvparamsOf(op: Record<string, unknown>, cfg: ConfigData, hv: string): Record<string, unknown> {
-  const given = (op.hvparams ?? {}) as Record<string, unknown>;
-  const global = Object.keys(given).filter((k) => Object.hasOwn(clusterHv(cfg, hv), k));
-  if (global.length > 0) {
-    throw opPrereqError(
-      `The following hypervisor parameters are global and cannot be customized at instance level, please modify them at cluster level: ${global.join(', ')}`,
-      'wrong_input',
-    );
-  }
-  const unknown = Object.keys(given);
-  if (unknown.length > 0) throw opPrereqError(`Unknown parameter '${unknown[0]}'`, 'wrong_input');
-  return {};
+  const given = forceHvTypes((op.hvparams ?? {}) as Record<string, unknown>);
+  checkHvSyntax(hv, {...clusterHv(cfg, hv), ...given});
+  checkHvNotGlobal(given);
+  return given;
 }
 
 function randomMac(cfg: ConfigData, taken: Set<string>): string {
@@ -132,10 +128,14 @@ function nicsOf(op: Record<string, unknown>, cfg: ConfigData): NicConfig[] {
   });
 }
 
-function checkTags(tags: string[]): void {
+/** TaggableObject.ValidateTag: a TagError, which the client prints as "invalid tag(s) given". */
+function checkTags(tags: unknown[]): void {
+  const tagError = (message: string): GanetiError => new GanetiError('TagError', [message]);
   for (const t of tags) {
-    if (t.length > 128) throw opPrereqError(`Tag too long (>128 characters)`, 'wrong_input');
-    if (!/^[\w.+*/:@-]+$/.test(t)) throw opPrereqError(`Invalid tag name '${t}'`, 'wrong_input');
+    if (typeof t !== 'string') throw tagError('Invalid tag type (not a string)');
+    if (t.length > 128) throw tagError('Tag too long (>128 characters)');
+    if (t === '') throw tagError('Tags cannot be empty');
+    if (!/^[\w.+*/:@-]+$/u.test(t)) throw tagError('Tag contains invalid characters');
   }
 }
 
@@ -154,12 +154,12 @@ async function plan(op: Record<string, unknown>, env: OpEnv, cfg: ConfigData): P
   diskTemplate(op, cfg);
   const pnode = targetNode(cfg, op.pnode, op.iallocator);
   const hypervisor = hypervisorOf(op, cfg);
+  checkTags(op.tags as unknown[]);
   const hvparams = hvparamsOf(op, cfg, hypervisor);
   const beparams = parseBeparams((op.beparams ?? {}) as Record<string, unknown>, false);
   const be = {...clusterBe(cfg), ...beparams} as FilledBe;
   checkMinMax(be);
   const nics = nicsOf(op, cfg);
-  checkTags(op.tags as string[]);
   const blacklisted = (cfg.cluster.blacklisted_os ?? []) as string[];
   const os = op.os_type as string;
   if (blacklisted.includes(os.split('+')[0]!)) throw opPrereqError(`Guest OS '${os}' is not allowed for installation`, 'wrong_state');
@@ -227,7 +227,8 @@ export const instanceCreate: LogicalUnit = {
       ctime: now,
       mtime: now,
       serial_no: p.start ? 2 : 1,
-      tags: [...(op.tags as string[])],
+      // A set in Ganeti: each tag once, listed in order.
+      tags: [...new Set(op.tags as string[])].sort(),
     };
     await cluster.updateConfig((next) => {
       checkNewName(next, inst.name);

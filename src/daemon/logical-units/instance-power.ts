@@ -1,9 +1,13 @@
 // OP_INSTANCE_STARTUP, OP_INSTANCE_SHUTDOWN and OP_INSTANCE_REBOOT: the administrative state
 // goes into the configuration first, then the primary node starts or stops the instance.
+import type {ConfigData, InstanceConfig, NodeConfig} from '../../config/config.js';
+import {forceHvTypes} from '../../config/hv-params.js';
 import {opExecError, opPrereqError} from '../../protocol/errors.js';
 import type {LockRequest} from '../locks.js';
 import {
   bglShared,
+  checkHvSyntax,
+  filledHv,
   callOr,
   checkAdminState,
   checkBridges,
@@ -20,7 +24,7 @@ import {
   filledBe,
   TMO_NORMAL,
 } from './instance-common.js';
-import {info, warning, type LogicalUnit} from './logical-unit.js';
+import {info, warning, type LogicalUnit, type OpEnv} from './logical-unit.js';
 
 export const instanceStartup: LogicalUnit = {
   durableStart: true,
@@ -34,11 +38,19 @@ export const instanceStartup: LogicalUnit = {
   async exec(op, env): Promise<unknown> {
     const {cfg, inst} = lockedInstance(env, op);
     checkAdminState(inst, ['up', 'down'], 'cannot start');
-    if (Object.keys(op.hvparams ?? {}).length > 0) {
-      throw opPrereqError('Temporary hypervisor parameters are not supported for the fake hypervisor', 'wrong_input');
-    }
     const overrides = parseBeparams((op.beparams ?? {}) as Record<string, unknown>, false);
     const pnode = nodeOf(cfg, inst.primary_node);
+    // Temporary hypervisor parameters for this start only, checked as Ganeti does.
+    const hvOverrides = forceHvTypes((op.hvparams ?? {}) as Record<string, unknown>);
+    if (Object.keys(hvOverrides).length > 0) {
+      const filled = filledHv(cfg, inst, hvOverrides);
+      checkHvSyntax(inst.hypervisor, filled);
+      if (!pnode.offline) {
+        await callOr(env, pnode, 'hypervisor_validate_params', [inst.hypervisor, filled], TMO_NORMAL, (m) =>
+          opPrereqError(`Hypervisor parameter validation failed on node ${pnode.name}: ${m}`, 'wrong_input'),
+        );
+      }
+    }
     if (pnode.offline) {
       if (op.ignore_offline_nodes !== true) throw opPrereqError(`Can't use offline node ${pnode.name}`, 'wrong_state');
       info(env, `Primary node offline, marked instance as started`);
@@ -52,26 +64,34 @@ export const instanceStartup: LogicalUnit = {
       await checkFreeMemory(env, cfg, pnode, inst.hypervisor, be.minmem, `starting instance ${inst.name}`);
     }
     if (op.no_remember !== true) await setAdminState(env, inst, 'up');
-    await callOr(env, pnode, 'instance_start', [instanceDict(cfg, inst, overrides), op.startup_paused, op.reason], TMO_NORMAL, (m) =>
+    await callOr(env, pnode, 'instance_start', [instanceDict(cfg, inst, overrides, hvOverrides), op.startup_paused, op.reason], TMO_NORMAL, (m) =>
       opExecError(`Could not start instance: ${m}`),
     );
     return null;
   },
 };
 
+/** Shutdown and reboot lock the instance alone (Ganeti takes no node lock for them). */
+function instanceOnlyLocks(op: Record<string, unknown>, env: OpEnv): LockRequest[] {
+  const inst = opInstance(env.cfg, op.instance_name);
+  rememberLocked(op, inst, []);
+  return [bglShared(), instanceLocks([inst.name])];
+}
+
+/** The instance under its lock, up or down unless `refusal` is null, and its primary node. */
+function lockedOnPrimary(env: OpEnv, op: Record<string, unknown>, refusal: string | null): {cfg: ConfigData; inst: InstanceConfig; pnode: NodeConfig} {
+  const {cfg, inst} = lockedInstance(env, op);
+  if (refusal !== null) checkAdminState(inst, ['up', 'down'], refusal);
+  return {cfg, inst, pnode: nodeOf(cfg, inst.primary_node)};
+}
+
 export const instanceShutdown: LogicalUnit = {
   durableStart: true,
 
-  locks(op, env): LockRequest[] {
-    const inst = opInstance(env.cfg, op.instance_name);
-    rememberLocked(op, inst, []);
-    return [bglShared(), instanceLocks([inst.name])];
-  },
+  locks: instanceOnlyLocks,
 
   async exec(op, env): Promise<unknown> {
-    const {cfg, inst} = lockedInstance(env, op);
-    if (op.force !== true) checkAdminState(inst, ['up', 'down'], 'cannot shutdown');
-    const pnode = nodeOf(cfg, inst.primary_node);
+    const {cfg, inst, pnode} = lockedOnPrimary(env, op, op.force === true ? null : 'cannot shutdown');
     if (pnode.offline && op.ignore_offline_nodes !== true) throw opPrereqError(`Can't use offline node ${pnode.name}`, 'wrong_state');
     if (op.no_remember !== true && inst.admin_state !== 'offline') {
       await setAdminState(env, inst, 'down', (op.admin_state_source as 'admin' | 'user' | null) ?? 'admin');
@@ -94,16 +114,10 @@ export const instanceShutdown: LogicalUnit = {
 export const instanceReboot: LogicalUnit = {
   durableStart: true,
 
-  locks(op, env): LockRequest[] {
-    const inst = opInstance(env.cfg, op.instance_name);
-    rememberLocked(op, inst, []);
-    return [bglShared(), instanceLocks([inst.name])];
-  },
+  locks: instanceOnlyLocks,
 
   async exec(op, env): Promise<unknown> {
-    const {cfg, inst} = lockedInstance(env, op);
-    checkAdminState(inst, ['up', 'down'], 'cannot reboot');
-    const pnode = nodeOf(cfg, inst.primary_node);
+    const {cfg, inst, pnode} = lockedOnPrimary(env, op, 'cannot reboot');
     if (pnode.offline) throw opPrereqError(`Can't use offline node ${pnode.name}`, 'wrong_state');
     await checkBridges(env, cfg, pnode, inst.nics);
     const running = (await runningInfo(env, cfg, inst)) !== null;
