@@ -1,6 +1,6 @@
-import {Args, Flags} from '@oclif/core';
-import {formatFieldList} from '../../cli/list-fields.js';
-import {LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {Args} from '@oclif/core';
+import {LIST_FIELDS_FLAGS, runListFields} from '../../cli/list-command.js';
+import {LuxiCommand} from '../../cli/luxi-command.js';
 
 export default class InstanceListFields extends LuxiCommand {
   static override summary = 'Lists all available fields for instances';
@@ -9,20 +9,10 @@ export default class InstanceListFields extends LuxiCommand {
     'as used by "list -o".';
   static override usage = 'instance list-fields [--no-headers] [--separator=SEP] [FIELD...]';
   static override args = {fields: Args.string({description: 'Fields to describe (default: all)', ignoreStdin: true})};
-  static override flags = {
-    'no-headers': Flags.boolean({description: "Don't display column headers"}),
-    separator: Flags.string({description: 'Separator between output fields (defaults to one space)'}),
-  };
+  static override flags = LIST_FIELDS_FLAGS;
 
   protected async execute(): Promise<number> {
     const {flags, args} = await this.parseCommand(InstanceListFields);
-    const response = await this.client().queryFields('instance', args.length === 0 ? null : args);
-    const list = formatFieldList(response, {
-      header: !flags['no-headers'],
-      ...(flags.separator === undefined ? {} : {separator: flags.separator}),
-    });
-    writeErr(list.warning);
-    writeOut(list.text);
-    return list.exitCode;
+    return runListFields(this.client(), 'instance', args, flags);
   }
 }
