@@ -14,7 +14,7 @@ function normalise(r: Cli, names: string[]): Cli {
       .replace(/JobID: \d+/g, 'JobID: ID')
       .replace(/^\d+(:|$)/gm, 'ID$1')
       .replace(/([Jj]ob) \d+/g, '$1 ID');
-    names.forEach((n, i) => (t = t.replaceAll(n, i === 0 ? 'NAME' : `NAME${i + 1}`)));
+    for (const [i, n] of names.entries()) t = t.replaceAll(n, i === 0 ? 'NAME' : `NAME${i + 1}`);
     return t;
   };
   return {code: r.code, stdout: fix(r.stdout), stderr: fix(r.stderr)};
