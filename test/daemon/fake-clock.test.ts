@@ -61,16 +61,22 @@ describe('time-driven behaviour on a fake clock', () => {
     await until('the holder runs', async () => (await field(holder, 'status')) === 'running');
     const low = await submit(delayOp(0, {no_locks: false, priority: 10}));
     await until('the low-priority job waits for the node lock', async () => (await field(low, 'status')) === 'waiting');
+    // Submitted one period later, so that it reaches the floor one period after low.
+    mock.timers.tick(AGING_MS);
+    await turn();
+    assert.equal(await opPriority(low), 9);
+    const normal = await submit(delayOp(0, {no_locks: false}));
+    await until('the normal job waits for the node lock', async () => (await field(normal, 'status')) === 'waiting');
 
     mock.timers.tick(AGING_MS - 1);
     await turn();
-    assert.equal(await opPriority(low), 10, 'not raised before a full period');
+    assert.deepEqual([await opPriority(low), await opPriority(normal)], [9, 0], 'not raised before a full period');
     mock.timers.tick(1);
     await turn();
-    assert.equal(await opPriority(low), 9, 'one step after one period');
-    for (let i = 0; i < 29; i++) mock.timers.tick(AGING_MS);
+    assert.deepEqual([await opPriority(low), await opPriority(normal)], [8, -1], 'one step each after one period');
+    for (let i = 0; i < 28; i++) mock.timers.tick(AGING_MS);
     await turn();
-    assert.equal(await opPriority(low), -20);
+    assert.deepEqual([await opPriority(low), await opPriority(normal)], [-20, -20], 'both at the floor');
     mock.timers.tick(AGING_MS);
     await turn();
     assert.equal(await opPriority(low), -20, 'never above the highest priority');
@@ -83,10 +89,16 @@ describe('time-driven behaviour on a fake clock', () => {
     await until('the aged priority is in the job file', () => onDisk() === -20);
 
     await m.call('CancelJob', [holder, true]);
-    await until('the low-priority job ran', async () => {
+    await until('both ran', async () => {
       mock.timers.tick(1000);
-      return (await field(low, 'status')) === 'success';
+      return (await field(low, 'status')) === 'success' && (await field(normal, 'status')) === 'success';
     });
+    const execStart = async (id: number): Promise<number> => {
+      const [ts] = (await field(id, 'opexec')) as Array<[number, number]>;
+      return ts![0] + ts![1] / 1e6;
+    };
+    // At the floor both are equal; the one that waited longer is not starved.
+    assert.ok((await execStart(low)) < (await execStart(normal)), 'the low-priority job, waiting longer, got the lock first');
   });
 
   it('stops aging once the job holds its locks', async () => {

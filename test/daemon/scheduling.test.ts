@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import {readFileSync} from 'node:fs';
-import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import type {LuxiClient} from '../../src/protocol/client.js';
 import {delayOp, makeNode, waitFor, waitJob, type TestNode} from '../helpers/cluster.js';
@@ -231,13 +229,13 @@ describe('dependencies and locks', () => {
   });
 });
 
-describe('waiting for locks: priority changes and aging', () => {
+describe('waiting for locks: priority changes', () => {
   let node: TestNode;
   let daemon: InProcessDaemon;
   before(async () => {
     node = await makeNode();
-    // A tenth of a second per aging step instead of Ganeti's 30 minutes.
-    daemon = await startInProcessDaemon(node, ['--lock-attempts-timeout', '0.1']);
+    // Aging (fake-clock.test.ts) stays at its 30-minute default: it must not reorder the waiters here.
+    daemon = await startInProcessDaemon(node);
   });
   after(async () => {
     // A failed test may leave its 60-s lock holder running.
@@ -250,10 +248,6 @@ describe('waiting for locks: priority changes and aging', () => {
   const pendingOnNodeLock = async (c: LuxiClient): Promise<unknown> => {
     const locks = await c.query('lock', ['name', 'pending'], null);
     return locks.data.find((r) => String(r[0]![1]).startsWith('node/'))?.[1]?.[1];
-  };
-  const opPriority = async (c: LuxiClient, id: number): Promise<number> => {
-    const [[prio]] = (await c.queryJobs([id], ['oppriority'])) as [[number[]]];
-    return prio[0]!;
   };
 
   it('ChangeJobPriority reorders a job that waits for a lock', async () => {
@@ -270,29 +264,5 @@ describe('waiting for locks: priority changes and aging', () => {
     assert.equal(await waitJob(c, first), 'success');
     assert.ok((await execStart(c, second)) < (await execStart(c, first)), 'the raised job got the lock first');
   });
-
-  it('raises the priority of a job waiting for locks, step by step, and writes it to the job file', async () => {
-    const c = daemon.client();
-    const holder = await c.submitJob([delayOp(60, {no_locks: false})]);
-    await waitFor(async () => (await statusOf(c, holder)) === 'running');
-    const low = await c.submitJob([delayOp(0, {no_locks: false, priority: 10})]);
-    const normal = await c.submitJob([delayOp(0, {no_locks: false})]);
-    await waitFor(async () => (await opPriority(c, low)) < 10, 5000, 'the low-priority job to age');
-    const aged = await opPriority(c, low);
-    assert.ok(aged < 10 && aged > -20, `one step at a time (now ${aged})`);
-    // Both age at the same pace; at the floor (-20) the one that waited longer goes first.
-    await waitFor(async () => (await opPriority(c, low)) === -20, 15_000, 'both to reach the highest priority');
-    assert.equal(await opPriority(c, normal), -20);
-    const onDisk = (): [number, number] => {
-      const file = JSON.parse(readFileSync(join(node.paths.queueDir, `job-${low}`), 'utf8')) as {ops: Array<{priority: number; input: {priority: number}}>};
-      return [file.ops[0]!.priority, file.ops[0]!.input.priority];
-    };
-    // Aging writes are not urgent: they go through the queue's coalesced writer.
-    await waitFor(() => onDisk()[0] === -20, 5000, 'the aged priority in the job file');
-    assert.deepEqual(onDisk(), [-20, 10], 'the aged priority is on disk; the input is untouched');
-    await c.cancelJob(holder, true);
-    assert.equal(await waitJob(c, normal), 'success');
-    assert.equal(await waitJob(c, low), 'success');
-    assert.ok((await execStart(c, low)) < (await execStart(c, normal)), 'the low-priority job, waiting longer, was not starved');
-  });
+  // Aging step by step, on disk, to the floor and without starving: fake-clock.test.ts.
 });
