@@ -7,9 +7,11 @@ import type {LuxiClient} from '../protocol/client.js';
 import {InfoPairs, formatGenericInfo} from './job-info.js';
 import {forceHvTypes} from '../config/hv-params.js';
 import {SUBMIT_FLAGS} from './debug-jobs.js';
-import {askUser, CommandFailure, EXIT_CONFIRMATION, pollJob, writeErr, writeOut} from './luxi-command.js';
+import {CommandFailure, pollJob, writeErr, writeOut} from './luxi-command.js';
 import {formatError} from './error-text.js';
 import {formatTime, pyStr} from '../format/python.js';
+import {EXIT_CONFIRMATION} from '../process/exit-codes.js';
+import {askYesNo} from './prompt.js';
 
 export const prereq = (message: string): GanetiError => new GanetiError('OpPrereqError', [message, 'wrong_input']);
 
@@ -156,7 +158,7 @@ export async function manyOps(
   if (multi && !flags['force-multi']) {
     const question = `The ${operation} will operate on ${names.length} instances.\nDo you want to continue?`;
     writeOut(`${names.map((n) => `  ${n}`).join('\n')}\n`);
-    const answer = await askUser(question);
+    const answer = await askYesNo(question);
     if (answer === 'no-tty') {
       throw new CommandFailure(
         `Not confirmed: "${question}" needs an answer and standard input is not a terminal. Use --force-multi to ${operation} without confirmation.`,

@@ -1,15 +1,8 @@
 // `gnt-job list-fields` (cli.GenericListFields).
 
 import {pyStr} from '../format/python.js';
-import {
-  EXIT_SUCCESS,
-  EXIT_UNKNOWN_FIELD,
-  formatTable,
-  linesText,
-  unknownFieldsWarning,
-  type QueryField,
-  type TableColumn,
-} from './query-table.js';
+import {formatTable, linesText, unknownFieldsWarning, type QueryField, type TableColumn} from './query-table.js';
+import {EXIT_SUCCESS, EXIT_UNKNOWN_FIELD} from '../process/exit-codes.js';
 
 /** User-visible names of the field kinds (cli._QFT_NAMES); other kinds print as they are. */
 const KIND_NAMES: Readonly<Record<string, string>> = {

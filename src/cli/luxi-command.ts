@@ -10,17 +10,13 @@ import {LuxiClient} from '../protocol/client.js';
 import type {LogEntry} from '../protocol/luxi-contract.js';
 import {GanetiError, LuxiClientError, LuxiParseError} from '../protocol/errors.js';
 import {formatError, formatErrorExitCode} from './error-text.js';
+import {askYesNo} from './prompt.js';
 import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
 import {pyInt, pyStr, toJsInteger} from '../format/python.js';
 import {formatUsageError, normalizeArgv, UsageError, type OptionSpec} from './optparse-argv.js';
-import {EXIT_SUCCESS, formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
+import {formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
+import {EXIT_CONFIRMATION, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE} from '../process/exit-codes.js';
 
-export {EXIT_SUCCESS};
-export const EXIT_FAILURE = 1;
-/** constants.EXIT_CONFIRMATION: the user did not confirm. */
-export const EXIT_CONFIRMATION = 13;
-/** optparse's exit status for a usage error. */
-export const EXIT_USAGE = 2;
 
 /** A failure whose text is printed as it is (usage errors, refusals). */
 export class CommandFailure extends Error {
@@ -69,8 +65,9 @@ export function describeCommandFailure(err: unknown, socket: SocketChoice): {tex
         // The stock client words these as prerequisite failures (runtime.GetClient).
         if (socket.explicit) return {text: notReachable, exitCode: EXIT_FAILURE};
         return {text: formatError('OpPrereqError', [err.message, 'wrong_input']), exitCode: EXIT_FAILURE};
+      case 'unreachable':
+        return {text: notReachable, exitCode: EXIT_FAILURE};
       case 'connection':
-        if (err.message.startsWith('Cannot communicate')) return {text: notReachable, exitCode: EXIT_FAILURE};
         return {text: `Lost the connection to the master daemon: ${err.message}`, exitCode: EXIT_FAILURE};
       case 'timeout':
         return {
@@ -349,33 +346,6 @@ export async function pollJob(client: LuxiClient, jobId: string | number, report
 // ---------------------------------------------------------------------------------------------
 // Confirmation
 
-/**
- * Asks a yes/no question on the terminal (enquirer; the prompt goes to stderr so that stdout
- * carries exactly what the stock client prints there). 'no-tty' when standard input is not a
- * terminal: nothing is asked then, the caller refuses.
- */
-export async function askUser(question: string): Promise<boolean | 'no-tty'> {
-  if (process.stdin.isTTY !== true) return 'no-tty';
-  const {default: Enquirer} = await import('enquirer');
-  try {
-    const answer = await Enquirer.prompt<{ok: boolean}>({
-      type: 'confirm',
-      name: 'ok',
-      message: question,
-      initial: false,
-      stdout: process.stderr,
-    });
-    return answer.ok === true;
-  } catch {
-    // Ctrl-C (or Escape) rejects: no.
-    return false;
-  } finally {
-    // enquirer's confirm prompt leaves the cursor on its line.
-    process.stderr.write('\n');
-    process.stdin.pause();
-  }
-}
-
 // ---------------------------------------------------------------------------------------------
 // gnt_job._MultiJobAction: cancel and change-priority
 
@@ -413,7 +383,7 @@ export async function multiJobAction(
     }
     if (!options.force) {
       writeOut(formatQueryResult(response, {header: true, formatOverride: JOB_LIST_FORMAT}).text);
-      const answer = await askUser(options.question);
+      const answer = await askYesNo(options.question);
       if (answer === 'no-tty') {
         throw new CommandFailure(
           `Not confirmed: "${options.question}" needs an answer and standard input is not a terminal. ` +

@@ -6,12 +6,12 @@ import {readFileSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Config, flush, handle, run, type Interfaces} from '@oclif/core';
+import {EXIT_FAILURE} from '../process/exit-codes.js';
 
 type PJSON = Interfaces.PJSON;
 
 /** The topics that are stock gnt-* tools (gnt-job is `ganeti job`). */
 const GNT_TOPICS = new Set(['job', 'cluster', 'node', 'instance', 'debug']);
-const EXIT_FAILURE = 1;
 
 /**
  * A reader that went away (`gnt-job list | head -1`) ends the command with status 1, as the stock

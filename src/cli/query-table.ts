@@ -5,6 +5,7 @@ import {GanetiError} from '../protocol/errors.js';
 import type {FieldDefinition, QueryValue} from '../protocol/luxi-contract.js';
 import {RS_NODATA, RS_NORMAL, RS_OFFLINE, RS_UNAVAIL, RS_UNKNOWN} from '../query/fields.js';
 import {formatTime, formatTimestamp, pyFixed, pyLen, pyStr, pyTruthy, pyTypeName} from '../format/python.js';
+import {EXIT_SUCCESS, EXIT_UNKNOWN_FIELD} from '../process/exit-codes.js';
 
 /** A field definition as the client reads it: any kind string (newer servers may add kinds). */
 export type QueryField = Readonly<Omit<FieldDefinition, 'kind'> & {kind: string}>;
@@ -31,8 +32,6 @@ export interface TableColumn {
   readonly alignRight: boolean;
 }
 
-export const EXIT_SUCCESS = 0;
-export const EXIT_UNKNOWN_FIELD = 14;
 
 /** Abnormal result statuses: [verbose text, normal text]. */
 const RESULT_STATUS_TEXT = new Map<number, readonly [string, string]>([

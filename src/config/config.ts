@@ -151,7 +151,15 @@ export interface ConfigData {
   [key: string]: unknown;
 }
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    /** The errno code when the file could not be read (ENOENT: there is no configuration). */
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
 
 function formatVersion(v: number): string {
   return `${Math.floor(v / 1000000)}.${Math.floor((v % 1000000) / 10000)}.${v % 10000}`;
@@ -162,7 +170,7 @@ export async function readConfig(path: string): Promise<ConfigData> {
   try {
     text = await fsp.readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`Configuration error while opening the configuration file: ${(err as Error).message}`);
+    throw new ConfigError(`Configuration error while opening the configuration file: ${(err as Error).message}`, (err as NodeJS.ErrnoException).code ?? null);
   }
   let raw: unknown;
   try {

@@ -1,5 +1,5 @@
 // The --no-voting confirmation (docs/architecture.md, "Start-up, voting and shutdown"): only an interactive, exact "YES" proceeds.
-import Enquirer from 'enquirer';
+import {askText} from '../cli/prompt.js';
 import {StartupError} from '../process/startup-error.js';
 
 export async function confirmNoVoting(): Promise<void> {
@@ -14,16 +14,6 @@ export async function confirmNoVoting(): Promise<void> {
       'nodes which node is the master. If another node is running as master too, the two masters will\n' +
       'overwrite each other\'s configuration and job queue and data can be lost.\n',
   );
-  let answer = '';
-  try {
-    const res = await Enquirer.prompt<{answer: string}>({
-      type: 'input',
-      name: 'answer',
-      message: "Type YES (in capitals) to start without voting",
-    });
-    answer = res.answer;
-  } catch {
-    answer = '';
-  }
-  if (answer.trim() !== 'YES') throw new StartupError('Aborting.');
+  const answer = await askText('Type YES (in capitals) to start without voting', {output: process.stdout});
+  if (answer === 'no-tty' || answer.trim() !== 'YES') throw new StartupError('Aborting.');
 }

@@ -8,8 +8,9 @@ import {resolveHousekeeping, storeHousekeeping} from './housekeeping.js';
 import {InstanceLock, InstanceLockError} from '../process/instance-lock.js';
 import {createDaemonLogger} from '../process/logger.js';
 import {Master} from './master.js';
-import {EXIT_FAILURE, EXIT_NODESETUP_ERROR, EXIT_NOTMASTER, EXIT_SUCCESS, StartupError} from '../process/startup-error.js';
+import {StartupError} from '../process/startup-error.js';
 import {verifyMaster} from './voting.js';
+import {EXIT_FAILURE, EXIT_NODESETUP_ERROR, EXIT_NOTMASTER, EXIT_SUCCESS} from '../process/exit-codes.js';
 
 
 export interface MasterdOptions {
@@ -42,7 +43,7 @@ async function checkConfig(paths: GanetiPaths): Promise<ConfigData> {
   try {
     cfg = await readConfig(paths.configFile);
   } catch (err) {
-    if (err instanceof ConfigError && err.message.includes('ENOENT')) {
+    if (err instanceof ConfigError && err.code === 'ENOENT') {
       throw new StartupError(
         `Cluster configuration incomplete: '${paths.configFile}' does not exist (create a cluster with 'ganeti cluster init NAME')`,
         EXIT_NODESETUP_ERROR,

@@ -263,7 +263,7 @@ export class QueueReplicator implements QueueObserver {
             return;
           } catch (err) {
             // A node daemon without the batch procedure (stock Ganeti): one file per call.
-            if (!(err instanceof RpcError && err.message.startsWith('HTTP 404'))) throw err;
+            if (!(err instanceof RpcError && err.httpStatus === 404)) throw err;
             link.batched = false;
           }
         }

@@ -3,11 +3,11 @@ import {mkdirSync} from 'node:fs';
 import {detachDaemon, reportReady} from '../process/detach.js';
 import {InstanceLock, InstanceLockError} from '../process/instance-lock.js';
 import {createDaemonLogger} from '../process/logger.js';
-import {EXIT_FAILURE, EXIT_SUCCESS} from '../process/startup-error.js';
 import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
 import {loadClusterTls, type ClusterTls} from '../rpc/certificate.js';
 import {nodeProcedures} from './procedures.js';
 import {NodeServer} from './server.js';
+import {EXIT_FAILURE, EXIT_SUCCESS} from '../process/exit-codes.js';
 
 export interface NodedOptions {
   foreground: boolean;

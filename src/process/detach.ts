@@ -4,7 +4,7 @@
 import {spawn} from 'node:child_process';
 import {closeSync, openSync, writeSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
-import {EXIT_FAILURE, EXIT_SUCCESS} from './startup-error.js';
+import {EXIT_FAILURE, EXIT_SUCCESS} from './exit-codes.js';
 
 /** Starts `ganeti <command> <argv> --detached-child`; resolves with the exit code for the parent. */
 export function detachDaemon(command: string, argv: string[], logFile: string): Promise<number> {

@@ -152,7 +152,7 @@ export class LuxiClient {
         if (Date.now() >= deadline) {
           throw new LuxiClientError(
             'Cannot communicate with the master daemon.\nIs it running and listening for connections?',
-            'connection',
+            'unreachable',
           );
         }
         await new Promise((r) => setTimeout(r, 1000));

@@ -49,12 +49,21 @@ export class LuxiParseError extends Error {
   override name = 'LuxiParseError';
 }
 
+/**
+ * What went wrong on the client side: no cluster here (no-master), another node is master
+ * (not-master), no daemon listening (unreachable), a connection that broke (connection), no
+ * answer in time (timeout), no permission on the socket, an answer that is not LUXI (protocol),
+ * or a request the server refused without a Ganeti error (request).
+ */
+export type LuxiClientErrorKind =
+  | 'no-master' | 'not-master' | 'unreachable' | 'connection' | 'timeout' | 'permission' | 'protocol' | 'request';
+
 /** Any non-Ganeti failure on the client side of LUXI (transport, protocol, timeouts). */
 export class LuxiClientError extends Error {
   override name = 'LuxiClientError';
   constructor(
     message: string,
-    readonly kind: 'no-master' | 'not-master' | 'timeout' | 'permission' | 'protocol' | 'request' | 'connection',
+    readonly kind: LuxiClientErrorKind,
   ) {
     super(message);
   }

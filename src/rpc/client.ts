@@ -22,7 +22,15 @@ export const RPC_CONNECT_TIMEOUT_MS = 5000;
 export const RPC_TIMEOUT_URGENT_MS = 60_000;
 export const OFFLINE_MESSAGE = 'Node is marked offline';
 
-export class RpcError extends Error {}
+export class RpcError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status of a non-200 answer (404: the node daemon lacks the procedure). */
+    readonly httpStatus: number | null = null,
+  ) {
+    super(message);
+  }
+}
 
 export interface RpcTarget {
   name: string;
@@ -84,7 +92,7 @@ export class RpcTransport {
           deadline.clear();
           const text = Buffer.concat(chunks).toString('utf8');
           if (res.statusCode !== 200) {
-            reject(new RpcError(`HTTP ${res.statusCode ?? '?'}: ${text.trim() || res.statusMessage || 'error'}`));
+            reject(new RpcError(`HTTP ${res.statusCode ?? '?'}: ${text.trim() || res.statusMessage || 'error'}`, res.statusCode ?? null));
             return;
           }
           try {
@@ -185,7 +193,7 @@ export class NodeRpcClient {
       const master = await this.call(name, 'master_node_name', [], timeoutMs);
       if (typeof master === 'string') return master;
     } catch (err) {
-      if (!(err instanceof RpcError) || !err.message.startsWith('HTTP 404')) throw err;
+      if (!(err instanceof RpcError) || err.httpStatus !== 404) throw err;
     }
     const info = await this.call(name, 'master_info', [], timeoutMs);
     if (Array.isArray(info) && info.length >= 3 && typeof info[2] === 'string') return info[2];

@@ -79,7 +79,7 @@ test('writes are batched per candidate, the newest content wins, order is kept',
 
 test('a node daemon without the batch procedure gets one jobqueue_update per file', async () => {
   const {rpc, calls} = fakeRpc((c) => {
-    if (c.procedure === 'jobqueue_update_many') throw new RpcError('HTTP 404: Not Found');
+    if (c.procedure === 'jobqueue_update_many') throw new RpcError('HTTP 404: Not Found', 404);
     return null;
   });
   const r = await started(rpc, ['node2']);

@@ -1,7 +1,8 @@
 import {readFileSync} from 'node:fs';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {resolvePaths} from '../../paths.js';
 import {GanetiError} from '../../protocol/errors.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 /** Python's str() of an OSError for the errors a read of ssconf meets. */
 const ERRNO_TEXT: Readonly<Record<string, string>> = {

@@ -1,6 +1,7 @@
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {formatGenericInfo, InfoPairs} from '../../cli/job-info.js';
 import {formatTime, pyStr} from '../../format/python.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class ClusterInfo extends LuxiCommand {
   static override summary = 'Show the cluster configuration';

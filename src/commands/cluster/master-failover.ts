@@ -1,7 +1,7 @@
 import {spawn} from 'node:child_process';
 import {fileURLToPath} from 'node:url';
 import {Command, Flags} from '@oclif/core';
-import Enquirer from 'enquirer';
+import {askYesNo} from '../../cli/prompt.js';
 import {masterFailover} from '../../cluster/master-failover.js';
 import {describeCommandFailure} from '../../cli/luxi-command.js';
 import {ConfigError} from '../../config/config.js';
@@ -12,13 +12,7 @@ const NO_VOTING_WARNING =
   'dangerous as it can lead to a non-consistent cluster. Check the gnt-cluster(8) man page before proceeding.';
 
 async function confirm(): Promise<boolean> {
-  if (process.stdin.isTTY !== true) return false;
-  try {
-    const {ok} = await Enquirer.prompt<{ok: boolean}>({type: 'confirm', name: 'ok', message: `${NO_VOTING_WARNING} Continue?`, initial: false});
-    return ok;
-  } catch {
-    return false;
-  }
+  return (await askYesNo(`${NO_VOTING_WARNING} Continue?`, {output: process.stdout})) === true;
 }
 
 /** Starts the master daemon here the usual way (it votes unless told not to); resolves with its exit code. */

@@ -1,4 +1,5 @@
-import {checkArgCount, EXIT_FAILURE, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand} from '../../cli/luxi-command.js';
+import {EXIT_FAILURE, EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class ClusterMasterPing extends LuxiCommand {
   static override summary = 'Checks if the master is alive';

@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {opPrereqError} from '../../protocol/errors.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class ClusterQueue extends LuxiCommand {
   static override summary = 'Change queue properties';

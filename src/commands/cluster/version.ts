@@ -1,5 +1,6 @@
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {pyStr} from '../../format/python.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class ClusterVersion extends LuxiCommand {
   static override summary = 'Shows the cluster version';

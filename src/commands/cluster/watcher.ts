@@ -1,8 +1,9 @@
 import {Args} from '@oclif/core';
 import {parseTimespec} from '../../cli/job-output.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {formatCtime} from '../../format/python.js';
 import {opPrereqError} from '../../protocol/errors.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 /** gnt-cluster's line about the pause, given the end time the daemon reports (seconds or null). */
 export function formatWatcherPause(until: unknown, now = Date.now() / 1000): string {

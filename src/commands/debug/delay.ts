@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
 import {DRY_RUN_FLAG, intOption, PRIORITY_FLAG, setGenericOpcodeOpts, SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
-import {checkArgCount, CommandFailure, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
+import {checkArgCount, CommandFailure, LuxiCommand} from '../../cli/luxi-command.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 /** Python's float() of a command-line string. */
 function parseFloatArg(text: string): number {

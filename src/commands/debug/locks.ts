@@ -1,10 +1,12 @@
 import {setTimeout as sleep} from 'node:timers/promises';
 import {Flags} from '@oclif/core';
 import {intOption} from '../../cli/debug-jobs.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
 import {pyStr} from '../../format/python.js';
 import {formatQueryResult, type ColumnFormatter} from '../../cli/query-table.js';
+
 import {parseFields} from '../job/list.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 /** gnt_debug._LIST_LOCKS_DEF_FIELDS */
 const DEFAULT_FIELDS = ['name', 'mode', 'owner', 'pending'];

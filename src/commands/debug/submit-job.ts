@@ -1,8 +1,9 @@
 import {readFileSync} from 'node:fs';
 import {Args, Flags} from '@oclif/core';
 import {DRY_RUN_FLAG, executeJobs, intOption, PRIORITY_FLAG, setGenericOpcodeOpts, type QueuedJob} from '../../cli/debug-jobs.js';
-import {checkArgCount, CommandFailure, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, CommandFailure, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {parseJson} from '../../json/lossless.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 /** One file: a JSON list of opcode objects, each with an OP_ID. */
 function readOpcodes(file: string): Record<string, unknown>[] {

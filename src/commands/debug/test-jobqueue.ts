@@ -1,6 +1,7 @@
 import {PRIORITY_FLAG} from '../../cli/debug-jobs.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand} from '../../cli/luxi-command.js';
 import {testJobqueue} from '../../cli/test-jobqueue.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class DebugTestJobqueue extends LuxiCommand {
   static override summary = 'Test a few aspects of the job queue';

@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core';
 import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {parseBeparams, parseHypervisorOption, parseNics, prereq} from '../../cli/instance-cli.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceAdd extends LuxiCommand {
   static override summary = 'Create an instance (OP_INSTANCE_CREATE): diskless, on the fake hypervisor';

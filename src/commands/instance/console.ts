@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {GanetiError} from '../../protocol/errors.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceConsole extends LuxiCommand {
   static override summary = "Show how to reach an instance's console (the fake hypervisor has none: a message)";

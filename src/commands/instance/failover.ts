@@ -2,8 +2,9 @@ import {Args, Flags} from '@oclif/core';
 import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {confirmInstanceAction} from '../../cli/instance-confirm.js';
 import {prereq} from '../../cli/instance-cli.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceFailover extends LuxiCommand {
   static override summary = 'Move an instance to another node by stopping and starting it (OP_INSTANCE_FAILOVER)';

@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core';
 import {formatInstanceInfo} from '../../cli/instance-cli.js';
-import {EXIT_SUCCESS, LuxiCommand, pollJob, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {LuxiCommand, pollJob, writeErr, writeOut} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceInfo extends LuxiCommand {
   static override summary = 'Show the configuration and state of instances (OP_INSTANCE_QUERY_DATA)';

@@ -2,8 +2,9 @@ import {Args, Flags} from '@oclif/core';
 import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {confirmInstanceAction} from '../../cli/instance-confirm.js';
 import {prereq} from '../../cli/instance-cli.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceMigrate extends LuxiCommand {
   static override summary = 'Move a running instance to another node without stopping it (OP_INSTANCE_MIGRATE)';

@@ -2,9 +2,10 @@ import {Args, Flags} from '@oclif/core';
 import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {forceHvTypes} from '../../config/hv-params.js';
 import {parseBeparams, parseKeyVal} from '../../cli/instance-cli.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeErr, writeOut} from '../../cli/luxi-command.js';
 import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceModify extends LuxiCommand {
   static override summary = "Change an instance's backend parameters (OP_INSTANCE_SET_PARAMS)";

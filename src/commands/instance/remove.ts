@@ -1,8 +1,9 @@
 import {Args, Flags} from '@oclif/core';
 import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
 import {confirmInstanceAction} from '../../cli/instance-confirm.js';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class InstanceRemove extends LuxiCommand {
   static override summary = 'Remove an instance (OP_INSTANCE_REMOVE): stopped on its node, then dropped from the configuration';

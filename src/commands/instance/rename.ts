@@ -1,8 +1,10 @@
 import {Args, Flags} from '@oclif/core';
 import {SUBMIT_FLAGS, submitOrSend} from '../../cli/debug-jobs.js';
-import {askUser, checkArgCount, CommandFailure, EXIT_CONFIRMATION, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, CommandFailure, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {pyStr} from '../../format/python.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
+import {EXIT_CONFIRMATION, EXIT_SUCCESS} from '../../process/exit-codes.js';
+import {askYesNo} from '../../cli/prompt.js';
 
 export default class InstanceRename extends LuxiCommand {
   static override summary = 'Rename a stopped instance (OP_INSTANCE_RENAME)';
@@ -21,7 +23,7 @@ export default class InstanceRename extends LuxiCommand {
     const [oldName, newName] = args as [string, string];
     if (!flags.force && flags['no-name-check']) {
       const question = `As you disabled the check of the DNS entry, please verify that '${newName}' is a FQDN. Continue?`;
-      const answer = await askUser(question);
+      const answer = await askYesNo(question);
       if (answer === 'no-tty') {
         throw new CommandFailure(`Not confirmed: "${question}" needs an answer and standard input is not a terminal. Use -f to go ahead without confirmation.`, EXIT_CONFIRMATION);
       }

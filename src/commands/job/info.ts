@@ -1,8 +1,9 @@
 import {Args} from '@oclif/core';
 import {formatJobInfo, JOB_INFO_FIELDS} from '../../cli/job-info.js';
 import {parseJobIds} from '../../cli/job-output.js';
-import {checkArgCount, EXIT_FAILURE, EXIT_SUCCESS, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, makeSimpleFilter, writeOut} from '../../cli/luxi-command.js';
 import {RS_NORMAL} from '../../query/fields.js';
+import {EXIT_FAILURE, EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class JobInfo extends LuxiCommand {
   static override summary = 'Show detailed information about the specified jobs';

@@ -1,10 +1,11 @@
 import {Args, Flags} from '@oclif/core';
-import {CommandFailure, EXIT_FAILURE, JOB_STATUS_SELECTIONS, LuxiCommand, makeSimpleFilter, writeErr, writeOut} from '../../cli/luxi-command.js';
-import {EXIT_SUCCESS, EXIT_UNKNOWN_FIELD, formatQueryResult, JOB_LIST_FORMAT, unknownFieldsWarning} from '../../cli/query-table.js';
+import {CommandFailure, JOB_STATUS_SELECTIONS, LuxiCommand, makeSimpleFilter, writeErr, writeOut} from '../../cli/luxi-command.js';
+import {formatQueryResult, JOB_LIST_FORMAT, unknownFieldsWarning} from '../../cli/query-table.js';
 import {stringifyJson} from '../../json/lossless.js';
 import {GanetiError, opPrereqError} from '../../protocol/errors.js';
 import {RS_NORMAL, RS_UNKNOWN} from '../../query/fields.js';
 import {isFilterText, makeIdFilter, parseFilterText} from '../../query/filter-text.js';
+import {EXIT_FAILURE, EXIT_SUCCESS, EXIT_UNKNOWN_FIELD} from '../../process/exit-codes.js';
 
 /** gnt_job._LIST_DEF_FIELDS */
 export const JOB_LIST_DEFAULT_FIELDS = ['id', 'status', 'summary'];

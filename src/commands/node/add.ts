@@ -1,7 +1,8 @@
 import {Args, Flags} from '@oclif/core';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {submitOpcode} from '../../cli/submit-opcode.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 const yesNo = (description: string) => Flags.string({options: ['yes', 'no'], description});
 

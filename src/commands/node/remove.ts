@@ -1,7 +1,8 @@
 import {Args} from '@oclif/core';
-import {checkArgCount, EXIT_SUCCESS, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
+import {checkArgCount, LuxiCommand, writeOut} from '../../cli/luxi-command.js';
 import {extendReasonTrail} from '../../cli/reason-trail.js';
 import {submitOpcode} from '../../cli/submit-opcode.js';
+import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 
 export default class NodeRemove extends LuxiCommand {
   static override summary = 'Remove a node from the cluster (OP_NODE_REMOVE; not the master)';
