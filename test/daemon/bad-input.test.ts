@@ -6,13 +6,19 @@ import {GanetiError} from '../../src/protocol/errors.js';
 import {delayOp, makeNode, waitJob, type TestNode} from '../helpers/cluster.js';
 import {startInProcessDaemon, type InProcessDaemon} from '../helpers/in-process.js';
 
-/** Sends raw bytes; resolves with every reply frame and whether the server closed. */
-function raw(path: string, payload: Buffer | string, waitMs = 400): Promise<{replies: string[]; closed: boolean}> {
+/**
+ * Sends raw bytes; resolves with every reply frame and whether the server closed, once `expect`
+ * replies are in (if given), the server closes, or `waitMs` passes.
+ */
+function raw(path: string, payload: Buffer | string, waitMs = 400, expect?: number): Promise<{replies: string[]; closed: boolean}> {
   return new Promise((resolve) => {
     const s: Socket = connect(path);
     let buf = '';
     let closed = false;
-    s.on('data', (d) => (buf += d.toString('utf8')));
+    s.on('data', (d) => {
+      buf += d.toString('utf8');
+      if (expect !== undefined && buf.split('\x03').length - 1 >= expect) done();
+    });
     const done = (): void => {
       clearTimeout(timer);
       s.destroy();
@@ -118,10 +124,10 @@ describe('bad input', () => {
 
   it('serves many connections and pipelined requests at once', async () => {
     const req = '{"method": "QueryConfigValues", "args": [["cluster_name"]], "version": 3000000}\n\x03';
-    const {replies, closed} = await raw(node.paths.querySocket, req.repeat(50));
+    const {replies, closed} = await raw(node.paths.querySocket, req.repeat(50), 20_000, 50);
     assert.equal(replies.length, 50);
     assert.ok(!closed);
-    const results = await Promise.all(Array.from({length: 100}, () => raw(node.paths.masterSocket, req, 300)));
+    const results = await Promise.all(Array.from({length: 100}, () => raw(node.paths.masterSocket, req, 20_000, 1)));
     assert.ok(results.every((r) => r.replies.length === 1 && r.replies[0] === '{"success":true,"result":["cluster.example.com"]}'));
   });
 });
