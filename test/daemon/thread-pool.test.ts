@@ -3,6 +3,7 @@ import {existsSync, readdirSync, readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';
 import {delayOp, makeNode, REPO, runCli, startMasterd, waitFor, waitJob} from '../helpers/cluster.js';
+import {mapLimit} from '../gnt-job/fixture.js';
 
 // libuv's pool starts its threads all at once on first use, with the size it reads from the
 // environment then: 4 by default (11 threads in all), 32 as the daemons need (39 or more).
@@ -30,10 +31,11 @@ describe('I/O thread pool of a daemon started as shipped', () => {
   it('every binary in bin/ starts (CommonJS, see bin/package.json)', async () => {
     const node = await makeNode('node1', false);
     try {
-      for (const name of readdirSync(join(REPO, 'bin')).filter((f) => f !== 'package.json')) {
-        const r = await runCli(node, ['--help'], {bin: join(REPO, 'bin', name)});
-        assert.equal(r.code, 0, `${name}: ${r.stderr}`);
-        assert.match(r.stdout, /usage/i, name);
+      const names = readdirSync(join(REPO, 'bin')).filter((f) => f !== 'package.json');
+      const results = await mapLimit(names, 4, (name) => runCli(node, ['--help'], {bin: join(REPO, 'bin', name)}));
+      for (const [i, r] of results.entries()) {
+        assert.equal(r.code, 0, `${names[i]}: ${r.stderr}`);
+        assert.match(r.stdout, /usage/i, names[i]);
       }
     } finally {
       node.cleanup();
