@@ -4,7 +4,7 @@
 // Each bundle holds @oclif/core, src/cli/main.ts and the commands of its binary, exported as
 // COMMANDS for oclif's `explicit` command discovery. What a command imports lazily (the daemons,
 // the ink monitor) stays an ES module in dist/ and is imported from there when it runs.
-import {readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
+import {existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {readFile} from 'node:fs/promises';
 import {dirname, join, relative, resolve, sep} from 'node:path';
 import {fileURLToPath} from 'node:url';
@@ -13,6 +13,23 @@ import * as esbuild from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const out = join(dist, 'bundle');
+
+/**
+ * Bundles are built in memory and put in place only when their text changed, each by a rename:
+ * a test run or a CLI call that reads dist/bundle while another `npm run build` runs (two
+ * `npm test` side by side) sees the old file or the new one, never none or half of one, and an
+ * unchanged bundle keeps its time, so its code caches stay valid.
+ */
+const outputs = new Map();
+function emit(result) {
+  for (const f of result.outputFiles) outputs.set(f.path, f.text);
+}
+function writeIfChanged(file, text) {
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
 
 /** The binaries: `ganeti` has every command; a gnt-* alias only its topic's. */
 const TOPICS = ['job', 'cluster', 'node', 'instance', 'debug'];
@@ -131,13 +148,14 @@ const plugin = {
   },
 };
 
-rmSync(out, {recursive: true, force: true});
+mkdirSync(out, {recursive: true});
 const results = await Promise.all(
   BUNDLES.map(({name, topic}) =>
     esbuild.build({
       metafile: process.env.BUNDLE_META === '1',
       stdin: {contents: entrySource(topic), resolveDir: dist, sourcefile: `${name}-entry.js`, loader: 'js'},
       outfile: join(out, `${name}.cjs`),
+      write: false,
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -150,6 +168,7 @@ const results = await Promise.all(
     }),
   ),
 );
+for (const r of results) emit(r);
 
 // gnt-job top: the monitor with ink, React and yoga in one CommonJS bundle, loaded like the others
 // (with a code cache) when the command runs. It spares Node the resolution, loading and compiling
@@ -172,7 +191,7 @@ const TOP_PATCHES = [
   },
   {file: 'ink/build/reconciler.js', from: '? await loadPackageJson()', to: '? { name: undefined, version: undefined }'},
 ];
-await esbuild.build({
+const top = await esbuild.build({
   stdin: {
     contents: [
       "import {ready} from 'yoga-layout';",
@@ -187,6 +206,7 @@ await esbuild.build({
     loader: 'js',
   },
   outfile: join(out, 'top.cjs'),
+  write: false,
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -212,6 +232,7 @@ await esbuild.build({
     },
   ],
 });
+emit(top);
 
 for (const {name} of BUNDLES) {
   const file = join(out, `${name}.cjs`);
@@ -219,12 +240,26 @@ for (const {name} of BUNDLES) {
   // A dynamic import() in code that bin/ganeti.js compiles with vm.Script and a code cache has
   // no module loader behind it on Node 20 (ERR_VM_DYNAMIC_IMPORT_CALLBACK_MISSING once the
   // cache is used): each goes through module.importEsm, which bin/ganeti.js provides.
-  const text = readFileSync(file, 'utf8')
+  const text = outputs
+    .get(file)
     .replace(new RegExp(`\\brequire\\("(${names})"\\)`, 'g'), '__lazyBuiltin("$1")')
     .replace(/(?<=\bawait )import\(/g, '__importEsm(');
   const left = /(?<![`'"])\bimport\("/.exec(text);
   if (left !== null) throw new Error(`${file}: an import() that does not go through __importEsm: ${text.slice(left.index, left.index + 80)}`);
-  writeFileSync(file, text);
+  outputs.set(file, text);
+}
+for (const [file, text] of outputs) writeIfChanged(file, text);
+// What is left of earlier builds: other files, and code caches of a bundle's earlier versions
+// (bin/ganeti.js names a cache after its bundle's size and time).
+for (const name of readdirSync(out)) {
+  const file = join(out, name);
+  if (outputs.has(file) || name.endsWith('.meta.json') || name.endsWith('.tmp')) continue;
+  const bundle = [...outputs.keys()].find((f) => name.startsWith(`${f.slice(out.length + 1)}.`));
+  if (bundle !== undefined && name.endsWith('.cache')) {
+    const st = statSync(bundle);
+    if (name.endsWith(`.${st.size}-${Math.trunc(st.mtimeMs)}.cache`)) continue;
+  }
+  rmSync(file, {force: true});
 }
 
 // BUNDLE_META=1: what each bundle is made of, for docs/cli-startup.md.
