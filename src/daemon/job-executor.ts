@@ -3,7 +3,8 @@
 import type {Logger} from 'pino';
 import type {ConfigData} from '../config/config.js';
 import {encodeError, GanetiError} from '../protocol/errors.js';
-import {CANCEL_MESSAGE, FINALIZED, nowTimestamp, OP_PRIO_HIGHEST, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
+import {FINALIZED, nowTimestamp, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
+import {failFrom, finishCanceled, raisePriority, requeue, startRunning, startWaiting, succeed} from '../queue/lifecycle.js';
 import type {JobQueue} from './job-queue.js';
 import {LockAbortedError, type LockManager} from './locks.js';
 import {LOGICAL_UNITS} from './logical-units/index.js';
@@ -44,8 +45,7 @@ function ageWhileBlocked(job: QueuedJob, op: QueuedOpcode, ctx: ExecutorContext)
   return {
     start() {
       timer ??= setInterval(() => {
-        if (op.priority <= OP_PRIO_HIGHEST) return;
-        op.priority -= 1;
+        if (!raisePriority(op)) return;
         ctx.log.debug({job: job.id, priority: op.priority}, 'raised the priority of an opcode waiting for locks');
         ctx.locks.setPriority(lockOwner(job.id), op.priority);
         ctx.queue.persistSoon(job);
@@ -106,28 +106,6 @@ export async function cancelWaitingForDependency(job: QueuedJob, queue: JobQueue
   await save(job, queue);
 }
 
-function finishCanceled(job: QueuedJob): void {
-  const now = nowTimestamp();
-  for (const op of job.ops) {
-    if (op.finalized) continue;
-    op.status = 'canceled';
-    op.result = CANCEL_MESSAGE;
-    op.endTimestamp = now;
-  }
-  job.endTimestamp = now;
-}
-
-function failFrom(job: QueuedJob, index: number, result: unknown): void {
-  const now = nowTimestamp();
-  job.ops.forEach((op, i) => {
-    if (i < index || op.finalized) return;
-    op.status = 'error';
-    op.result = i === index ? result : ['OpExecError', ['Preceding opcode failed']];
-    if (i === index) op.endTimestamp = now;
-  });
-  job.endTimestamp = now;
-}
-
 export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext): Promise<RunOutcome> {
   const {queue} = ctx;
   const owner = lockOwner(job.id);
@@ -143,13 +121,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     // The queued -> waiting change is written only when the opcode really has to wait: an
     // opcode that gets its locks at once goes straight on to the (durable) running write.
     // Either state is requeued the same way after a crash.
-    if (op.status === 'queued') {
-      const now = nowTimestamp();
-      op.status = 'waiting';
-      op.startTimestamp = now;
-      op.result = null;
-      job.startTimestamp ??= now;
-    }
+    startWaiting(job, op);
     const markWaiting = (): void => queue.persistSoon(job);
 
     const dep = await checkDependencies(job, op, queue);
@@ -218,8 +190,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
         await save(job, queue);
         return 'finished';
       }
-      op.status = 'running';
-      op.execTimestamp = nowTimestamp();
+      startRunning(op);
       if (!lu!.durableStart) {
         queue.persistSoon(job);
       } else if (!(await save(job, queue))) {
@@ -228,10 +199,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       if (!job.finalized) {
         try {
           const result = input.dry_run === true ? null : await lu!.exec(input, env);
-          op.status = 'success';
-          op.result = result ?? null;
-          op.endTimestamp = nowTimestamp();
-          if (i === job.ops.length - 1) job.endTimestamp = op.endTimestamp;
+          succeed(job, i, result);
         } catch (err) {
           if (ctx.hardStop.aborted) return 'shutdown';
           const killed = run.execAbort.signal.aborted;
@@ -268,9 +236,6 @@ function save(job: QueuedJob, queue: JobQueue): Promise<boolean> {
 }
 
 async function backToQueued(job: QueuedJob, op: QueuedOpcode, queue: JobQueue): Promise<RunOutcome> {
-  if (op.status === 'waiting') {
-    op.status = 'queued';
-    await save(job, queue);
-  }
+  if (requeue(op)) await save(job, queue);
   return 'shutdown';
 }

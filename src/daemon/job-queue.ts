@@ -9,7 +9,6 @@ import type {JobChange, SubmitResult} from '../protocol/luxi-contract.js';
 import {checkOldStyleFields, plainValue} from '../query/fields.js';
 import {JOB_FIELDS} from '../query/job-fields.js';
 import {
-  CANCEL_MESSAGE,
   FINALIZED,
   nowTimestamp,
   QueuedJob,
@@ -19,6 +18,7 @@ import {
   type LogEntry,
   type Timestamp,
 } from '../queue/job.js';
+import {changePriority, dequeue, markCanceling, recoverAtStart} from '../queue/lifecycle.js';
 import {JobTable} from '../queue/job-table.js';
 import type {QueueStore} from '../queue/store.js';
 import {TimeSlicer} from './time-slice.js';
@@ -31,6 +31,10 @@ const LAZY_WRITE_MS = 20;
 const REPLICATION_WAIT_MS = 5000;
 const WRITE_RETRY_MS = 1000;
 
+/**
+ * What the queue tells the rest of the master. Given to the constructor, so that no part can be
+ * left unwired; a queue used alone (tests, tools) passes NO_QUEUE_EVENTS.
+ */
 export interface JobQueueEvents {
   /** A job was created or its opcodes should be (re)considered by the scheduler. */
   onRunnable(job: QueuedJob): void;
@@ -38,9 +42,22 @@ export interface JobQueueEvents {
   onUpdated(job: QueuedJob): void;
   /** Cancel of a job that is waiting in the executor (locks or dependencies). */
   onCancelWaiting(job: QueuedJob): void;
-  /** kill=true on a running job. */
+  /** kill=true on a running job; true when a running opcode was there to abort. */
   onKill(job: QueuedJob): boolean;
+  /** A job file could not be written (the queue keeps retrying; an fsync failure is the caller's to judge). */
+  onWriteError(err: unknown): void;
+  /** After every accepted submission: the live-job count and the limit (housekeeping). */
+  onSubmitted(live: number, limit: number): void;
 }
+
+export const NO_QUEUE_EVENTS: JobQueueEvents = {
+  onRunnable: () => undefined,
+  onUpdated: () => undefined,
+  onCancelWaiting: () => undefined,
+  onKill: () => false,
+  onWriteError: () => undefined,
+  onSubmitted: () => undefined,
+};
 
 interface WriteState {
   inflight: Promise<void>;
@@ -62,10 +79,6 @@ export class JobQueue {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly archiving = new Set<number>();
   shuttingDown = false;
-  events: JobQueueEvents | null = null;
-  onWriteError: (err: unknown) => void = () => undefined;
-  /** After every accepted submission: the live-job count and the limit (housekeeping). */
-  onSubmitted: (live: number, limit: number) => void = () => undefined;
   /** Jobs whose end was logged (the audit trail's one line per job end). */
   private readonly endLogged = new WeakSet<QueuedJob>();
 
@@ -73,6 +86,7 @@ export class JobQueue {
     readonly store: QueueStore,
     private readonly log: Logger,
     readonly opts: JobQueueOptions,
+    private readonly events: JobQueueEvents,
   ) {}
 
   // --- persistence and notification ---------------------------------------------------
@@ -153,7 +167,7 @@ export class JobQueue {
         if (!this.dirty.has(job.id)) this.log.error({job: job.id, err}, 'writing the job file failed; retrying');
         this.dirty.add(job.id);
         this.scheduleRetry();
-        this.onWriteError(err);
+        this.events.onWriteError(err);
         throw err;
       },
     );
@@ -227,30 +241,21 @@ export class JobQueue {
     let failed = 0;
     const now = nowTimestamp();
     for (const job of [...this.jobs.values()].sort((a, b) => a.id - b.id)) {
-      const status = job.status;
-      if (status === 'queued') {
-        requeued.push(job);
-      } else if (status === 'waiting') {
-        for (const op of job.ops) {
-          if (!op.finalized) {
-            op.status = 'queued';
-            op.result = null;
-          }
-        }
-        repairs.push(this.persist(job));
-        requeued.push(job);
-      } else if (status === 'running' || status === 'canceling') {
-        for (const op of job.ops) {
-          if (!op.finalized) {
-            op.status = 'error';
-            op.result = ['OpExecError', ['Unclean master daemon shutdown']];
-            op.endTimestamp = now;
-          }
-        }
-        job.endTimestamp = now;
-        repairs.push(this.persist(job));
-        interrupted.push(job);
-        failed++;
+      switch (recoverAtStart(job, now)) {
+        case 'requeued':
+          requeued.push(job);
+          break;
+        case 'repaired':
+          repairs.push(this.persist(job));
+          requeued.push(job);
+          break;
+        case 'failed':
+          repairs.push(this.persist(job));
+          interrupted.push(job);
+          failed++;
+          break;
+        case 'unchanged':
+          break;
       }
     }
     await Promise.all(repairs);
@@ -355,9 +360,9 @@ export class JobQueue {
     }
     for (const job of created) {
       this.jobs.set(job.id, job);
-      this.events?.onRunnable(job);
+      this.events.onRunnable(job);
     }
-    this.onSubmitted(this.jobs.size, this.opts.sizeLimit);
+    this.events.onSubmitted(this.jobs.size, this.opts.sizeLimit);
     return results;
   }
 
@@ -445,25 +450,19 @@ export class JobQueue {
     if (job === undefined || job.finalized) return [false, `Job ${id} not found in queue`];
     const status = job.status;
     if (status === 'queued' && !job.ops.some((op) => op.status !== 'queued' && !op.finalized)) {
-      const now = nowTimestamp();
-      for (const op of job.ops) {
-        if (op.finalized) continue;
-        op.status = 'canceled';
-        op.result = CANCEL_MESSAGE;
-      }
-      job.endTimestamp = now;
-      this.events?.onUpdated(job);
+      dequeue(job);
+      this.events.onUpdated(job);
       await this.persist(job);
       return [true, `Dequeued job ${id}`];
     }
     if (status === 'waiting' || status === 'canceling') {
-      for (const op of job.ops) if (!op.finalized) op.status = 'canceling';
+      markCanceling(job);
       void this.persist(job).catch(() => undefined);
-      this.events?.onCancelWaiting(job);
+      this.events.onCancelWaiting(job);
       return this.awaitCanceled(job);
     }
     if (status === 'running' && kill) {
-      if (this.events?.onKill(job) === true) return [true, 'SIGKILL send to the process'];
+      if (this.events.onKill(job)) return [true, 'SIGKILL send to the process'];
     }
     return [false, "Job no longer waiting, can't cancel (informed it anyway)"];
   }
@@ -502,15 +501,8 @@ export class JobQueue {
     const status = job.status;
     if (job.finalized) return [false, `Job ${id} is finished`];
     if (status === 'canceling') return [false, `Job ${id} is cancelling`];
-    let changed = false;
-    for (const op of job.ops) {
-      if (op.status === 'queued' || op.status === 'waiting') {
-        op.priority = priority;
-        changed = true;
-      }
-    }
-    if (!changed) return [false, `Job ${id} had no pending opcodes`];
-    this.events?.onUpdated(job);
+    if (!changePriority(job, priority)) return [false, `Job ${id} had no pending opcodes`];
+    this.events.onUpdated(job);
     await this.persist(job);
     return [true, `Priorities of pending opcodes for job ${id} have been changed to ${priority}`];
   }

@@ -83,14 +83,29 @@ export class Master {
     this.nodeClient = nodeClient ?? null;
     this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null);
     const store = new QueueStore(opts.paths.queueDir, opts.writeFault);
-    this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout});
-    this.queue.onWriteError = (err) => {
-      if (err instanceof FsyncError) this.onFatal(err);
-    };
+    // The queue's events reach parts made below (scheduler, housekeeper): they are only
+    // emitted once the master is running, after this constructor.
+    this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout}, {
+      onRunnable: (job) => this.scheduler.add(job),
+      onUpdated: (job) => this.jobUpdated(job),
+      onCancelWaiting: (job) => {
+        const run = this.scheduler.runOf(job.id);
+        run?.waitAbort.abort();
+        this.scheduler.wake(job);
+      },
+      onKill: (job) => {
+        const run = this.scheduler.running.get(job.id);
+        if (run === undefined) return false;
+        run.execAbort.abort(new Error('Job killed by request'));
+        return true;
+      },
+      onWriteError: (err) => {
+        if (err instanceof FsyncError) this.onFatal(err);
+      },
+      onSubmitted: (live, limit) => this.housekeeper?.liveJobsChanged(live, limit),
+    });
     if (opts.housekeeping !== undefined) {
-      const housekeeper = new Housekeeper(this.queue, opts.log, opts.housekeeping, async () => (await this.watcherPausedUntil()) !== null);
-      this.housekeeper = housekeeper;
-      this.queue.onSubmitted = (live, limit) => housekeeper.liveJobsChanged(live, limit);
+      this.housekeeper = new Housekeeper(this.queue, opts.log, opts.housekeeping, async () => (await this.watcherPausedUntil()) !== null);
     }
     let rpc = opts.rpc;
     let cluster: ClusterServices | undefined;
@@ -126,21 +141,6 @@ export class Master {
       ...(cluster !== undefined ? {cluster} : {}),
     };
     this.scheduler = new Scheduler(ctx, this.queue.jobs, opts.log, opts.maxRunningJobs ?? cfg.cluster.max_running_jobs);
-    this.queue.events = {
-      onRunnable: (job) => this.scheduler.add(job),
-      onUpdated: (job) => this.jobUpdated(job),
-      onCancelWaiting: (job) => {
-        const run = this.scheduler.runOf(job.id);
-        run?.waitAbort.abort();
-        this.scheduler.wake(job);
-      },
-      onKill: (job) => {
-        const run = this.scheduler.running.get(job.id);
-        if (run === undefined) return false;
-        run.execAbort.abort(new Error('Job killed by request'));
-        return true;
-      },
-    };
     this.services = {
       jobs: this.queue,
       queries: this,

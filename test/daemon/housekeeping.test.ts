@@ -8,7 +8,7 @@ import {after, before, describe, it} from 'node:test';
 import pino from 'pino';
 import type {ConfigData} from '../../src/config/config.js';
 import {Housekeeper, resolveHousekeeping, storeHousekeeping} from '../../src/daemon/housekeeping.js';
-import {JobQueue} from '../../src/daemon/job-queue.js';
+import {JobQueue, NO_QUEUE_EVENTS} from '../../src/daemon/job-queue.js';
 import {QueuedJob, QueuedOpcode, type Timestamp} from '../../src/queue/job.js';
 import {QueueStore} from '../../src/queue/store.js';
 
@@ -58,7 +58,7 @@ describe('queue housekeeping', () => {
     const {log, lines} = capture();
     const store = new QueueStore(join(base, `q${++n}`));
     await store.open();
-    const queue = new JobQueue(store, log, {sizeLimit, nochangeOnTimeout: false});
+    const queue = new JobQueue(store, log, {sizeLimit, nochangeOnTimeout: false}, NO_QUEUE_EVENTS);
     for (const job of jobs) {
       await store.writeJob(job);
       queue.jobs.set(job.id, job);
