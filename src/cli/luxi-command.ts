@@ -343,6 +343,17 @@ export async function pollJob(client: LuxiClient, jobId: string | number, report
   return opresult;
 }
 
+/**
+ * The one way a command that is not a LuxiCommand ends with an error: the failure's text (as
+ * describeCommandFailure words it) on stderr, then its exit status. LuxiCommand does the same
+ * for every error its execute() throws.
+ */
+export function exitWithFailure(command: Command, err: unknown): never {
+  const failure = describeCommandFailure(err, {path: undefined, explicit: false});
+  process.stderr.write(`${failure.text}\n`);
+  return command.exit(failure.exitCode);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Confirmation
 

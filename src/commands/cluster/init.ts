@@ -1,6 +1,7 @@
 import {Args, Command, Flags} from '@oclif/core';
 import {ClusterExistsError, initCluster} from '../../cluster/cluster-init.js';
 import {resolvePaths} from '../../paths.js';
+import {CommandFailure, exitWithFailure} from '../../cli/luxi-command.js';
 
 export default class ClusterInit extends Command {
   static override summary = 'Create a one-node cluster with this node as the master';
@@ -24,8 +25,7 @@ export default class ClusterInit extends Command {
     const paths = resolvePaths();
     const master = flags['master-node'];
     if (master !== undefined && master.toLowerCase() !== paths.hostname.toLowerCase()) {
-      process.stderr.write(`The master node must be the node that runs "cluster init": this is ${paths.hostname}, not ${master}\n`);
-      this.exit(1);
+      exitWithFailure(this, new CommandFailure(`The master node must be the node that runs "cluster init": this is ${paths.hostname}, not ${master}`));
     }
     try {
       await initCluster(paths, {
@@ -36,10 +36,7 @@ export default class ClusterInit extends Command {
         ...(flags.port !== undefined ? {rpcPort: flags.port} : {}),
       });
     } catch (err) {
-      if (err instanceof ClusterExistsError) {
-        process.stderr.write(`${err.message}\n`);
-        this.exit(1);
-      }
+      if (err instanceof ClusterExistsError) exitWithFailure(this, new CommandFailure(err.message));
       throw err;
     }
     this.log(`Cluster ${args.name} initialised with ${paths.hostname} as master (${paths.configFile})`);

@@ -3,7 +3,7 @@ import {fileURLToPath} from 'node:url';
 import {Command, Flags} from '@oclif/core';
 import {askYesNo} from '../../cli/prompt.js';
 import {masterFailover} from '../../cluster/master-failover.js';
-import {describeCommandFailure} from '../../cli/luxi-command.js';
+import {CommandFailure, exitWithFailure} from '../../cli/luxi-command.js';
 import {ConfigError} from '../../config/config.js';
 import {resolvePaths} from '../../paths.js';
 
@@ -42,8 +42,10 @@ export default class ClusterMasterFailover extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(ClusterMasterFailover);
     if (flags['no-voting'] && !flags['yes-do-it'] && !(await confirm())) {
-      process.stderr.write(process.stdin.isTTY === true ? 'Aborting.\n' : `${NO_VOTING_WARNING}\nAdd --yes-do-it to proceed without a terminal. Aborting.\n`);
-      this.exit(1);
+      exitWithFailure(
+        this,
+        new CommandFailure(process.stdin.isTTY === true ? 'Aborting.' : `${NO_VOTING_WARNING}\nAdd --yes-do-it to proceed without a terminal. Aborting.`),
+      );
     }
     let result;
     try {
@@ -54,19 +56,12 @@ export default class ClusterMasterFailover extends Command {
         },
       });
     } catch (err) {
-      if (err instanceof ConfigError) {
-        process.stderr.write(`${err.message}\n`);
-        this.exit(1);
-      }
-      const f = describeCommandFailure(err, {path: undefined, explicit: false});
-      process.stderr.write(`${f.text}\n`);
-      this.exit(f.exitCode);
+      exitWithFailure(this, err instanceof ConfigError ? new CommandFailure(err.message) : err);
     }
     for (const w of result.warnings) process.stderr.write(`Warning: ${w}\n`);
     const code = await startMasterd(flags['no-voting']);
     if (code !== 0) {
-      process.stderr.write(`Could not start the master role on the new master ${result.newMaster}, please check (masterd exited with ${code})\n`);
-      this.exit(1);
+      exitWithFailure(this, new CommandFailure(`Could not start the master role on the new master ${result.newMaster}, please check (masterd exited with ${code})`));
     }
     process.stdout.write(`Master failed over from ${result.oldMaster} to ${result.newMaster}\n`);
   }

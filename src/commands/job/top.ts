@@ -1,5 +1,6 @@
 import {Command, Flags} from '@oclif/core';
 import {resolvePaths, VirtualClusterError} from '../../paths.js';
+import {CommandFailure, exitWithFailure} from '../../cli/luxi-command.js';
 
 export default class JobTop extends Command {
   static override summary = 'Watch the job queue live in the terminal';
@@ -23,18 +24,20 @@ export default class JobTop extends Command {
   async run(): Promise<void> {
     const {flags} = await this.parse(JobTop);
     if (!process.stdout.isTTY) {
-      this.error(
-        "gnt-job top needs a terminal, but standard output is not one.\n" +
-          "For a job list in scripts use 'gnt-job list' (repeatedly: 'watch gnt-job list'), " +
-          "for one job 'gnt-job watch JOB_ID'.",
-        {exit: 1},
+      exitWithFailure(
+        this,
+        new CommandFailure(
+          'gnt-job top needs a terminal, but standard output is not one.\n' +
+            "For a job list in scripts use 'gnt-job list' (repeatedly: 'watch gnt-job list'), " +
+            "for one job 'gnt-job watch JOB_ID'.",
+        ),
       );
     }
     let paths;
     try {
       paths = resolvePaths();
     } catch (err) {
-      if (err instanceof VirtualClusterError) this.error(err.message, {exit: 1});
+      if (err instanceof VirtualClusterError) exitWithFailure(this, new CommandFailure(err.message));
       throw err;
     }
     // Set before react loads, or its development build is used. ink and react load here, not at
