@@ -1,11 +1,16 @@
-// `npm run bench`: every benchmark of the project in one run, and bench/REPORT.md from it.
+// `npm run bench`: every benchmark of issue 14's targets in one run (under 10 minutes on the
+// 2-core machine), and bench/REPORT.md from it.
 //   node --import tsx bench/run-all.ts [--quick] [--no-profile] [--out bench/REPORT.md]
-// 1. the machine; 2. the disk's durable-write limit (bench/fsync-rate.ts, measured before
-// and after the other benchmarks, on the same file system as their queues); 3. the
-// foundation's benchmark (bench/submit.ts), gnt-job's (bench/gnt-job-list.ts, if
-// present) and the instance lifecycle's (bench/instances.ts), each figure also as a
-// fraction of the limit where it has one; 4. CPU profiles of masterd
-// (node --cpu-prof) on the submit and complete paths, summarised.
+// 1. the machine; 2. the disk's durable-write limit (bench/fsync-rate.ts, measured three times
+// between the other benchmarks, on the same file system as their queues); 3. submission phases,
+// completion, sequential and concurrent SubmitJob, wake-up (bench/submit.ts); command start-up
+// paired with the stock gnt-job (bench/cli-start.ts); gnt-job top's first frame
+// (bench/top-start.ts); one big queue for queries, memory, idle monitors and a restart
+// (bench/big-queue.ts); node RPC at cluster scale (bench/voting.ts); 4. CPU profiles of masterd
+// (node --cpu-prof) on the submit and complete paths, summarised as "where the time goes";
+// 5. the targets with their figures, and the rows for the README's performance table.
+// the instance lifecycle (bench/instances.ts). bench/gnt-job-list.ts, top-idle.ts and
+// hostile.ts are not part of it (big-queue.ts has their issue-14 figures).
 // The section of REPORT.md after the "notes" marker is written by hand and kept.
 import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -28,18 +33,28 @@ const BENCH = import.meta.dirname;
 const REPO = join(BENCH, '..');
 const NOTES_MARKER = '<!-- notes: everything below this line is kept by bench/run-all.ts -->';
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{code: number | null; stdout: string; stderr: string; ms: number}> {
+type Run = {code: number | null; stdout: string; stderr: string; ms: number};
+
+/** Runs a benchmark script; one that runs past `timeoutS` is stopped (its figures so far kept). */
+function run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutS = 900): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = performance.now();
     const p = spawn(process.execPath, args, {cwd: REPO, env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '';
     let stderr = '';
+    const timer = setTimeout(() => {
+      stderr += `\n(stopped after ${timeoutS} s)`;
+      p.kill('SIGTERM');
+    }, timeoutS * 1000);
     p.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
       process.stdout.write(d);
     });
     p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('close', (code) => resolve({code, stdout, stderr, ms: performance.now() - t0}));
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({code, stdout, stderr, ms: performance.now() - t0});
+    });
   });
 }
 
@@ -236,28 +251,65 @@ function table(head: string[], rows: string[][]): string {
   return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
 }
 
+/** A figure of the summary: the first line of a benchmark's output that matches, and its target. */
+interface Target {
+  figure: string;
+  readme: string;
+  target: string;
+  from: () => string | null;
+  met: (text: string) => boolean | null;
+}
+
+const lineOf = (r: Run | null, re: RegExp): string | null => r?.stdout.split('\n').find((l) => re.test(l))?.trim() ?? null;
+const num = (text: string, re: RegExp): number | null => {
+  const m = re.exec(text);
+  return m === null ? null : Number(m[1]);
+};
+
+/** "Where the time goes": a few sentences from a profile summary. */
+function whereTheTimeGoes(p: ProfileSummary): string {
+  const share = (v: number): string => `${((v / p.busyMs) * 100).toFixed(0)}%`;
+  const files = p.files.slice(0, 5).map(([k, v]) => `${k} ${share(v)}`).join(', ');
+  const paths = p.inclusive.slice(0, 6).map(([k, v]) => `${k} ${share(v)}`).join(', ');
+  const fns = p.self.slice(0, 5).map(([k, v]) => `${k} ${share(v)}`).join(', ');
+  return [
+    `- **${p.title}**: ${((p.busyMs * 1000) / p.jobs).toFixed(0)} µs of main-thread CPU per job (${(p.busyMs / 1000).toFixed(1)} s busy of ${(p.wallMs / 1000).toFixed(1)} s).`,
+    `  By module (self time): ${files}.`,
+    `  By path (inclusive): ${paths}.`,
+    `  Hottest functions: ${fns}.`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const started = new Date();
   const load0 = loadavg();
+  const t0 = performance.now();
   const samples: FsyncFigures[] = [];
+  const tsx = (script: string, args: string[], timeoutS?: number): Promise<Run> => run(['--import', 'tsx', join(BENCH, script), ...args], {}, timeoutS);
   console.log('== disk: durable write limit (1/3)');
   samples.push(await fsyncRate());
 
   console.log('== bench/submit.ts');
-  const submitArgs = QUICK ? ['--jobs', '2000', '--big', '10000', '--wake-samples', '100'] : [];
-  const submit = await run(['--import', 'tsx', join(BENCH, 'submit.ts'), ...submitArgs]);
+  const submitArgs = QUICK ? ['--jobs', '2000', '--big', '0', '--wake-samples', '100'] : ['--jobs', '10000', '--big', '0', '--wake-samples', '300'];
+  const submit = await tsx('submit.ts', submitArgs);
   console.log('== disk: durable write limit (2/3)');
   samples.push(await fsyncRate());
-  const listBench = join(BENCH, 'gnt-job-list.ts');
-  const listArgs = QUICK ? ['--levels', '1000,10000', '--runs', '3'] : [];
-  let list: Awaited<ReturnType<typeof run>> | null = null;
-  if (existsSync(listBench)) {
-    console.log('== bench/gnt-job-list.ts');
-    list = await run(['--import', 'tsx', listBench, ...listArgs]);
-  }
+
+  console.log('== bench/cli-start.ts');
+  const cliArgs = QUICK ? ['--runs', '5', '--json'] : ['--runs', '11', '--json'];
+  const cli = await tsx('cli-start.ts', cliArgs);
+  console.log('== bench/top-start.ts');
+  const topArgs = QUICK ? ['--runs', '3'] : ['--runs', '5'];
+  const top = await tsx('top-start.ts', topArgs);
+  console.log('== bench/big-queue.ts');
+  const bigArgs = QUICK ? ['--jobs', '10000', '--idle-seconds', '3'] : ['--jobs', '100000', '--idle-seconds', '5'];
+  const big = await tsx('big-queue.ts', bigArgs);
+  console.log('== bench/voting.ts');
+  const votingArgs = QUICK ? ['--sizes', '10', '--jobs', '300', '--rounds', '1'] : ['--sizes', '10,50', '--jobs', '1000', '--rounds', '1'];
+  const voting = await tsx('voting.ts', votingArgs, QUICK ? 120 : 240);
   console.log('== bench/instances.ts');
   const instArgs = QUICK ? ['--instances', '20', '--list', '100'] : [];
-  const instances = await run(['--import', 'tsx', join(BENCH, 'instances.ts'), ...instArgs]);
+  const instances = await tsx('instances.ts', instArgs, QUICK ? 120 : 300);
   console.log('== disk: durable write limit (3/3)');
   samples.push(await fsyncRate());
   // The physical limit is the best the disk showed: other load on the machine only lowers it.
@@ -277,6 +329,146 @@ async function main(): Promise<void> {
     profs = await profiles();
   }
   const load1 = loadavg();
+  const minutes = (performance.now() - t0) / 60_000;
+
+  const cliJson = ((): {pairs: Array<{name: string; oursWall: number; stockWall: number; oursCpu: number; stockCpu: number}>} | null => {
+    const last = cli.stdout.trim().split('\n').pop() ?? '';
+    try {
+      return JSON.parse(last) as {pairs: Array<{name: string; oursWall: number; stockWall: number; oursCpu: number; stockCpu: number}>};
+    } catch {
+      return null;
+    }
+  })();
+  const cliPair = (name: RegExp): string | null => {
+    const p = cliJson?.pairs.find((x) => name.test(x.name));
+    return p === undefined ? null : `${(p.oursWall / p.stockWall).toFixed(2)} × stock (${p.oursWall.toFixed(0)} vs ${p.stockWall.toFixed(0)} ms; CPU ${(p.oursCpu / p.stockCpu).toFixed(2)} ×)`;
+  };
+  const writeMs = 1000 / limit.serial;
+  const targets: Target[] = [
+    {
+      figure: 'SubmitManyJobs, submissions alone (batches of 1,000)',
+      readme: 'SubmitManyJobs (batches of 1,000), submissions alone, durably acknowledged',
+      target: '≥ 3,000 jobs/s and ≥ 0.9 × the disk',
+      from: () => {
+        const l = lineOf(submit, /^phase submissions alone/);
+        const v = l === null ? null : num(l, /=\s*([\d.]+)\s*jobs\/s/);
+        return v === null ? null : `${v.toFixed(0)} jobs/s = ${((v * 2) / limit.groupCommit16).toFixed(2)} × the disk (2 writes/job)`;
+      },
+      met: (t) => {
+        const v = num(t, /^([\d.]+) jobs/);
+        return v === null ? null : v >= 3000 && (v * 2) / limit.groupCommit16 >= 0.9;
+      },
+    },
+    {
+      figure: 'completions alone (OP_TEST_DELAY 0)',
+      readme: 'OP_TEST_DELAY(0) jobs completed, completions alone',
+      target: '≥ 1,500 jobs/s',
+      from: () => {
+        const l = lineOf(submit, /^phase completions alone/);
+        const v = l === null ? null : num(l, /=\s*([\d.]+)\s*jobs\/s/);
+        return v === null ? null : `${v.toFixed(0)} jobs/s`;
+      },
+      met: (t) => (num(t, /^([\d.]+)/) ?? 0) >= 1500,
+    },
+    {
+      figure: 'sequential SubmitJob on one connection, p50',
+      readme: 'sequential SubmitJob on one connection, p50',
+      target: '≤ 1.5 × one durable write',
+      from: () => {
+        const l = lineOf(submit, /^sequential SubmitJob/);
+        const v = l === null ? null : num(l, /p50\s+([\d.]+)/);
+        return v === null ? null : `${v.toFixed(2)} ms = ${(v / writeMs).toFixed(1)} × one durable write (${writeMs.toFixed(2)} ms)`;
+      },
+      met: (t) => {
+        const v = num(t, /= ([\d.]+) ×/);
+        return v === null ? null : v <= 1.5;
+      },
+    },
+    {
+      figure: '`gnt-job list`, empty queue',
+      readme: '`gnt-job list` start-up, empty queue (paired with stock gnt-job)',
+      target: '≤ 0.6 × stock',
+      from: () => cliPair(/empty queue/),
+      met: (t) => (num(t, /^([\d.]+) ×/) ?? 9) <= 0.6,
+    },
+    {
+      figure: '`gnt-job --help`',
+      readme: '`gnt-job --help` (paired with stock gnt-job)',
+      target: '≤ 0.6 × stock',
+      from: () => cliPair(/^gnt-job --help/),
+      met: (t) => (num(t, /^([\d.]+) ×/) ?? 9) <= 0.6,
+    },
+    {
+      figure: '`gnt-job list`, 1,000 jobs',
+      readme: '`gnt-job list`, 1,000 jobs (paired with stock gnt-job)',
+      target: '≤ 0.6 × stock',
+      from: () => cliPair(/jobs$/),
+      met: (t) => (num(t, /^([\d.]+) ×/) ?? 9) <= 0.6,
+    },
+    {
+      figure: '`gnt-job top` first frame',
+      readme: '`gnt-job top`: first frame / jobs shown after it (1,000 jobs)',
+      target: '< 500 ms / < 300 ms',
+      from: () => {
+        const a = lineOf(top, /first frame/);
+        const b = lineOf(top, /jobs shown/);
+        const x = a === null ? null : num(a, /:\s*([\d.]+)\s*ms/);
+        const y = b === null ? null : num(b, /:\s*([\d.]+)\s*ms/);
+        return x === null || y === null ? null : `${x.toFixed(0)} ms / ${y.toFixed(0)} ms`;
+      },
+      met: (t) => {
+        const m = /^([\d.]+) ms \/ ([\d.]+) ms/.exec(t);
+        return m === null ? null : Number(m[1]) < 500 && Number(m[2]) < 300;
+      },
+    },
+    {
+      figure: 'idle `gnt-job top`: 1 / 3 monitors',
+      readme: 'idle `gnt-job top` cost to masterd, 1 / 3 monitors (big queue)',
+      target: '≤ 1% / ≤ 3% of a core',
+      from: () => {
+        const a = lineOf(big, /, 1 gnt-job top/);
+        const b = lineOf(big, /, 3 gnt-job top/);
+        const x = a === null ? null : num(a, /masterd ([\d.]+)%/);
+        const y = b === null ? null : num(b, /masterd ([\d.]+)%/);
+        return x === null || y === null ? null : `${x}% / ${y}%`;
+      },
+      met: (t) => {
+        const m = /^([\d.]+)% \/ ([\d.]+)%/.exec(t);
+        return m === null ? null : Number(m[1]) <= 1 && Number(m[2]) <= 3;
+      },
+    },
+    {
+      figure: 'daemon RSS after running the big queue',
+      readme: 'daemon RSS after running the big queue (all still live)',
+      target: '< 300 MiB (100,000 jobs)',
+      from: () => {
+        const l = lineOf(big, /^daemon RSS after running/);
+        return l === null ? null : `${num(l, /:\s*([\d.]+)\s*MiB/)} MiB (${num(l, /running (\d+) jobs/)} jobs)`;
+      },
+      met: (t) => (num(t, /^([\d.]+)/) ?? 9999) < 300,
+    },
+    {
+      figure: 'restart with the big queue: start-up, RSS',
+      readme: 'start-up with the big queue\'s job files (to socket accepting), RSS 3 s later',
+      target: 'RSS < 150 MiB (100,000 files)',
+      from: () => {
+        const l = lineOf(big, /^start-up with/);
+        if (l === null) return null;
+        return `${num(l, /accepting\): ([\d.]+) ms/)} ms, ${num(l, /, ([\d.]+) MiB 3 s later/)} MiB (${num(l, /with (\d+) job files/)} files)`;
+      },
+      met: (t) => (num(t, /ms, ([\d.]+) MiB/) ?? 9999) < 150,
+    },
+    {
+      figure: '`gnt-job list` over the big queue',
+      readme: '`gnt-job list` over the big queue (process start to exit)',
+      target: '< 1 s (100,000 jobs)',
+      from: () => {
+        const l = lineOf(big, /^gnt-job list over/);
+        return l === null ? null : `${num(l, /:\s*([\d.]+)\s*ms/)} ms (${num(l, /over (\d+) jobs/)} jobs)`;
+      },
+      met: (t) => (num(t, /^([\d.]+)/) ?? 9999) < 1000,
+    },
+  ];
 
   const fsRow = (label: string, k: keyof FsyncFigures, note: string): string[] => [
     label,
@@ -287,19 +479,46 @@ async function main(): Promise<void> {
   const lines: string[] = [];
   lines.push('# Performance report');
   lines.push('');
-  lines.push(`Generated by \`npm run bench\` (\`bench/run-all.ts${QUICK ? ' --quick' : ''}\`) on ${started.toISOString()}; rerun it to reproduce.`);
+  lines.push(
+    `Generated by \`npm run bench\` (\`bench/run-all.ts${QUICK ? ' --quick' : ''}\`) on ${started.toISOString()} in ${minutes.toFixed(1)} minutes; rerun it to reproduce.`,
+  );
   lines.push('Everything above the notes marker at the end is regenerated; the notes are kept.');
   lines.push('');
   lines.push('## Machine');
   lines.push('');
   lines.push(`- ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}`);
   lines.push(`- Node ${process.version}; the daemon runs with UV_THREADPOOL_SIZE=32 (bin/ganeti.js)`);
-  lines.push(`- load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at the end ${load1.map((x) => x.toFixed(2)).join(' ')} (other work on the machine makes every figure noisy; the limit is measured three times in the run for that reason)`);
+  lines.push(
+    `- load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at the end ${load1.map((x) => x.toFixed(2)).join(' ')} (other work on the machine makes every figure noisy; the limit is measured three times in the run for that reason)`,
+  );
   lines.push(`- queue file system: the one holding ${tmpdir()} (the benchmarks' temporary GANETI_ROOTDIR)`);
+  lines.push('');
+  lines.push('## Targets (issue 14)');
+  lines.push('');
+  lines.push(
+    table(
+      ['figure', 'result', 'target', 'met'],
+      targets.map((t) => {
+        const v = t.from();
+        const m = v === null ? null : t.met(v);
+        return [t.figure, v ?? '(not measured)', t.target, m === null ? '?' : m ? 'yes' : '**no**'];
+      }),
+    ),
+  );
+  lines.push('');
+  lines.push("### For the README's performance table");
+  lines.push('');
+  lines.push(
+    `Copy these rows into README.md's "Performance" table, with the date (${started.toISOString().slice(0, 10)}) and the load average above; only from a run on a quiet machine (load average < 0.5 at the start) without --quick.`,
+  );
+  lines.push('');
+  lines.push(table(['figure', 'result', 'target'], targets.map((t) => [t.readme, t.from() ?? '(not measured)', t.target])));
   lines.push('');
   lines.push('## The limit: durable writes of small files on this disk');
   lines.push('');
-  lines.push(`${limit.bytes}-byte files, each written to a temp file, fsynced, renamed over the target, and the directory fsynced (bench/fsync-rate.ts, ${limit.seconds} s per figure), measured before the benchmarks, between them and after them; the best of the three is the limit (other load only lowers it). Files per second:`);
+  lines.push(
+    `${limit.bytes}-byte files, each written to a temp file, fsynced, renamed over the target, and the directory fsynced (bench/fsync-rate.ts, ${limit.seconds} s per figure), measured before the benchmarks, between them and after them; the best of the three is the limit (other load only lowers it). Files per second:`,
+  );
   lines.push('');
   lines.push(
     table(
@@ -314,33 +533,56 @@ async function main(): Promise<void> {
     ),
   );
   lines.push('');
-  lines.push(`Limit used for the fractions: group commit, ${limit.groupCommit16.toFixed(0)} files/s (best of three). A fraction above 100% means the disk was faster during that benchmark than in any of the three samples.`);
+  lines.push(
+    `Limit used for the fractions: group commit, ${limit.groupCommit16.toFixed(0)} files/s (best of three). A fraction above 100% means the disk was faster during that benchmark than in any of the three samples.`,
+  );
   lines.push('');
-  const section = (title: string, r: Awaited<ReturnType<typeof run>>, cmd: string): void => {
+  if (profs.length > 0) {
+    lines.push('## Where the time goes (masterd, CPU profiles)');
+    lines.push('');
+    lines.push(
+      "From `node --cpu-prof` of masterd's main thread (fsync, rename and file writes run on the writer threads and libuv's pool and appear here only as the JavaScript around them); the tables at the end have the details.",
+    );
+    lines.push('');
+    for (const p of profs) lines.push(whereTheTimeGoes(p));
+    lines.push('');
+    lines.push(
+      "The commands' start-up is measured in bench/cli-start.ts against Node's own start (`node -e 0`, printed there); docs/cli-startup.md says where a command's start-up time goes.",
+    );
+    lines.push('');
+  }
+  const section = (title: string, r: Run, cmd: string): void => {
     lines.push(`## ${title}`);
     lines.push('');
     lines.push(`\`${cmd}\` (${(r.ms / 1000).toFixed(0)} s, exit ${r.code})`);
     lines.push('');
-    const outLines = r.stdout.split('\n');
+    const outLines = r.stdout.split('\n').filter((l) => !l.startsWith('{'));
     lines.push(table(['figure', 'absolute', 'fraction of the limit'], figures(outLines, limit).map((f) => [f.line, f.absolute, f.fraction])));
     if (r.code !== 0) lines.push('', '```', r.stderr.slice(-2000), '```');
     lines.push('');
   };
-  section('bench/submit.ts (masterd: submission, completion, wake-up, queries, start-up)', submit, `node --import tsx bench/submit.ts ${submitArgs.join(' ')}`.trim());
-  if (list !== null) section('bench/gnt-job-list.ts (gnt-job)', list, `node --import tsx bench/gnt-job-list.ts ${listArgs.join(' ')}`.trim());
-  else lines.push('## bench/gnt-job-list.ts', '', 'Not present in this tree; run-all includes it when it exists.', '');
-  section('bench/instances.ts (instance lifecycle and gnt-instance list on a three-node virtual cluster)', instances, `node --import tsx bench/instances.ts ${instArgs.join(' ')}`.trim());
-  lines.push('How to read the fractions: submitting a job costs one durable file write (job-N; the `serial` write is shared by concurrent submissions), so submissions/s can at most reach the group-commit rate; a short job that runs costs one more (its final status; the running state is written only if it still runs 20 ms later, jobqueue.md §8), so completions/s can at most reach half of it. Latencies are compared with one serial durable write.');
+  const cmd = (script: string, args: string[]): string => `node --import tsx bench/${script} ${args.join(' ')}`.trim();
+  section('bench/submit.ts (masterd: submission, completion, wake-up)', submit, cmd('submit.ts', submitArgs));
+  section('bench/cli-start.ts (command start-up, paired with the stock gnt-job)', cli, cmd('cli-start.ts', cliArgs));
+  section('bench/top-start.ts (gnt-job top on a terminal)', top, cmd('top-start.ts', topArgs));
+  section('bench/big-queue.ts (queries, memory, idle monitors, restart with a big queue)', big, cmd('big-queue.ts', bigArgs));
+  section('bench/voting.ts (node RPC at cluster scale)', voting, cmd('voting.ts', votingArgs));
+  section('bench/instances.ts (instance lifecycle and gnt-instance list on a three-node virtual cluster)', instances, cmd('instances.ts', instArgs));
+  lines.push(
+    'How to read the fractions: submitting a job costs one durable file write (job-N; the `serial` write is shared by concurrent submissions), so submissions/s can at most reach the group-commit rate; a short job that runs costs one more (its final status; the running state is written only if it still runs 20 ms later, docs/job-file.md), so completions/s can at most reach half of it. Latencies are compared with one serial durable write.',
+  );
   lines.push('');
   if (profs.length > 0) {
-    lines.push('## CPU profiles of masterd (node --cpu-prof)');
+    lines.push('## CPU profiles of masterd (node --cpu-prof), details');
     lines.push('');
-    lines.push('The main thread only: fsync, rename and file writes run on libuv threads and appear here only as the JavaScript around them. Times in ms of CPU samples.');
+    lines.push('The main thread only. Times in ms of CPU samples.');
     lines.push('');
     for (const p of profs) {
       lines.push(`### ${p.title}`);
       lines.push('');
-      lines.push(`Profiled ${(p.wallMs / 1000).toFixed(1)} s of daemon life, main thread busy ${(p.busyMs / 1000).toFixed(1)} s = ${((p.busyMs * 1000) / p.jobs).toFixed(0)} µs of main-thread CPU per job (start-up included).`);
+      lines.push(
+        `Profiled ${(p.wallMs / 1000).toFixed(1)} s of daemon life, main thread busy ${(p.busyMs / 1000).toFixed(1)} s = ${((p.busyMs * 1000) / p.jobs).toFixed(0)} µs of main-thread CPU per job (start-up included).`,
+      );
       lines.push('');
       lines.push('Inclusive time of the functions that mark the paths (a function counts once per sample; async functions only for their synchronous slices):');
       lines.push('');
@@ -363,7 +605,7 @@ async function main(): Promise<void> {
     if (i !== -1) notes = old.slice(i);
   }
   writeFileSync(values.out, `${lines.join('\n')}\n${notes}`);
-  console.log(`== wrote ${values.out}`);
+  console.log(`== wrote ${values.out} (${minutes.toFixed(1)} minutes)`);
 }
 
 await main();

@@ -1,5 +1,5 @@
 // Submission, completion, wake-up latency, query and start-up figures for masterd.
-// Usage: node --import tsx bench/submit.ts [--jobs N] [--clients K] [--big 100000]
+// Usage: node --import tsx bench/submit.ts [--jobs N] [--clients K] [--big 100000 (0: none)]
 
 import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
@@ -106,6 +106,20 @@ async function main(): Promise<void> {
     say(`  completed in ${fmt(tSingleAll)} ms = ${fmt((per * K) / (tSingleAll / 1000))} jobs/s`);
     await c.autoArchiveJobs(-1, 89);
 
+    // One client, one request after the other: what a single `gnt-job submit` waits for. The jobs
+    // are held by a dependency, so that no completion write competes with the submission's.
+    const blocker = await c.submitJob([delayOp(3600)]);
+    const seq: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const s = performance.now();
+      await c.submitJob([delayOp(0, {depends: [[blocker, ['success', 'error', 'canceled']]]})]);
+      seq.push(performance.now() - s);
+    }
+    say(`sequential SubmitJob on one connection (200 jobs held by a dependency): p50 ${fmt(pct(seq, 50), 2)} ms p99 ${fmt(pct(seq, 99), 2)} ms`);
+    await c.cancelJob(blocker, true);
+    await untilDone(c);
+    await c.autoArchiveJobs(-1, 89);
+
     // Wake-up latency: the waiter is blocked on WaitForJobChange when the job changes.
     const wakes: number[] = [];
     const waiter = daemon.client();
@@ -127,6 +141,8 @@ async function main(): Promise<void> {
     say(`WaitForJobChange wake-up (job end -> waiter has the answer): p50 ${fmt(pct(wakes, 50), 2)} ms p99 ${fmt(pct(wakes, 99), 2)} ms (${wakes.length} samples)`);
     await c.autoArchiveJobs(-1, 89);
 
+    // --big 0 leaves the big queue to bench/big-queue.ts (npm run bench does).
+    if (BIG === 0) return;
     let total = 0;
     for (const target of [...new Set([1000, 10000, BIG])].filter((t) => t <= BIG).sort((a, b) => a - b)) {
       await submitMany(c, target - total);

@@ -3,7 +3,9 @@
 // lossless-json does the same but parses ~4x slower than this: JSON.parse does the work
 // and only the unsafe integer tokens are rewritten around it.
 
-const MARK = `\uE000big${Math.random().toString(36).slice(2)}:`;
+// ASCII, so that texts holding it stay one byte per character in V8 (a private-use character
+// made every opcode text that went through stringifyWithBigints two bytes per character).
+const MARK = `~big${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}:`;
 
 /**
  * The deepest nesting accepted. JSON.parse itself copes with far more, but everything that

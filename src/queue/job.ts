@@ -45,9 +45,12 @@ export class QueuedOpcode {
   }
 
   toJson(): string {
-    this.inputJson ??= stringifyWithBigints(this.input);
+    const inputJson = this.inputJson ?? stringifyWithBigints(this.input);
+    // A finished opcode's text is written once more at most (with its job's final state): a
+    // text kept for every finished job was a fifth of the daemon's heap (bench/memory.ts).
+    this.inputJson = this.finalized ? undefined : inputJson;
     return (
-      `{"input":${this.inputJson},"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
+      `{"input":${inputJson},"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
       `"log":${stringifyJson(this.log)},"priority":${this.priority},` +
       `"start_timestamp":${tsJson(this.startTimestamp)},"exec_timestamp":${tsJson(this.execTimestamp)},` +
       `"end_timestamp":${tsJson(this.endTimestamp)}}`
