@@ -4,7 +4,7 @@ import type {Logger} from 'pino';
 import type {ConfigData} from '../config/config.js';
 import {encodeError, GanetiError} from '../protocol/errors.js';
 import {FINALIZED, nowTimestamp, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
-import {failFrom, finishCanceled, raisePriority, requeue, startRunning, startWaiting, succeed} from '../queue/lifecycle.js';
+import {cancelRequested, failFrom, finishCanceled, raisePriority, requeue, startRunning, startWaiting, succeed} from '../queue/lifecycle.js';
 import type {JobQueue} from './job-queue.js';
 import {LockAbortedError, type LockManager} from './locks.js';
 import {LOGICAL_UNITS} from './logical-units/index.js';
@@ -109,14 +109,16 @@ export async function cancelWaitingForDependency(job: QueuedJob, queue: JobQueue
 export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext): Promise<RunOutcome> {
   const {queue} = ctx;
   const owner = lockOwner(job.id);
+  /** Ends the job as canceled (CancelJob, or a dependency that was canceled). */
+  const cancelNow = async (): Promise<RunOutcome> => {
+    finishCanceled(job);
+    await save(job, queue);
+    return 'finished';
+  };
   for (let i = 0; i < job.ops.length; i++) {
     const op = job.ops[i]!;
     if (op.finalized) continue;
-    if (op.status === 'canceling') {
-      finishCanceled(job);
-      await save(job, queue);
-      return 'finished';
-    }
+    if (cancelRequested(op)) return cancelNow();
     if (ctx.stopping()) return backToQueued(job, op, queue);
     // The queued -> waiting change is written only when the opcode really has to wait: an
     // opcode that gets its locks at once goes straight on to the (durable) running write.
@@ -131,11 +133,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
       return 'waitdep';
     }
     run.waitingOn = null;
-    if (dep.kind === 'cancel') {
-      finishCanceled(job);
-      await save(job, queue);
-      return 'finished';
-    }
+    if (dep.kind === 'cancel') return cancelNow();
     if (dep.kind === 'error') {
       failFrom(job, i, ['OpExecError', [dep.message]]);
       await save(job, queue);
@@ -172,11 +170,7 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     } catch (err) {
       if (err instanceof LockAbortedError) {
         run.waitAbort = new AbortController();
-        if ((op.status as string) === 'canceling') {
-          finishCanceled(job);
-          await save(job, queue);
-          return 'finished';
-        }
+        if (cancelRequested(op)) return cancelNow();
         return backToQueued(job, op, queue);
       }
       failFrom(job, i, encodeError(err));
@@ -185,11 +179,8 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     }
 
     try {
-      if ((op.status as string) === 'canceling') {
-        finishCanceled(job);
-        await save(job, queue);
-        return 'finished';
-      }
+      // Awaited here, so that the locks are released (finally) after the canceled state is written.
+      if (cancelRequested(op)) return await cancelNow();
       startRunning(op);
       if (!lu!.durableStart) {
         queue.persistSoon(job);

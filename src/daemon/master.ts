@@ -88,17 +88,8 @@ export class Master {
     this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout}, {
       onRunnable: (job) => this.scheduler.add(job),
       onUpdated: (job) => this.jobUpdated(job),
-      onCancelWaiting: (job) => {
-        const run = this.scheduler.runOf(job.id);
-        run?.waitAbort.abort();
-        this.scheduler.wake(job);
-      },
-      onKill: (job) => {
-        const run = this.scheduler.running.get(job.id);
-        if (run === undefined) return false;
-        run.execAbort.abort(new Error('Job killed by request'));
-        return true;
-      },
+      onCancelWaiting: (job) => this.scheduler.cancelWaiting(job),
+      onKill: (job) => this.scheduler.kill(job.id),
       onWriteError: (err) => {
         if (err instanceof FsyncError) this.onFatal(err);
       },
@@ -277,7 +268,7 @@ export class Master {
       this.scheduler.add(job);
       // A new priority (ChangeJobPriority) also reorders the job where it waits for locks.
       const current = job.ops.find((op) => !op.finalized);
-      if (current !== undefined && this.scheduler.runOf(job.id) !== undefined) this.locks.setPriority(lockOwner(job.id), current.priority);
+      if (current !== undefined && this.scheduler.isActive(job.id)) this.locks.setPriority(lockOwner(job.id), current.priority);
     }
   }
 
@@ -289,8 +280,8 @@ export class Master {
     this.stopping = true;
     this.queue.shuttingDown = true;
     await this.housekeeper?.stop();
-    const hadRunning = this.scheduler.running.size > 0;
-    for (const run of this.scheduler.running.values()) run.waitAbort.abort();
+    const hadRunning = this.scheduler.runningCount > 0;
+    this.scheduler.stopWaiting();
     await this.scheduler.idle();
     return hadRunning;
   }
@@ -302,7 +293,7 @@ export class Master {
     this.queue.shuttingDown = true;
     const reason = new Error('master daemon exiting');
     this.hardStop.abort(reason);
-    for (const run of this.scheduler.running.values()) run.execAbort.abort(reason);
+    this.scheduler.abortAll(reason);
   }
 
   async close(): Promise<void> {

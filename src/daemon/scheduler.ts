@@ -58,7 +58,7 @@ function less(a: HeapEntry, b: HeapEntry): boolean {
 export class Scheduler {
   private readonly queue = new RunQueue();
   private readonly queued = new Map<number, number>(); // id -> priority of its live heap entry
-  readonly running = new Map<number, JobRun>();
+  private readonly running = new Map<number, JobRun>();
   /** Jobs that gave their slot back and whose last write is still in flight. */
   private readonly finishing = new Set<number>();
   private readonly depWaiters = new Map<number, Set<number>>();
@@ -88,8 +88,41 @@ export class Scheduler {
   }
 
   /** The in-executor run of a job, if it is executing or waiting for a dependency. */
-  runOf(id: number): JobRun | undefined {
+  private runOf(id: number): JobRun | undefined {
     return this.running.get(id) ?? this.waiting.get(id);
+  }
+
+  /** Whether the job is in the executor (executing, or waiting for locks or a dependency). */
+  isActive(id: number): boolean {
+    return this.runOf(id) !== undefined;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** CancelJob on a waiting job: its lock wait ends, and a dependency wait is finished at once. */
+  cancelWaiting(job: QueuedJob): void {
+    this.runOf(job.id)?.waitAbort.abort();
+    this.wake(job);
+  }
+
+  /** CancelJob with kill on an executing job; false when it is not executing. */
+  kill(id: number): boolean {
+    const run = this.running.get(id);
+    if (run === undefined) return false;
+    run.execAbort.abort(new Error('Job killed by request'));
+    return true;
+  }
+
+  /** First shutdown signal: every lock wait ends (those opcodes go back to queued). */
+  stopWaiting(): void {
+    for (const run of this.running.values()) run.waitAbort.abort();
+  }
+
+  /** Second shutdown signal: every executing opcode is aborted. */
+  abortAll(reason: Error): void {
+    for (const run of this.running.values()) run.execAbort.abort(reason);
   }
 
   pump(): void {
@@ -165,7 +198,7 @@ export class Scheduler {
   }
 
   /** A job that waits for a dependency and gets canceled: finish it at once, without a job slot. */
-  wake(job: QueuedJob): void {
+  private wake(job: QueuedJob): void {
     if (!this.waiting.has(job.id)) return;
     this.waiting.delete(job.id);
     for (const [depId, set] of this.depWaiters) {

@@ -63,6 +63,14 @@ export function markCanceling(job: QueuedJob): void {
   for (const op of job.ops) if (!op.finalized) op.status = 'canceling';
 }
 
+/**
+ * Whether CancelJob asked for this opcode to stop. A function, not a status comparison at the
+ * call site: the status changes while the executor awaits, which a comparison's narrowing hides.
+ */
+export function cancelRequested(op: QueuedOpcode): boolean {
+  return op.status === 'canceling';
+}
+
 /** canceling (or waiting) -> canceled: every unfinished opcode, and the job, end. */
 export function finishCanceled(job: QueuedJob, now: Timestamp = nowTimestamp()): void {
   for (const op of job.ops) {
