@@ -36,7 +36,7 @@ const jobList = (result: QueryResult, options: Partial<QueryTableOptions> = {}) 
   formatQueryResult(result, {header: true, formatOverride: JOB_LIST_FORMAT, ...options});
 
 describe('formatQueryResult: gnt-job list', () => {
-  it('prints the captured default listing (queries.md §3)', () => {
+  it('prints the captured default listing (stock gnt-job list)', () => {
     const table = jobList(CAPTURED);
     assert.equal(
       table.text,
@@ -53,7 +53,7 @@ describe('formatQueryResult: gnt-job list', () => {
     assert.deepEqual(table.unknownFields, []);
   });
 
-  it('prints the captured --no-headers --separator=| listing (queries.md §3)', () => {
+  it('prints the captured --no-headers --separator=| listing (stock gnt-job list)', () => {
     const table = jobList(CAPTURED, {header: false, separator: '|'});
     assert.equal(table.text, lines('1|success|TEST_DELAY(1.0)', '12|running|TEST_DELAY(10.0),TAGS_GET(cluster)', '123|-|-'));
   });
@@ -244,7 +244,7 @@ describe('formatUnit', () => {
 });
 
 describe('formatFieldList: gnt-job list-fields', () => {
-  it('prints the captured listing (queries.md §3)', () => {
+  it('prints the captured listing (stock gnt-job list)', () => {
     const list = formatFieldList(
       {
         fields: [

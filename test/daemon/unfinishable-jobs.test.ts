@@ -18,7 +18,7 @@ describe('unfinishable jobs', () => {
     try {
       await assert.rejects(m.call('SubmitJob', [[delayOp(0, {depends: [[HUGE, []]]})]]), /Invalid job ID 9007199254740993 in dependency/);
       await assert.rejects(m.call('SubmitJob', [[delayOp(0, {depends: [['99999999999999999999', []]]})]]), /Invalid job ID "99999999999999999999"/);
-      // An opcode that fails validation refuses the whole SubmitManyJobs call (DECISIONS.md #9).
+      // An opcode that fails validation refuses the whole SubmitManyJobs call (docs/luxi.md).
       await assert.rejects(
         m.call('SubmitManyJobs', [[[delayOp(0)], [delayOp(0, {depends: [[HUGE, []]]})]]]),
         /Job 1 of the submission: .*Invalid job ID 9007199254740993/,

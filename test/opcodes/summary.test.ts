@@ -6,7 +6,7 @@ import {GANETI_CATALOGUE} from '../../src/opcodes/definitions.js';
 import {opcodeSummary, reasonSource, showHaskellDouble, tinySummary} from '../../src/opcodes/summary.js';
 
 describe('showHaskellDouble', () => {
-  test('opcodes.md §4.2 reference table', () => {
+  test('Haskell show of durations (docs/opcodes.md)', () => {
     const table: Array<[number, string]> = [
       [1, 'TEST_DELAY(1.0)'],
       [0.5, 'TEST_DELAY(0.5)'],

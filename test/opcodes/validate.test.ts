@@ -8,7 +8,7 @@ import {OpcodeValidationError, isImplementedOpcode, validateOpcode} from '../../
 const strict = {allowRelativeDepends: false};
 const relative = {allowRelativeDepends: true};
 
-// luxi.md §4.1: the opcode of the captured 3.0 SubmitJob request (OP_ID last, every parameter sent).
+// The opcode of the captured 3.0 SubmitJob request (OP_ID last, every parameter sent).
 const CAPTURED_30 =
   '{"duration": 0.5, "on_master": true, "on_nodes": [], "on_node_uuids": null, "repeat": 0, ' +
   '"interruptible": false, "no_locks": true, "dry_run": null, "debug_level": null, "priority": 0, ' +

@@ -24,7 +24,7 @@ function parseErrorMessage(text: string): string {
   assert.fail(`${JSON.stringify(text)} parsed`);
 }
 
-describe('parseFilterText: queries.md §4.4 table', () => {
+describe('parseFilterText: the text form of docs/queries.md', () => {
   const table: Array<[string, unknown[]]> = [
     ['a == 1', ['==', 'a', 1]],
     ['a = 1', ['==', 'a', 1]],

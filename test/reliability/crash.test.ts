@@ -3,7 +3,7 @@
 // and restarted, RELIABILITY_CYCLES times (10 in `npm test`, 200 with RELIABILITY_LONG=1).
 // The clients log every acknowledged job id to their own fsynced file before counting it;
 // after every kill the queue on disk is checked against those logs, and at the end every
-// job must have reached the state the restart rules (jobqueue.md §9) give it.
+// job must have reached the state the restart rules (docs/architecture.md) give it.
 import assert from 'node:assert/strict';
 import {join} from 'node:path';
 import {describe, it} from 'node:test';

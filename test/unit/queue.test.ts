@@ -13,7 +13,7 @@ function job(...statuses: OpStatus[]): QueuedJob {
   return j;
 }
 
-describe('job status derivation (jobqueue.md §3.3)', () => {
+describe('job status derivation (docs/job-file.md)', () => {
   const table: Array<[OpStatus[], string]> = [
     [['queued', 'queued'], 'queued'],
     [['success', 'success', 'queued'], 'queued'],
