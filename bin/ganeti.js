@@ -72,7 +72,14 @@ function commandKey(topic) {
 exports.start = async (topic) => {
   const name = TOPIC_BUNDLES.has(topic) ? `gnt-${topic}` : 'ganeti';
   const target = `./dist/bundle/${name}.cjs`;
-  const cli = loadBundle(join(__dirname, '..', target), commandKey(topic));
+  let cli;
+  try {
+    cli = loadBundle(join(__dirname, '..', target), commandKey(topic));
+  } catch (err) {
+    if (err.code !== 'ENOENT' || err.path !== join(__dirname, '..', target)) throw err;
+    process.stderr.write(`ganeti-ts is not built (${target} is missing): run npm run build\n`);
+    process.exit(1);
+  }
   return cli.main(pathToFileURL(join(__dirname, '..', 'package.json')).href, topic, target);
 };
 
