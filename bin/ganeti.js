@@ -56,16 +56,17 @@ function loadBundle(file, key) {
   return mod.exports;
 }
 
-/** The command a cache is kept for: `list` of gnt-job, `job-list` of ganeti, `help`. */
+/** The command a cache is kept for: `list` of gnt-job, `job-list` of ganeti, `list-help`, `help`. */
 function commandKey(topic) {
   const args = process.argv.slice(2);
-  if (args.some((a) => a === '--help' || a === '-h')) return 'help';
   const words = [];
   for (const a of args.slice(0, topic === undefined ? 2 : 1)) {
     if (!/^[a-z][a-z-]{0,30}$/.test(a)) break;
     words.push(a);
   }
-  return words.length === 0 ? 'help' : words.join('-');
+  // A command's help runs other code than the command (`gnt-job --help` is the command list).
+  if (words.length === 0 || args.some((a) => a === '--help' || a === '-h')) words.push('help');
+  return words.join('-');
 }
 
 /** Runs the CLI; a topic makes this `gnt-<topic>` (see src/cli/main.ts). */
