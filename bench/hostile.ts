@@ -1,6 +1,6 @@
 // Hostile requests against a real masterd: memory (RSS) and other clients' latency while one
 // huge or pathological request is handled, and while 1,000 hostile connections are open.
-//   node --import tsx bench/hostile.ts [--quick]
+//   node --import tsx bench/hostile.ts [--quick] [--only SUBSTRING] [--no-connections]
 // A prober sends QueryJobs of one id every 10 ms on its own connection and records how long
 // each answer takes; the daemon's peak RSS is read from /proc (VmHWM, reset before each case).
 import {readFileSync, writeFileSync} from 'node:fs';
@@ -184,7 +184,11 @@ export async function hostileConnections(d: Masterd, prober: Prober, path: strin
   return {baselineRssMb, peakRssMb, afterRssMb: rssMb(d.pid(), 'VmRSS'), probes: lat.length, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), maxMs: pct(lat, 100), servedDuring, openAtPeak};
 }
 
-export async function runHostileBench(quick: boolean, print: (line: string) => void): Promise<{cases: CaseFigures[]; conns: HostileFigures}> {
+export async function runHostileBench(
+  quick: boolean,
+  print: (line: string) => void,
+  select: {only?: string | undefined; connections?: boolean} = {},
+): Promise<{cases: CaseFigures[]; conns: HostileFigures | null}> {
   const node: TestNode = await makeNode();
   const d = await startMasterd(node);
   try {
@@ -198,16 +202,20 @@ export async function runHostileBench(quick: boolean, print: (line: string) => v
     print('|---|---|---|---|---|---|---|');
     const cases: CaseFigures[] = [];
     for (const [name, body] of hostileCases(quick)) {
+      if (select.only !== undefined && !name.includes(select.only)) continue;
       const f = await measure(d, prober, name, body, path);
       cases.push(f);
       print(`| ${f.name} | ${f.requestBytes} | ${f.ms} | ${f.answer.replace(/\|/g, '\\|').slice(0, 90)} | ${f.peakRssMb} | ${f.probes} | ${f.p50Ms} / ${f.p99Ms} / ${f.maxMs} |`);
     }
-    const conns = await hostileConnections(d, prober, path, quick ? 300 : 1000);
-    print(
-      `hostile connections (${quick ? 300 : 1000}: never reading, 1 byte/s, 60 MiB partial): RSS ${conns.baselineRssMb} MB before, peak ${conns.peakRssMb} MB, ` +
-        `${conns.afterRssMb} MB 5 s after they went; normal requests answered during: ${conns.servedDuring}; hostile connections still open at most: ${conns.openAtPeak}; ` +
-        `prober ${conns.probes} answers, p50 / p99 / max ${conns.p50Ms} / ${conns.p99Ms} / ${conns.maxMs} ms`,
-    );
+    let conns: HostileFigures | null = null;
+    if (select.connections !== false) {
+      conns = await hostileConnections(d, prober, path, quick ? 300 : 1000);
+      print(
+        `hostile connections (${quick ? 300 : 1000}: never reading, 1 byte/s, 60 MiB partial): RSS ${conns.baselineRssMb} MB before, peak ${conns.peakRssMb} MB, ` +
+          `${conns.afterRssMb} MB 5 s after they went; normal requests answered during: ${conns.servedDuring}; hostile connections still open at most: ${conns.openAtPeak}; ` +
+          `prober ${conns.probes} answers, p50 / p99 / max ${conns.p50Ms} / ${conns.p99Ms} / ${conns.maxMs} ms`,
+      );
+    }
     print(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     await prober.stop();
     if (!d.alive()) throw new Error('the daemon died');
@@ -219,6 +227,6 @@ export async function runHostileBench(quick: boolean, print: (line: string) => v
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const {values} = parseArgs({options: {quick: {type: 'boolean', default: false}}});
-  await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`));
+  const {values} = parseArgs({options: {quick: {type: 'boolean', default: false}, only: {type: 'string'}, 'no-connections': {type: 'boolean', default: false}}});
+  await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {only: values.only, connections: !values['no-connections']});
 }

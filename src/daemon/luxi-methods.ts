@@ -3,6 +3,7 @@
 // below, not the whole master.
 import type {Logger} from 'pino';
 import {masterNode, nodeByName, type ConfigData} from '../config/config.js';
+import {DistinctScalars} from '../json/distinct.js';
 import {stringifyJson} from '../json/lossless.js';
 import {DEFAULT_BEPARAMS, DEFAULT_HVPARAMS, DEFAULT_IPOLICY, DEFAULT_NDPARAMS, DEFAULT_NICPARAMS} from '../config/defaults.js';
 import {RELEASE_VERSION} from '../config/ssconf.js';
@@ -140,16 +141,21 @@ function int(v: unknown, what: string): number {
 }
 
 /** The distinct ids of a job id list, in first-asked order; read in slices (it may be millions long). */
+/** The distinct ids of a QueryJobs, in the order first named; made in place (the list may be millions long). */
 async function distinctJobIds(v: unknown): Promise<number[] | null> {
   if (v === null) return null;
   if (!Array.isArray(v)) throw new LuxiParseError('Invalid job id list');
-  const seen = new Set<number>();
+  const list = v as unknown[];
+  const seen = new DistinctScalars();
   const slicer = new TimeSlicer();
-  for (const x of v as unknown[]) {
+  let kept = 0;
+  for (let i = 0; i < list.length; i++) {
     await slicer.step();
-    seen.add(jobId(x));
+    const id = jobId(list[i]);
+    if (seen.add(id)) list[kept++] = id;
   }
-  return [...seen];
+  list.length = kept;
+  return list as number[];
 }
 
 const oldStyle = (what: string): Handler<'QueryNodes' | 'QueryGroups' | 'QueryNetworks'> => ({

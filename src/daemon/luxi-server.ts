@@ -30,6 +30,8 @@ export interface LuxiServerOptions {
   /** Request bytes held for all connections together (unfinished and waiting messages). */
   maxBufferedBytes?: number;
   oversized?: Oversized;
+  /** Methods whose first argument is a list that means the same with repeats dropped (QueryJobs). */
+  distinctFirstArg?: (method: string) => boolean;
 }
 
 export const DEFAULT_MESSAGE_DEADLINE_MS = 60_000;
@@ -270,7 +272,7 @@ export class LuxiServer {
     const budgetBytes = BUDGET_PER_BYTE * msg.length;
     let res;
     try {
-      res = await parseJsonBounded(text, {budgetBytes, pause: () => slicer.check()});
+      res = await parseJsonBounded(text, {budgetBytes, pause: () => slicer.check(), distinctFirstArg: (method) => this.opts.distinctFirstArg?.(method) === true});
     } catch (err) {
       if (err instanceof BoundedParseError) throw new LuxiParseError(`Invalid LUXI request: ${err.message}`);
       throw err;

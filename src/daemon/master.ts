@@ -150,6 +150,8 @@ export class Master {
       oversized: (method, jobs) => {
         if (method === 'SubmitManyJobs' && jobs !== null) this.queue.checkRoomFor(jobs);
       },
+      // QueryJobs answers each distinct id once (queries.ts): repeats need not be kept.
+      distinctFirstArg: (method) => method === 'QueryJobs',
     });
   }
 

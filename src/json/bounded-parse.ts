@@ -5,6 +5,7 @@
 // request was (its method and how many items its first argument has), so that the caller can
 // answer with the limit the request hit.
 
+import {DistinctScalars} from './distinct.js';
 import {MAX_JSON_DEPTH} from './lossless.js';
 
 /** Estimated heap bytes of the values built (64-bit V8, no pointer compression). */
@@ -22,6 +23,12 @@ export interface BoundedParseOptions {
   budgetBytes: number;
   /** Called every few thousand tokens; may wait (to let the event loop run). */
   pause(): Promise<void> | undefined;
+  /**
+   * Whether the scalars of the first argument (a list) of this method may be kept once each,
+   * in the order first seen: QueryJobs of 64 MiB of one id is then a list of one. Asked when
+   * that list opens, so only for requests that name their method before their arguments.
+   */
+  distinctFirstArg?: (method: string) => boolean;
 }
 
 export type BoundedParseResult =
@@ -38,6 +45,8 @@ interface Frame {
   key: string | null;
   count: number;
   role: Role;
+  /** Set when repeated scalars are dropped from this list. */
+  distinct?: DistinctScalars;
 }
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
@@ -187,6 +196,7 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
         const isArray = c === 0x5b;
         spend(COST.frame + (isArray ? COST.array : COST.object) + (top === undefined ? 0 : top.isArray ? COST.slot : COST.property));
         const frame: Frame = {container: building ? (isArray ? [] : {}) : null, isArray, key: null, count: 0, role: childRole(top)};
+        if (isArray && frame.role === 'firstArg' && method !== null && opts.distinctFirstArg?.(method) === true) frame.distinct = new DistinctScalars();
         stack.push(frame);
         skipSpace();
         const close = isArray ? 0x5d : 0x7d;
@@ -200,8 +210,13 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
         if (!isArray) readKey(frame);
         continue;
       }
-      if (top !== undefined) spend(top.isArray ? COST.slot : COST.property);
-      store(scalar());
+      const value = scalar();
+      if (top?.distinct !== undefined && !top.distinct.add(value)) {
+        top.count++;
+      } else {
+        if (top !== undefined) spend(top.isArray ? COST.slot : COST.property);
+        store(value);
+      }
       wantValue = false;
       if (stack.length === 0) break;
       continue;

@@ -230,4 +230,16 @@ describe('LUXI server: large requests', () => {
     await closed(s2);
     assert.match(buf2, /^\{"success":false,"result":"Failed to parse request: Request too large: its values need more than \d+ bytes of memory"\}\x03$/);
   });
+
+  it('drops the repeats of a large first argument for the methods that allow it', async () => {
+    const d = await serve({maxMessageBytes: 8 * 1024 * 1024, distinctFirstArg: (m) => m === 'Count'});
+    try {
+      const ids = Array.from({length: 600_000}, (_, i) => i % 3);
+      assert.deepEqual(await call(d.path, 'Count', [ids]), {success: true, result: 3});
+      assert.deepEqual(await call(d.path, 'Echo', [ids.slice(0, 200_000)]).then((r) => (r.result as unknown[]).length), 200_000);
+    } finally {
+      await d.server.close();
+      rmSync(d.dir, {recursive: true, force: true});
+    }
+  });
 });

@@ -15,6 +15,7 @@ describe('hostile requests: bounded memory, other clients served', () => {
       assert.ok(c.peakRssMb < 1024, `${c.name}: peak RSS ${c.peakRssMb} MB`);
       assert.ok(!c.answer.startsWith('closed: ') || c.answer.includes('Failed to parse request'), `${c.name}: ${c.answer}`);
     }
+    assert.ok(conns !== null);
     assert.ok(conns.peakRssMb < 1024, `hostile connections: peak RSS ${conns.peakRssMb} MB`);
     assert.ok(conns.servedDuring > 0, 'normal requests answered while the hostile connections were open');
     assert.ok(conns.afterRssMb <= conns.baselineRssMb + 64, `RSS ${conns.afterRssMb} MB after they went, ${conns.baselineRssMb} MB before`);

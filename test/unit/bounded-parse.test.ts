@@ -65,6 +65,21 @@ describe('parseJsonBounded', () => {
     await assert.rejects(parseJsonBounded(`${text.slice(0, -1)},}`, {budgetBytes: 1000, pause: () => undefined}), BoundedParseError);
   });
 
+  it("keeps each scalar of a method's first argument once when asked, in the order first seen", async () => {
+    const distinctFirstArg = (m: string): boolean => m === 'QueryJobs';
+    const opts = {budgetBytes: 10_000, pause: () => undefined, distinctFirstArg};
+    // 300,000 repeats would be over a 10,000-byte budget if they were kept.
+    const text = `{"method": "QueryJobs", "args": [[${'7,"7",3,'.repeat(100_000)}[1],[1],-1,-1,${2 ** 40},${2 ** 40}], ["id"]]}`;
+    assert.deepEqual(await parseJsonBounded(text, opts), {ok: true, value: {method: 'QueryJobs', args: [[7, '7', 3, [1], [1], -1, 2 ** 40], ['id']]}});
+    // Another method, or the method named after the arguments: every item is kept.
+    const other = await parseJsonBounded('{"method": "Echo", "args": [[1,1,1]]}', opts);
+    assert.deepEqual(other, {ok: true, value: {method: 'Echo', args: [[1, 1, 1]]}});
+    const late = await parseJsonBounded('{"args": [[1,1,1]], "method": "QueryJobs"}', opts);
+    assert.deepEqual(late, {ok: true, value: {args: [[1, 1, 1]], method: 'QueryJobs'}});
+    const over = await parseJsonBounded(`{"method": "Other", "args": [[${'7,'.repeat(100_000)}7]]}`, {...opts, budgetBytes: 100_000});
+    assert.deepEqual(over, {ok: false, method: 'Other', firstArgLength: 100_001, estimatedBytes: over.ok ? 0 : over.estimatedBytes});
+  });
+
   it('refuses deeper nesting than any request needs', async () => {
     const deep = (d: number): string => `${'['.repeat(d)}${']'.repeat(d)}`;
     assert.ok((await parseJsonBounded(deep(MAX_JSON_DEPTH), unlimited)).ok);
