@@ -269,6 +269,8 @@ export class LuxiServer {
   private async parseLarge(msg: Buffer): Promise<LuxiRequest> {
     const slicer = new TimeSlicer();
     let text: string | null = msg.toString('utf8');
+    // Decoding tens of MiB takes a while: others' requests go first.
+    await slicer.check();
     const budgetBytes = BUDGET_PER_BYTE * msg.length;
     let res;
     try {
@@ -294,6 +296,9 @@ export class LuxiServer {
     const release = large ? await this.reserveLarge(LARGE_REQUEST_WEIGHT * msg.length) : null;
     try {
       const req = large ? await this.parseLarge(msg) : parseRequest(msg.toString('utf8'));
+      // One huge token (a 60 MiB string) is parsed without a pause: let others in before the
+      // request is run.
+      if (large) await new Promise((r) => setImmediate(r));
       method = req.method;
       log.debug({method}, 'request');
       const result = await this.dispatch(req.method, req.args, log);

@@ -137,7 +137,9 @@ class WriterThreads {
         this.busy.set(w, part);
         w.ref();
         const batch: Batch = {seq: ++this.seq, dir, mode: this.mode, files: part.map((p) => p.file)};
-        w.postMessage(batch);
+        // Large files travel as their own buffers, moved to the thread instead of copied.
+        const transfer = part.flatMap((p) => (typeof p.file.data === 'string' ? [] : [p.file.data.buffer as ArrayBuffer]));
+        w.postMessage(batch, transfer);
       }
       if (files.length === 0) this.waiting.delete(dir);
     }
@@ -187,6 +189,8 @@ function startWorker(): Worker {
 }
 /** Threads writing job files at once: enough to keep the disk's group commit busy. */
 export const WRITER_THREADS = 4;
+/** Text at least this long goes to a writer thread as a buffer of its own, moved, not copied. */
+const OWN_BUFFER_MIN = 64 * 1024;
 /** Files a batch must have before it is split over several threads. */
 const MIN_SHARE = 16;
 
@@ -207,7 +211,9 @@ export class DurableWriter {
    */
   write(dir: string, name: string, content: string | Buffer): Promise<void> {
     const target = join(dir, name);
-    const data = typeof content === 'string' ? content : new Uint8Array(content);
+    // Short text crosses to the thread as a string (a Buffer would carry its whole 8 KiB pool
+    // along); long text and bytes as a buffer of their own, which the thread takes over.
+    const data = typeof content === 'string' && content.length < OWN_BUFFER_MIN ? content : ownBytes(content);
     try {
       this.fault?.(target, typeof data === 'string' ? Buffer.byteLength(data) : data.length);
     } catch (err) {
@@ -234,6 +240,13 @@ export class DurableWriter {
     await fsp.rename(from, to);
     await Promise.all([this.syncDir(toDir), this.syncDir(fromDir)]);
   }
+}
+
+/** The bytes in an ArrayBuffer of their own (a long string's Buffer has one: no copy then). */
+function ownBytes(content: string | Buffer): Uint8Array {
+  const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && typeof content === 'string') return new Uint8Array(b.buffer, 0, b.byteLength);
+  return new Uint8Array(b);
 }
 
 export function isTempFileName(name: string): boolean {

@@ -2,6 +2,7 @@
 // A filter is decoded once into a tree (parse errors first, like 3.x decoding the request), then
 // fields are resolved and the tree is turned into closures that are cheap to run per item.
 import {RE2JS, RE2JSSyntaxException} from 're2js';
+import {DistinctScalars} from '../json/distinct.js';
 import {GanetiError, LuxiParseError, parameterError} from '../protocol/errors.js';
 
 export type QueryValue = [status: number, value: unknown];
@@ -29,7 +30,9 @@ type Node =
   | {op: '?'; field: string}
   | {op: Comparison; field: string; value: Value | TimestampValue}
   | {op: '=~'; field: string; regex: FilterRegex}
-  | {op: '=[]'; field: string; value: Value};
+  | {op: '=[]'; field: string; value: Value}
+  /** A long run of `==` tests on one field within an OR: the distinct values, the first first. */
+  | {op: 'in'; field: string; values: Value[]};
 
 const EMPTY: Node = {op: 'empty'};
 const COMPARISONS = new Map<unknown, Comparison>([['==', '=='], ['=', '=='], ['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>=']]);
@@ -100,11 +103,22 @@ function parseNode(f: unknown, depth: number): Node {
     throw new LuxiParseError(`Cannot deserialise filter: expected array [string, args], got ${ppJson(f)}`);
   }
   const op = f[0];
+  if (op === '&' || op === '|') {
+    const kids: Node[] = [];
+    for (let i = 1; i < f.length; ) {
+      const end = op === '|' && depth < MAX_DEPTH ? equalityRunEnd(f, i) : i;
+      if (end - i >= EQUALITY_SET_MIN) {
+        kids.push(equalityRun(f, i, end));
+        i = end;
+      } else {
+        kids.push(parseNode(f[i], depth + 1));
+        i++;
+      }
+    }
+    return {op, kids};
+  }
   const args: unknown[] = f.slice(1);
   switch (op) {
-    case '&':
-    case '|':
-      return {op, kids: args.map((a) => parseNode(a, depth + 1))};
     case '!':
       if (args.length !== 1) throw new LuxiParseError(`Cannot deserialise field, expected [filter] but got ${ppJson(args)}`);
       return {op, kid: parseNode(args[0], depth + 1)};
@@ -134,6 +148,42 @@ function parseNode(f: unknown, depth: number): Node {
   const value = isTimestampValue(args[1]) ? args[1] : filterValue(args[1]);
   // "!=" is the negation of "==", so an item without data (accepted by "==") is rejected.
   return comparison === undefined ? {op: '!', kid: {op: '==', field, value}} : {op: comparison, field, value};
+}
+
+/** A leaf `["==", field, value]` (or "=") with a string or integer value. */
+function plainEquality(k: unknown): k is [string, string, Value] {
+  return Array.isArray(k) && k.length === 3 && (k[0] === '==' || k[0] === '=') && typeof k[1] === 'string' && (typeof k[2] === 'string' || isInteger(k[2]));
+}
+
+/**
+ * Where the run of plain equality tests on one field, with values of one type, that starts at
+ * f[i] ends (i when f[i] is none).
+ */
+function equalityRunEnd(f: unknown[], i: number): number {
+  const first = f[i];
+  if (!plainEquality(first)) return i;
+  const isString = typeof first[2] === 'string';
+  let end = i + 1;
+  while (end < f.length) {
+    const k = f[end];
+    if (!plainEquality(k) || k[1] !== first[1] || (typeof k[2] === 'string') !== isString) break;
+    end++;
+  }
+  return end;
+}
+
+/**
+ * A run of equality tests as one node with its distinct values: a filter naming millions of
+ * ids (a Query's OR of 60 MiB) costs one value each, not a node and a closure each.
+ */
+function equalityRun(f: unknown[], i: number, end: number): Node {
+  const seen = new DistinctScalars();
+  const values: Value[] = [];
+  for (let k = i; k < end; k++) {
+    const v = (f[k] as [string, string, Value])[2];
+    if (seen.add(typeof v === 'string' ? v : numberKey(v))) values.push(v);
+  }
+  return {op: 'in', field: (f[i] as [string, string, Value])[1], values};
 }
 
 function parseFilter(filter: unknown): Node {
@@ -224,7 +274,7 @@ function containsTest(value: Value): Test {
   };
 }
 
-type Leaf = Exclude<Node, {op: 'empty' | '&' | '|' | '!'}>;
+type Leaf = Exclude<Node, {op: 'empty' | '&' | '|' | '!' | 'in'}>;
 
 function leafTest(node: Leaf): Test {
   switch (node.op) {
@@ -283,6 +333,8 @@ function compileNode<T>(node: Node, lookup: (name: string) => FilterField<T> | u
       const kid = compileNode(node.kid, lookup);
       return (item) => !kid(item);
     }
+    case 'in':
+      return compileEqualityRun(node, lookup);
   }
   const field = lookup(node.field);
   if (field === undefined) throw parameterError(`Can't find field named '${node.field}'`);
@@ -359,6 +411,36 @@ function compileAlternatives<T>(kids: Node[], lookup: (name: string) => FilterFi
 }
 
 /**
+ * A run of equality tests as one set lookup, answering as its tests one by one would: no data
+ * accepts, a value of the other type fails the query with the first test's error.
+ */
+function compileEqualityRun<T>(node: {field: string; values: Value[]}, lookup: (name: string) => FilterField<T> | undefined): (item: T) => boolean {
+  const field = lookup(node.field);
+  if (field === undefined) throw parameterError(`Can't find field named '${node.field}'`);
+  if (field.timestampPair === true) {
+    const kids = node.values.map((value) => compileNode({op: '==', field: node.field, value}, lookup));
+    return (item) => kids.some((k) => k(item));
+  }
+  const firstValue = node.values[0]!;
+  if (typeof firstValue === 'string') {
+    const set = new Set(node.values);
+    return (item) => {
+      const [status, v] = field.get(item);
+      if (status !== RS_NORMAL) return true;
+      if (typeof v !== 'string') throw typeMismatch(v, firstValue);
+      return set.has(v);
+    };
+  }
+  const set = new Set(node.values.map((v) => numberKey(v as Numeric)));
+  return (item) => {
+    const [status, v] = field.get(item);
+    if (status !== RS_NORMAL) return true;
+    if (!isNumber(v)) throw typeMismatch(v, firstValue);
+    return set.has(numberKey(v));
+  };
+}
+
+/**
  * Compiles a JSON filter (null or [] = everything). Throws LuxiParseError for a malformed filter,
  * ParameterError for unknown fields or excessive nesting; evaluation throws on type mismatches.
  */
@@ -384,13 +466,16 @@ function jobId(v: unknown): number | null {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null;
 }
 
-function collectIds(f: unknown, idField: string, out: number[], depth: number): boolean {
+function collectIds(f: unknown, idField: string, out: number[], seen: DistinctScalars, depth: number): boolean {
   if (!Array.isArray(f) || depth > MAX_DEPTH) return false;
-  if (f[0] === '|') return f.slice(1).every((k: unknown) => collectIds(k, idField, out, depth + 1));
+  if (f[0] === '|') {
+    for (let i = 1; i < f.length; i++) if (!collectIds(f[i], idField, out, seen, depth + 1)) return false;
+    return true;
+  }
   if ((f[0] === '==' || f[0] === '=') && f.length === 3 && f[1] === idField) {
     const id = jobId(f[2]);
     if (id === null) return false;
-    out.push(id);
+    if (seen.add(id)) out.push(id);
     return true;
   }
   return false;
@@ -403,6 +488,6 @@ function collectIds(f: unknown, idField: string, out: number[], depth: number): 
 export function requestedIdsFromFilter(filter: unknown, idField: string): Array<number> | null {
   if (filter === null) return null;
   const ids: number[] = [];
-  if (!collectIds(filter, idField, ids, 1) || ids.length === 0) return null;
-  return [...new Set(ids)];
+  if (!collectIds(filter, idField, ids, new DistinctScalars(), 1) || ids.length === 0) return null;
+  return ids;
 }

@@ -391,6 +391,15 @@ describe('compileFilter: long OR of equality tests', () => {
     assert.deepEqual(ids(['|', ['==', 'status', 'running'], ...names.map((n) => ['==', 'name', n])]), [1, 3, 4]);
   });
 
+  it('answers the same with repeated values, on timestamp fields, and for unknown fields', () => {
+    const values = [9, 8, 7, 6, 5n, 4, 3, 10, 11, 12];
+    assert.deepEqual(ids(many('id', [...values, ...values, 5, 3n])), [3, 4, 5]);
+    assert.deepEqual(ids(many('received_ts', [1, 2, 3, 4, 5, 6, 7, 1700000001, 1700000001])), [1, 3]);
+    assert.deepEqual(ids(['!', many('id', values)]), [1, 2]);
+    assert.throws(() => ids(many('nosuch', values)), ganetiError('ParameterError', "Can't find field named 'nosuch'"));
+    assert.deepEqual(filterFieldNames(['&', many('name', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']), ['?', 'archived']]), ['name', 'archived']);
+  });
+
   it('fails on a value of the other type with the first test\'s error', () => {
     assert.throws(
       () => ids(many('status', [1, 2, 3, 4, 5, 6, 7, 8, 9])),
