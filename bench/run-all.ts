@@ -312,6 +312,9 @@ async function main(): Promise<void> {
   console.log('== bench/instances.ts');
   const instArgs = QUICK ? ['--instances', '20', '--list', '100'] : [];
   const instances = await tsx('instances.ts', instArgs, QUICK ? 120 : 300);
+  console.log('== bench/retention.ts');
+  const retentionArgs = QUICK ? ['--quick'] : [];
+  const retention = await tsx('retention.ts', retentionArgs, QUICK ? 300 : 1200);
   console.log('== disk: durable write limit (3/3)');
   samples.push(await fsyncRate());
   // The physical limit is the best the disk showed: other load on the machine only lowers it.
@@ -578,6 +581,14 @@ async function main(): Promise<void> {
   lines.push(
     'How to read the fractions: submitting a job costs one durable file write (job-N; the `serial` write is shared by concurrent submissions), so submissions/s can at most reach the group-commit rate; a short job that runs costs one more (its final status; the running state is written only if it still runs 20 ms later, docs/job-file.md), so completions/s can at most reach half of it. Latencies are compared with one serial durable write.',
   );
+  lines.push('');
+  lines.push('## bench/retention.ts (archive retention while others are served)');
+  lines.push('');
+  const retentionCmd = cmd('retention.ts', retentionArgs);
+  lines.push(`\`${retentionCmd}\` (${(retention.ms / 1000).toFixed(0)} s, exit ${retention.code}): other clients' latencies while retention deletes the archived files, and for as long with retention off.`);
+  lines.push('');
+  lines.push('```', retention.stdout.trim(), '```');
+  if (retention.code !== 0) lines.push('', '```', retention.stderr.slice(-2000), '```');
   lines.push('');
   if (profs.length > 0) {
     lines.push('## CPU profiles of masterd (node --cpu-prof), details');
