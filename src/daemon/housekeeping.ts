@@ -20,8 +20,6 @@ const MAX_INTERVAL_MS = 60_000;
 const MIN_INTERVAL_MS = 250;
 const MAX_RETENTION_INTERVAL_MS = 10 * 60_000;
 const QUIET_MS = 1000;
-/** Files handled between two yields to the event loop. */
-const SLICE = 64;
 /** Archived files looked at (and deleted) at once by retention. */
 const RETENTION_SLICE = 2;
 /** Jobs archived together by an automatic pass. */
