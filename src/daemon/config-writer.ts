@@ -21,14 +21,13 @@ export class ConfigWriter {
   private writing = false;
   /** The ssconf values on disk, once this writer has written them (saves reading every file). */
   private ssconfOnDisk: Record<string, string> | null = null;
-  /** Called after each change is on disk locally. */
-  onChange: (cfg: ConfigData) => void = () => undefined;
-
   constructor(
     private readonly paths: GanetiPaths,
     cfg: ConfigData,
     private readonly log: Logger,
     private readonly rpc: NodeRpcClient | null,
+    /** Called after each change is on disk locally. */
+    private readonly onChange: (cfg: ConfigData) => void = () => undefined,
   ) {
     this.cfg = cfg;
   }

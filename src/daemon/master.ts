@@ -64,7 +64,7 @@ export class Master {
   readonly services: LuxiServices;
   readonly hardStop = new AbortController();
   readonly configWriter: ConfigWriter;
-  readonly replicator: QueueReplicator | null = null;
+  readonly replicator: QueueReplicator | null;
   readonly housekeeper: Housekeeper | null = null;
   private readonly nodeClient: NodeRpcClient | null;
   /** Node daemon calls (live instance data in queries). */
@@ -81,8 +81,16 @@ export class Master {
     this.version = opts.version;
     const nodeClient = opts.nodeClient;
     this.nodeClient = nodeClient ?? null;
-    this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null);
-    const store = new QueueStore(opts.paths.queueDir, opts.writeFault);
+    // The replicator is made first: the store tells it of every queue write, the configuration
+    // writer of every change of the master candidates. Its own callbacks run only later.
+    const replicator =
+      nodeClient === undefined
+        ? null
+        : new QueueReplicator(nodeClient, opts.paths, opts.log, () => this.queueSnapshot(), (node) => this.configWriter.pushTo(node));
+    this.replicator = replicator;
+    replicator?.setCandidates(replicaNodes(cfg));
+    this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null, (next) => replicator?.setCandidates(replicaNodes(next)));
+    const store = new QueueStore(opts.paths.queueDir, opts.writeFault, replicator);
     // The queue's events reach parts made below (scheduler, housekeeper): they are only
     // emitted once the master is running, after this constructor.
     this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout}, {
@@ -101,17 +109,6 @@ export class Master {
     let rpc = opts.rpc;
     let cluster: ClusterServices | undefined;
     if (nodeClient !== undefined) {
-      const replicator = new QueueReplicator(
-        nodeClient,
-        opts.paths,
-        opts.log,
-        () => this.queueSnapshot(),
-        (node) => this.configWriter.pushTo(node),
-      );
-      this.replicator = replicator;
-      store.observer = replicator;
-      replicator.setCandidates(replicaNodes(cfg));
-      this.configWriter.onChange = (next) => replicator.setCandidates(replicaNodes(next));
       rpc ??= (nodes, procedure, args, timeoutMs) => nodeClient.callNodes(nodes, procedure, args, timeoutMs);
       cluster = {
         updateConfig: (mutate) => this.configWriter.update(mutate),

@@ -30,11 +30,12 @@ export class QueueStore {
   private durableSerial = 0;
   private serialWrite: Promise<void> | null = null;
   private drained = false;
-  observer: QueueObserver | null = null;
 
   constructor(
     readonly queueDir: string,
     fault?: WriteFault,
+    /** Told of every write, rename and drain change once it is durable (queue replication). */
+    private readonly observer: QueueObserver | null = null,
   ) {
     this.archiveDir = join(queueDir, 'archive');
     this.writer = new DurableWriter({mode: 0o640, fault});
