@@ -126,7 +126,11 @@ describe('gnt-job top on a terminal', () => {
   it('shows a failed job whole at 80×24 and shrinks to 40×10 without debris; Ctrl-Z, fg and Ctrl-L', async () => {
     const failed = await daemon.client().submitJob([{OP_ID: 'OP_TEST_JQUEUE', fail: true}]);
     tmux('resize-window', '-t', 'top', '-x', '80', '-y', '24');
-    await press('Escape', 'g');
+    // Escape and g read together are one key, Alt-g, on a busy machine: the list must be back
+    // (with the new job in it) before g goes to the top.
+    await press('Escape');
+    await waitScreen(new RegExp(`^[> ] +${failed} error`, 'm'), 'failed job listed');
+    await press('g');
     await waitScreen(new RegExp(`^> +${failed} error`, 'm'), 'failed job listed and selected');
     await press('Enter');
     let s = await waitScreen(/error: Failure: command execution error:\n +Opcode failure was requested/, 'the whole error');
