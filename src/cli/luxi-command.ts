@@ -13,7 +13,7 @@ import {formatError, formatErrorExitCode} from './error-text.js';
 import {askYesNo} from './prompt.js';
 import {formatJobFailure, formatWatchLogLine, jobLostError, jobResultError, NotChangedReporter} from './job-output.js';
 import {pyInt, pyStr, toJsInteger} from '../format/python.js';
-import {formatUsageError, normalizeArgv, UsageError, type OptionSpec} from './optparse-argv.js';
+import {formatUsageError, normalizeArgv, optionSpecs, UsageError} from './optparse-argv.js';
 import {formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
 import {EXIT_CONFIRMATION, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE} from '../process/exit-codes.js';
 
@@ -108,21 +108,6 @@ export interface RawToken {
   readonly type: string;
   readonly flag?: string;
   readonly input: string;
-}
-
-/** The optparse view of oclif flag definitions. */
-function optionSpecs(flags: Record<string, unknown>): OptionSpec[] {
-  return Object.entries(flags).map(([name, def]) => {
-    const d = def as {type: string; char?: string; aliases?: string[]; options?: readonly string[]; multiple?: boolean};
-    return {
-      name,
-      takesValue: d.type === 'option',
-      ...(d.char === undefined ? {} : {char: d.char}),
-      ...(d.aliases === undefined ? {} : {aliases: d.aliases}),
-      ...(d.options === undefined ? {} : {choices: d.options}),
-      ...(d.multiple === true ? {multiple: true} : {}),
-    };
-  });
 }
 
 export abstract class LuxiCommand extends Command {

@@ -3,7 +3,9 @@
 // -ofoo), options only before the first argument (Ganeti disables interspersed arguments, so
 // `info 1 -5` passes "-5" on while `info -5` is an unknown option), the last of a repeated
 // option wins. The result is a canonical token list for oclif plus the positional arguments.
+import type {Command} from '@oclif/core';
 import {pyStringRepr} from '../format/python.js';
+import {EXIT_USAGE} from '../process/exit-codes.js';
 
 /** A command's option as the normaliser needs it (taken from the oclif flag definitions). */
 export interface OptionSpec {
@@ -122,4 +124,36 @@ export function normalizeArgv(argv: readonly string[], specs: readonly OptionSpe
  */
 export function formatUsageError(prog: string, usage: string, message: string): string {
   return `Usage\n=====\n  ${prog} ${usage}\n\n${prog}: error: ${message}\n`;
+}
+
+/** The optparse view of oclif flag definitions. */
+export function optionSpecs(flags: Record<string, unknown>): OptionSpec[] {
+  return Object.entries(flags).map(([name, def]) => {
+    const d = def as {type: string; char?: string; aliases?: string[]; options?: readonly string[]; multiple?: boolean};
+    return {
+      name,
+      takesValue: d.type === 'option',
+      ...(d.char === undefined ? {} : {char: d.char}),
+      ...(d.aliases === undefined ? {} : {aliases: d.aliases}),
+      ...(d.options === undefined ? {} : {choices: d.options}),
+      ...(d.multiple === true ? {multiple: true} : {}),
+    };
+  });
+}
+
+/**
+ * For commands that are not LuxiCommands: their argv read the way optparse reads it (see
+ * optparse-argv.ts), as tokens for `this.parse`, the positional arguments after "--" as typed.
+ * A usage error is written as optparse writes it (`plain`: the daemons' untitled format) and
+ * exits with status 2.
+ */
+export function optparseTokens(command: Command, flags: Record<string, unknown>, prog: string, usage: string, style: 'titled' | 'plain' = 'titled'): string[] {
+  try {
+    const {options, args} = normalizeArgv(command.argv, optionSpecs(flags));
+    return args.length === 0 ? options : [...options, '--', ...args];
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(style === 'titled' ? formatUsageError(prog, usage, err.message) : `Usage: ${prog} ${usage}\n\n${prog}: error: ${err.message}\n`);
+    return command.exit(EXIT_USAGE);
+  }
 }

@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core';
+import {optparseTokens} from '../cli/optparse-argv.js';
 import {parseTimespec} from '../cli/job-output.js';
 import {DEFAULT_QUEUE_SIZE_LIMIT} from '../daemon/job-queue.js';
 import {DEFAULT_MAX_MESSAGE_BYTES} from '../protocol/framing.js';
@@ -65,7 +66,7 @@ export default class Masterd extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Masterd);
+    const {flags} = await this.parse(Masterd, optparseTokens(this, Masterd.flags, 'ganeti-masterd', '[-f] [-d] [--no-voting [--yes-do-it]]', 'plain'));
     const passOn = this.argv.filter((a) => a !== '-f' && a !== '--foreground' && a !== '--detached-child');
     // Loaded here, not at the top: without an oclif manifest every CLI call imports every command module.
     const {runMasterd} = await import('../daemon/masterd.js');

@@ -1,4 +1,5 @@
 import {Command, Flags} from '@oclif/core';
+import {optparseTokens} from '../cli/optparse-argv.js';
 import {DEFAULT_NODED_PORT} from '../rpc/client.js';
 
 export default class Noded extends Command {
@@ -20,7 +21,7 @@ export default class Noded extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Noded);
+    const {flags} = await this.parse(Noded, optparseTokens(this, Noded.flags, 'ganeti-noded', '[-f] [-d] [-b ADDRESS] [-p PORT]', 'plain'));
     // Loaded here, not at the top: without an oclif manifest every CLI call imports every command module.
     const {runNoded} = await import('../noded/noded.js');
     const code = await runNoded({

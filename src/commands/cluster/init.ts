@@ -2,6 +2,7 @@ import {Args, Command, Flags} from '@oclif/core';
 import {ClusterExistsError, initCluster} from '../../cluster/cluster-init.js';
 import {resolvePaths} from '../../paths.js';
 import {CommandFailure, exitWithFailure} from '../../cli/luxi-command.js';
+import {optparseTokens} from '../../cli/optparse-argv.js';
 
 export default class ClusterInit extends Command {
   static override summary = 'Create a one-node cluster with this node as the master';
@@ -21,7 +22,7 @@ export default class ClusterInit extends Command {
   };
 
   async run(): Promise<void> {
-    const {args, flags} = await this.parse(ClusterInit);
+    const {args, flags} = await this.parse(ClusterInit, optparseTokens(this, ClusterInit.flags, 'gnt-cluster', 'init [--master-node NODE] [--primary-ip IP] [--port N] [--master-netdev DEV] NAME'));
     const paths = resolvePaths();
     const master = flags['master-node'];
     if (master !== undefined && master.toLowerCase() !== paths.hostname.toLowerCase()) {

@@ -4,6 +4,7 @@ import {Command, Flags} from '@oclif/core';
 import {askYesNo} from '../../cli/prompt.js';
 import {masterFailover} from '../../cluster/master-failover.js';
 import {CommandFailure, exitWithFailure} from '../../cli/luxi-command.js';
+import {optparseTokens} from '../../cli/optparse-argv.js';
 import {ConfigError} from '../../config/config.js';
 import {resolvePaths} from '../../paths.js';
 
@@ -40,7 +41,7 @@ export default class ClusterMasterFailover extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(ClusterMasterFailover);
+    const {flags} = await this.parse(ClusterMasterFailover, optparseTokens(this, ClusterMasterFailover.flags, 'gnt-cluster', 'master-failover [--no-voting [--yes-do-it]]'));
     if (flags['no-voting'] && !flags['yes-do-it'] && !(await confirm())) {
       exitWithFailure(
         this,

@@ -1,6 +1,7 @@
 import {Command, Flags} from '@oclif/core';
 import {resolvePaths, VirtualClusterError} from '../../paths.js';
 import {CommandFailure, exitWithFailure} from '../../cli/luxi-command.js';
+import {optparseTokens} from '../../cli/optparse-argv.js';
 
 export default class JobTop extends Command {
   static override summary = 'Watch the job queue live in the terminal';
@@ -22,7 +23,7 @@ export default class JobTop extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(JobTop);
+    const {flags} = await this.parse(JobTop, optparseTokens(this, JobTop.flags, 'gnt-job', 'top [--socket PATH] [--interval MS]'));
     if (!process.stdout.isTTY) {
       exitWithFailure(
         this,
