@@ -72,10 +72,16 @@ export class Master {
   private stopping = false;
   /** The check of instances whose migration a crash interrupted (runs under their locks). */
   moveRecovery: Promise<void> = Promise.resolve();
-  /** Called when continuing could lose acknowledged data (a failed fsync). */
-  onFatal: (err: Error) => void = () => undefined;
+  /** Settles with the error once continuing could lose acknowledged data (a failed fsync). */
+  readonly fatal: Promise<Error>;
+  private readonly reportFatal: (err: Error) => void;
 
   private constructor(cfg: ConfigData, opts: MasterOptions) {
+    let reportFatal: (err: Error) => void = () => undefined;
+    this.fatal = new Promise((resolve) => {
+      reportFatal = resolve;
+    });
+    this.reportFatal = reportFatal;
     this.paths = opts.paths;
     this.log = opts.log;
     this.version = opts.version;
@@ -99,7 +105,7 @@ export class Master {
       onCancelWaiting: (job) => this.scheduler.cancelWaiting(job),
       onKill: (job) => this.scheduler.kill(job.id),
       onWriteError: (err) => {
-        if (err instanceof FsyncError) this.onFatal(err);
+        if (err instanceof FsyncError) this.reportFatal(err);
       },
       onSubmitted: (live, limit) => this.housekeeper?.liveJobsChanged(live, limit),
     });

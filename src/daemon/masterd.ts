@@ -187,11 +187,11 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
       log.info({code}, code === EXIT_SUCCESS ? 'clean shutdown' : 'exiting');
       resolve(code);
     };
-    master.onFatal = (err) => {
+    void master.fatal.then((err) => {
       log.fatal({err}, 'fsync failed; exiting to avoid acknowledging lost data');
       master.abortNow();
       void finish(EXIT_FAILURE);
-    };
+    });
     onSignal = (sig: NodeJS.Signals): void => {
       signals++;
       if (signals === 1) {
