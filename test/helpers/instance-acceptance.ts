@@ -4,51 +4,21 @@
 // (test/interop/gnt-instance-ours.test.ts). The fake hypervisor's files must be on the right
 // node, configuration and ssconf on every node.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, renameSync} from 'node:fs';
 import {join} from 'node:path';
 import {BIN, VirtualCluster, waitFor, type Proc, type VNode} from '../cluster/virtual-cluster.js';
+import {runDetached, runStock, stockMissing, type CliResult} from './stock.js';
 
-const STOCK_DIR = '/usr/share/ganeti/3.0';
-const STOCK = `${STOCK_DIR}/gnt-instance`;
-export const stockSkip = existsSync(STOCK) ? false : `the stock Ganeti 3.0 gnt-instance is not installed (${STOCK})`;
+export const stockSkip = stockMissing('gnt-instance');
 
-export interface Cli {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type Cli = CliResult;
 
 export type Runner = (node: VNode, args: string[]) => Promise<Cli>;
 
-export const stockGntInstance: Runner = (node, args) =>
-  new Promise((resolve) => {
-    const proc = spawn('/usr/bin/python3', [STOCK, ...args], {
-      env: {...node.env, TZ: 'UTC', PYTHONPATH: STOCK_DIR},
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('close', (code) => resolve({code, stdout, stderr}));
-  });
+export const stockGntInstance: Runner = (node, args) => runStock('gnt-instance', args, node.env);
 
 /** Ours: `ganeti instance ...` (what bin/gnt-instance.js runs). */
-export const ourGntInstance: Runner = (node, args) =>
-  new Promise((resolve) => {
-    const proc = spawn(process.execPath, [BIN, 'instance', ...args], {
-      env: {...node.env, TZ: 'UTC'},
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('close', (code) => resolve({code, stdout, stderr}));
-  });
+export const ourGntInstance: Runner = (node, args) => runDetached(process.execPath, [BIN, 'instance', ...args], {...node.env, TZ: 'UTC'});
 
 export const ADD = ['add', '-t', 'diskless', '-o', 'noop', '--no-name-check', '--no-ip-check', '--net', '0:mode=openvswitch,link=sw0'];
 

@@ -2,32 +2,18 @@
 // locks/test-jobqueue: the stock Ganeti 3.0 tools and ours, run against the same daemon, print
 // the same and exit with the same status (job IDs and clock times aside).
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import {existsSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {makeNode, REPO, startDaemon, type Daemon, type TestNode} from '../helpers/cluster.js';
-import {mapLimit, type CliResult} from '../gnt-job/fixture.js';
+import {mapLimit} from '../gnt-job/fixture.js';
+import {runDetached, runStock, stockMissing, type CliResult} from '../helpers/stock.js';
 
-const STOCK_DIR = '/usr/share/ganeti/3.0';
-const skip = existsSync(`${STOCK_DIR}/gnt-cluster`) ? false : `the stock Ganeti 3.0 tools are not installed (${STOCK_DIR})`;
-
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
-  return new Promise((resolve) => {
-    // A new session: no controlling terminal, as in the gnt-job interop suite.
-    const proc = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe'], detached: true});
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('close', (code) => resolve({code, stdout, stderr}));
-  });
-}
+const skip = stockMissing('gnt-cluster');
 
 type Tool = 'gnt-cluster' | 'gnt-debug';
-const stock = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> =>
-  run('/usr/bin/python3', [`${STOCK_DIR}/${tool}`, ...args], {...node.env, TZ: 'UTC', PYTHONPATH: STOCK_DIR});
-const ours = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> => run(join(REPO, 'bin', tool), args, {...node.env, TZ: 'UTC'});
+const stock = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> => runStock(tool, args, node.env);
+const ours = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> => runDetached(join(REPO, 'bin', tool), args, {...node.env, TZ: 'UTC'});
 
 /** Job IDs and wall-clock times differ between two runs; everything else must not. */
 function normalize(text: string): string {

@@ -2,36 +2,18 @@
 // same daemon with the same GANETI_ROOTDIR/GANETI_HOSTNAME, must print the same bytes on stdout
 // and stderr and exit with the same status.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import {existsSync, writeFileSync} from 'node:fs';
+import {writeFileSync} from 'node:fs';
 import {after, afterEach, before, describe, it} from 'node:test';
 import type {LuxiClient} from '../../src/protocol/client.js';
 import {delayOp, makeNode, settleQueue, startDaemon, waitFor, type Daemon, type TestNode} from '../helpers/cluster.js';
 import {blockers, blockQueue, gntJob, mapLimit, text, writeFixtureQueue, type CliResult} from '../gnt-job/fixture.js';
 import {GOLDEN} from '../gnt-job/golden.js';
+import {runStock, stockMissing} from '../helpers/stock.js';
 
-const STOCK_DIR = '/usr/share/ganeti/3.0';
-const STOCK = `${STOCK_DIR}/gnt-job`;
-const skip = existsSync(STOCK) ? false : `the stock Ganeti 3.0 gnt-job is not installed (${STOCK})`;
+const skip = stockMissing('gnt-job');
 
-/**
- * Runs the stock gnt-job. It is started in a new session: without a controlling terminal its
- * confirmation question (which opens /dev/tty) is answered "no" instead of waiting for a person.
- */
-function stockGntJob(node: TestNode, args: string[]): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const proc = spawn('/usr/bin/python3', [STOCK, ...args], {
-      env: {...node.env, TZ: 'UTC', PYTHONPATH: STOCK_DIR},
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('close', (code) => resolve({code, stdout, stderr}));
-  });
-}
+/** The stock gnt-job, in a new session (its confirmation question is answered "no"). */
+const stockGntJob = (node: TestNode, args: string[]): Promise<CliResult> => runStock('gnt-job', args, node.env);
 
 async function both(node: TestNode, args: string[]): Promise<{stock: CliResult; ours: CliResult}> {
   const [stock, ours] = await Promise.all([stockGntJob(node, args), gntJob(node, args)]);

@@ -1,34 +1,14 @@
 // Stock Ganeti 3.0 cluster tools (gnt-cluster, gnt-debug, gnt-node, gnt-group) against our
 // daemon: each must exit 0 with its complete output.
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {after, before, describe, it} from 'node:test';
 import {delayOp, makeNode, startDaemon, waitFor, waitJob, type Daemon, type TestNode} from '../helpers/cluster.js';
+import {runStock, stockMissing, type CliResult} from '../helpers/stock.js';
 
-const GANETI_PY = '/usr/share/ganeti/3.0';
-const skip = existsSync(`${GANETI_PY}/gnt-cluster`) ? false : 'stock Ganeti 3.0 tools not installed';
+const skip = stockMissing('gnt-cluster');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function stock(node: TestNode, tool: string, args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const proc = spawn('/usr/bin/python3', [`${GANETI_PY}/${tool}`, ...args], {
-      env: {...node.env, PYTHONPATH: GANETI_PY, TZ: 'UTC'},
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.on('close', (code) => resolve({code, stdout, stderr}));
-  });
-}
+type Run = CliResult;
+const stock = (node: TestNode, tool: string, args: string[]): Promise<Run> => runStock(tool, args, node.env);
 
 function ok(r: Run, what: string): string {
   assert.equal(r.code, 0, `${what} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
