@@ -262,8 +262,21 @@ export class QueueReplicator implements QueueObserver {
             await call('jobqueue_update_many', [[...op.files]]);
             return;
           } catch (err) {
-            // A node daemon without the batch procedure (stock Ganeti): one file per call.
-            if (!(err instanceof RpcError && err.httpStatus === 404)) throw err;
+            // A node daemon without the batch procedure (stock Ganeti): one file per call. Ganeti
+            // 3.0's noded answers an unknown procedure by dropping the connection (its 404 page
+            // fails to format), so any failure is checked with the per-file procedure: if that
+            // works, the node has no batch procedure; if not, the node is down.
+            const unknown = err instanceof RpcError && err.httpStatus === 404;
+            if (!unknown) {
+              const [first, ...rest] = op.files;
+              if (first === undefined) throw err;
+              await call('jobqueue_update', [first[0], first[1]]).catch(() => {
+                throw err;
+              });
+              for (const [name, content] of rest) await call('jobqueue_update', [name, content]);
+              link.batched = false;
+              return;
+            }
             link.batched = false;
           }
         }

@@ -55,7 +55,10 @@ export class RpcTransport {
     this.agent =
       tls === null
         ? new http.Agent(common)
-        : new https.Agent({...common, ca: tls.cert, cert: tls.cert, key: tls.key, checkServerIdentity: () => undefined});
+        : // No TLS session resumption: Ganeti's own node daemon (pyOpenSSL, client certificates
+          // required, no session id context) fails every resumed handshake with "session id
+          // context uninitialized"; kept-alive connections need no resumption anyway.
+          new https.Agent({...common, ca: tls.cert, cert: tls.cert, key: tls.key, checkServerIdentity: () => undefined, maxCachedSessions: 0});
   }
 
   static forNode(paths: GanetiPaths): RpcTransport {

@@ -1,7 +1,6 @@
 // Configuration distribution (docs/architecture.md): config.data to every online master candidate
 // (upload_file), the ssconf values to every online node (write_ssconf_files). The sending
 // node, which wrote its own copies, is skipped. Failures are returned, never thrown.
-import {userInfo} from 'node:os';
 import {niceSort, type ConfigData} from '../config/config.js';
 import {ssconfValues} from '../config/ssconf.js';
 import type {GanetiPaths} from '../paths.js';
@@ -16,18 +15,18 @@ export interface SyncFailure {
   error: string;
 }
 
-function owner(): string {
-  try {
-    return userInfo().username;
-  } catch {
-    return 'root';
-  }
-}
+/**
+ * The owner and group config.data has on a Ganeti node (ensure-dirs: masterd user, confd group),
+ * by the names Ganeti 3.0 gives them: its node daemon maps the names it receives to its own
+ * users and refuses any other name ("Unknown Ganeti group 'root'"); ours ignores them.
+ */
+const CONFIG_OWNER = 'gnt-masterd';
+const CONFIG_GROUP = 'gnt-confd';
 
 /** The upload_file argument for config.data (Ganeti's _PrepareFileUpload shape). */
 export function configUpload(paths: GanetiPaths, text: string): NodedArgs<'upload_file'> {
   const now = Date.now() / 1000;
-  return [[makeVirtualPath(paths, paths.configFile), encodeContent(text), 0o640, owner(), owner(), now, now]];
+  return [[makeVirtualPath(paths, paths.configFile), encodeContent(text), 0o640, CONFIG_OWNER, CONFIG_GROUP, now, now]];
 }
 
 export async function distributeConfig(
