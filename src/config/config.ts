@@ -196,8 +196,9 @@ export async function readConfig(path: string): Promise<ConfigData> {
   return cfg;
 }
 
-export async function writeConfig(path: string, cfg: ConfigData): Promise<void> {
-  await writeFileDurable(path, stringifyJson(cfg) + '\n', 0o640);
+/** Writes config.data durably; `text` is cfg already serialised (stringifyJson + newline). */
+export async function writeConfig(path: string, cfg: ConfigData, text = stringifyJson(cfg) + '\n'): Promise<void> {
+  await writeFileDurable(path, text, 0o640);
 }
 
 export function nodeByName(cfg: ConfigData, name: string): NodeConfig | undefined {
