@@ -1,7 +1,7 @@
 // Master-side client of the node daemons' RPC (docs/luxi.md "Node daemon RPC"): POST
 // /<procedure> with a JSON array body, answer [ok, payload]; typed by src/rpc/noded-contract.ts. HTTPS with the cluster certificate (also presented
-// as the client certificate); node daemons serve nothing else, so without a certificate the
-// plain HTTP this client falls back to reaches no one. Connections are
+// as the client certificate); node daemons serve nothing else, so without a certificate every
+// call fails at once, saying so (no plain-HTTP fallback). Connections are
 // kept alive, so a voting round or a replication batch costs no new handshakes.
 import http from 'node:http';
 import https from 'node:https';
@@ -46,11 +46,14 @@ export function rpcTarget(node: NodeConfig): RpcTarget {
 /** HTTP(S) transport to node daemons, with one keep-alive connection pool. */
 export class RpcTransport {
   private readonly agent: http.Agent;
+  /** Where the certificate was looked for (named when there is none). */
+  private readonly certFile: string | null;
 
   constructor(
     readonly tls: ClusterTls | null,
-    opts: {maxSocketsPerNode?: number} = {},
+    opts: {maxSocketsPerNode?: number; certFile?: string} = {},
   ) {
+    this.certFile = opts.certFile ?? null;
     const common = {keepAlive: true, maxSockets: opts.maxSocketsPerNode ?? 16, timeout: 30_000};
     this.agent =
       tls === null
@@ -62,11 +65,14 @@ export class RpcTransport {
   }
 
   static forNode(paths: GanetiPaths): RpcTransport {
-    return new RpcTransport(loadClusterTls(paths.serverCert));
+    return new RpcTransport(loadClusterTls(paths.serverCert), {certFile: paths.serverCert});
   }
 
   /** One call; resolves with the payload of [true, payload], rejects with the node's error. */
   async call<P extends NodedProcedure>(target: RpcTarget, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>> {
+    if (this.tls === null) {
+      throw new RpcError(`no cluster certificate${this.certFile === null ? '' : ` (${this.certFile})`}: node daemons answer only over HTTPS with it`);
+    }
     const body = Buffer.from(stringifyJson(args), 'utf8');
     try {
       return (await this.send(target, procedure, body, timeoutMs)) as NodedResult<P>;

@@ -81,8 +81,9 @@ describe('noded', () => {
 
   test('refuses clients without the cluster certificate', async () => {
     await assert.rejects(raw(target, null, 'POST', '/version', '[]'));
-    const stranger = new RpcTransport(null);
-    await assert.rejects(stranger.call(target, 'version', [], 5000));
+    const stranger = new RpcTransport(null, {certFile: '/nowhere/server.pem'});
+    // No silent fall-back to plain HTTP: the call fails at once and says why.
+    await assert.rejects(stranger.call(target, 'version', [], 5000), {message: 'no cluster certificate (/nowhere/server.pem): node daemons answer only over HTTPS with it'});
     stranger.close();
   });
 
