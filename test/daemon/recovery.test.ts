@@ -77,7 +77,7 @@ describe('the queue across a stop and a start', () => {
     try {
       let d = await startInProcessDaemon(node, ['--max-running-jobs', '1']);
       let c: LuxiClient = d.client();
-      const running = await c.submitJob([delayOp(0.5), delayOp(0)]);
+      const running = await c.submitJob([delayOp(1), delayOp(0)]);
       const queued = await c.submitJob([delayOp(0)]);
       await waitFor(async () => ((await c.queryJobs([running], ['status'])) as unknown[][])[0]![0] === 'running');
       const drained = d.master.drain();
@@ -85,7 +85,11 @@ describe('the queue across a stop and a start', () => {
         c.submitJob([delayOp(0)]),
         (e: unknown) => e instanceof GanetiError && e.cls === 'JobQueueError' && e.message === 'Job queue is shutting down, refusing job',
       );
-      assert.deepEqual(await c.queryJobs([running, queued], ['status']), [['running'], ['queued']], 'queries are answered while draining');
+      const [[first], [second]] = (await c.queryJobs([running, queued], ['status'])) as [[string], [string]];
+      // Running while the drain waits for its opcode (1 s); queued again if a very busy machine
+      // let the drain end it before this answer. The restart below shows what the drain did.
+      assert.ok(first === 'running' || first === 'queued', `queries are answered while draining (${first})`);
+      assert.equal(second, 'queued');
       await drained;
       assert.equal(await d.stop(), 0);
 
