@@ -6,9 +6,10 @@
 //   node scripts/run-tests.js --all         both
 //   node scripts/run-tests.js FILTER...     any test file whose path contains a filter
 //   --list                                  print the files instead of running them
+//   --checks                                also the static checks (types, Biome, layers), beside the tests
 //
 // docs/testing.md says which suite a new test file belongs to.
-import {spawnSync} from 'node:child_process';
+import {spawn} from 'node:child_process';
 import {readdirSync} from 'node:fs';
 import {availableParallelism} from 'node:os';
 import {join} from 'node:path';
@@ -85,9 +86,40 @@ if (args.includes('--list')) {
 // One test file per core: the suites spawn daemons and CLIs, so more files than cores only adds
 // contention without finishing sooner.
 const concurrency = process.env.TEST_CONCURRENCY ?? String(availableParallelism());
-const res = spawnSync(
+
+// The static checks run beside the tests, not before them: each keeps one core busy for a few
+// seconds, while the tests leave cores idle whenever they wait for a daemon or a disk. Their
+// output comes after the tests' summary; any failure fails the run.
+const CHECKS = [
+  {name: 'types (tsc -p tsconfig.test.json)', cmd: join('node_modules', '.bin', 'tsc'), args: ['-p', 'tsconfig.test.json']},
+  {name: 'lint (biome lint)', cmd: join('node_modules', '.bin', 'biome'), args: ['lint']},
+  {name: 'layers (scripts/check-layers.js)', cmd: process.execPath, args: ['scripts/check-layers.js']},
+];
+function run(cmd, cmdArgs, capture) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, cmdArgs, {stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit'});
+    let output = '';
+    if (capture) {
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+    }
+    child.on('error', (err) => resolve({code: 1, output: `${output}${err.message}\n`}));
+    child.on('close', (code) => resolve({code: code ?? 1, output}));
+  });
+}
+const checks = args.includes('--checks') ? CHECKS.map((c) => run(c.cmd, c.args, true).then((r) => ({...c, ...r}))) : [];
+const tests = await run(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=180000', ...files],
-  {stdio: 'inherit'},
+  false,
 );
-process.exit(res.status ?? 1);
+let failed = tests.code !== 0;
+for (const c of await Promise.all(checks)) {
+  if (c.code !== 0) {
+    failed = true;
+    console.log(`# check failed: ${c.name}\n${c.output.trimEnd()}`);
+  } else {
+    console.log(`# check passed: ${c.name}`);
+  }
+}
+process.exit(failed ? 1 : 0);
