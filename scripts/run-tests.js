@@ -25,6 +25,7 @@ const E2E = [
   'test/daemon/no-voting.test.ts',
   'test/daemon/restart.test.ts',
   'test/daemon/signals.test.ts',
+  'test/daemon/stderr-unread.test.ts',
   'test/daemon/thread-pool.test.ts',
   'test/gnt-job/',
   'test/interop/admin-commands.test.ts',

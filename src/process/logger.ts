@@ -6,6 +6,9 @@ import {pino, type Logger} from 'pino';
 import pretty from 'pino-pretty';
 import {LogFile} from './log-file.js';
 
+/** Bytes of pretty log lines that may wait for a slow stderr before lines are dropped. */
+const STDERR_BUFFER = 1024 * 1024;
+
 export interface DaemonLogger {
   log: Logger;
   /** Reopens the log file (SIGHUP, for logrotate). */
@@ -26,7 +29,18 @@ export function createDaemonLogger(file: string, opts: {debug: boolean; toStderr
   const level = opts.debug ? 'debug' : 'info';
   const streams: pino.StreamEntry[] = [{level, stream: fileDest}];
   if (opts.toStderr) {
-    streams.push({level, stream: pretty({sync: true, destination: 2, colorize: process.stderr.isTTY, translateTime: 'SYS:standard'})});
+    // Best effort like the file: asynchronous, at most STDERR_BUFFER bytes waiting, the rest
+    // dropped. A synchronous stderr stopped the whole daemon once a pipe nobody reads was full.
+    const stderr = pino.destination({fd: 2, sync: false, maxLength: STDERR_BUFFER});
+    stderr.on('error', () => undefined);
+    process.once('exit', () => {
+      try {
+        stderr.flushSync();
+      } catch {
+        // a full pipe: what is left is dropped
+      }
+    });
+    streams.push({level, stream: pretty({destination: stderr, colorize: process.stderr.isTTY, translateTime: 'SYS:standard'})});
   }
   log = pino({level, name: opts.name, base: {pid: process.pid}}, pino.multistream(streams));
   return {log, reopen: () => fileDest.reopen()};
