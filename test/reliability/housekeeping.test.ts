@@ -88,10 +88,19 @@ async function steadyStream(jobs: number, seconds: number, limit: number): Promi
         await sleep(250);
       }
     })();
+    // A steady rate of jobs/seconds: a client that fell behind (a loaded machine slows its
+    // submissions) catches up by at most one second's worth, never in a burst faster than
+    // the rate (which a full queue rightly refuses); submitSeconds tells how long it took.
+    const rate = jobs / seconds;
+    let credit = 0;
+    let last = started;
     while (submitted < jobs) {
-      const due = Math.min(jobs, Math.ceil((jobs * (Date.now() - started)) / (seconds * 1000)));
-      const n = Math.min(LONG ? 500 : 20, due - submitted);
+      const now = Date.now();
+      credit = Math.min(credit + (rate * (now - last)) / 1000, Math.max(rate, LONG ? 500 : 20));
+      last = now;
+      const n = Math.min(LONG ? 500 : 20, Math.floor(credit), jobs - submitted);
       if (n > 0) {
+        credit -= n;
         try {
           const res = await c.submitManyJobs(Array.from({length: n}, () => [delayOp(0)]));
           for (const r of res) if (r[0] !== true) refused.push(String(r[1]));
