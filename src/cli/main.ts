@@ -3,7 +3,7 @@
 // exit status 1 when the command is missing or unknown. It also makes a closed or full standard
 // output end the command quietly instead of with a stack trace.
 import {readFileSync} from 'node:fs';
-import {dirname} from 'node:path';
+import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {Config, flush, handle, run, type Interfaces} from '@oclif/core';
 import {EXIT_FAILURE} from '../process/exit-codes.js';
@@ -79,35 +79,66 @@ async function loadConfig(pjsonPath: string, commands: string | undefined): Prom
  * Runs the CLI. `topic` is the topic an alias binary stands for (gnt-job: "job"); without one
  * the first argument may name it (`ganeti job list`). `commands`: see loadConfig.
  */
+interface CommandInfo {
+  id: string;
+  aliases: readonly string[];
+  summary?: string | undefined;
+  description?: string | undefined;
+}
+
+/**
+ * The commands as oclif.manifest.json lists them, or null without a manifest. `gnt-job`,
+ * `gnt-job --help` and `--version` need no more than this, so they skip Config.load.
+ */
+function manifestCommands(root: string): CommandInfo[] | null {
+  try {
+    const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as {commands: Record<string, CommandInfo>};
+    return Object.values(manifest.commands).flatMap((cmd) => [cmd, ...(cmd.aliases ?? []).map((id) => ({...cmd, id}))]);
+  } catch {
+    return null;
+  }
+}
+
+/** What a stock gnt-* tool answers before a command runs; false when a command is to run. */
+async function answerGntTopic(argv: readonly string[], commands: readonly CommandInfo[], version: () => string): Promise<boolean> {
+  const prog = `gnt-${argv[0]!}`;
+  // The stock tools list their commands but not the aliases (gnt-job show is info).
+  const listed = new Map<string, string>();
+  const known = new Set<string>();
+  const aliases = new Set(commands.flatMap((cmd) => cmd.aliases));
+  for (const cmd of commands) {
+    const [t, name, ...deeper] = cmd.id.split(':');
+    if (t !== argv[0] || name === undefined || deeper.length > 0) continue;
+    known.add(name);
+    if (!aliases.has(cmd.id)) listed.set(name, cmd.summary ?? cmd.description ?? '');
+  }
+  const first = argv[1];
+  if (first === '--version') {
+    const {RELEASE_VERSION} = await import('../config/ssconf.js');
+    process.stdout.write(`${prog} (ganeti-ts ${version()}) ${RELEASE_VERSION}\n`);
+    return true;
+  }
+  if (first === undefined || first === '--help' || !known.has(first)) {
+    process.stdout.write(formatCommandList(prog, listed));
+    if (first !== '--help') process.exitCode = EXIT_FAILURE;
+    return true;
+  }
+  return false;
+}
+
 export async function main(pjsonUrl: string, topic?: string, commands?: string): Promise<void> {
   if (topic !== undefined) process.argv.splice(2, 0, topic);
   const argv = process.argv.slice(2);
-  const config = await loadConfig(fileURLToPath(pjsonUrl), commands);
-  if (GNT_TOPICS.has(argv[0] ?? '')) {
-    const prog = `gnt-${argv[0]!}`;
-    guardStdout();
-    // The stock tools list their commands but not the aliases (gnt-job show is info).
-    const listed = new Map<string, string>();
-    const known = new Set<string>();
-    const aliases = new Set(config.commands.flatMap((cmd) => cmd.aliases));
-    for (const cmd of config.commands) {
-      const [t, name, ...deeper] = cmd.id.split(':');
-      if (t !== argv[0] || name === undefined || deeper.length > 0) continue;
-      known.add(name);
-      if (!aliases.has(cmd.id)) listed.set(name, cmd.summary ?? cmd.description ?? '');
-    }
-    const first = argv[1];
-    if (first === '--version') {
-      const {RELEASE_VERSION} = await import('../config/ssconf.js');
-      process.stdout.write(`${prog} (ganeti-ts ${config.version}) ${RELEASE_VERSION}\n`);
-      return;
-    }
-    if (first === undefined || first === '--help' || !known.has(first)) {
-      process.stdout.write(formatCommandList(prog, listed));
-      if (first !== '--help') process.exitCode = EXIT_FAILURE;
-      return;
-    }
+  const pjsonPath = fileURLToPath(pjsonUrl);
+  const gnt = GNT_TOPICS.has(argv[0] ?? '');
+  if (gnt) guardStdout();
+  if (gnt && (argv[1] === undefined || argv[1] === '--help' || argv[1] === '--version')) {
+    const listed = manifestCommands(dirname(pjsonPath));
+    const version = (): string => (JSON.parse(readFileSync(pjsonPath, 'utf8')) as {version?: string}).version ?? '0.0.0';
+    if (listed !== null && (await answerGntTopic(argv, listed, version))) return;
   }
+  const config = await loadConfig(pjsonPath, commands);
+  if (gnt && (await answerGntTopic(argv, config.commands, () => config.version))) return;
   await run(argv, config).then(
     () => flush(),
     (err: unknown) => handle(err as Error),
