@@ -68,7 +68,9 @@ try {
 
   const lists: number[] = [];
   for (let i = 0; i < 3; i++) lists.push(await listWallMs(node.env));
-  console.log(`gnt-job list over ${N} jobs (process start to exit): ${[...lists].sort((a, b) => a - b)[1]!.toFixed(0)} ms (median of 3; target < 1000)`);
+  console.log(
+    `gnt-job list over ${N} jobs (process start to exit): ${[...lists].sort((a, b) => a - b)[1]!.toFixed(0)} ms (median of 3; target < 1000)`,
+  );
 
   const pid = daemon.pid();
   for (const viewers of [0, 1, 3]) {
@@ -80,7 +82,9 @@ try {
     await sleep(IDLE_S * 1000);
     const share = (cpuSeconds(pid) - cpu0) / ((performance.now() - t0) / 1000);
     for (const m of monitors) m.stop();
-    console.log(`idle monitor cost at ${N} jobs, ${viewers} gnt-job top (50 ms polls): masterd ${(share * 100).toFixed(1)}% of a core (target ≤ ${viewers}%)`);
+    console.log(
+      `idle monitor cost at ${N} jobs, ${viewers} gnt-job top (50 ms polls): masterd ${(share * 100).toFixed(1)}% of a core (target ≤ ${viewers}%)`,
+    );
   }
 
   await daemon.stop();
@@ -89,7 +93,9 @@ try {
   const tStart = performance.now() - t0;
   const rssReady = rssMiB(daemon.pid());
   await sleep(3000);
-  console.log(`start-up with ${N} job files (process start to socket accepting): ${tStart.toFixed(0)} ms; RSS ${rssReady.toFixed(0)} MiB then, ${rssMiB(daemon.pid()).toFixed(0)} MiB 3 s later (target < 150)`);
+  console.log(
+    `start-up with ${N} job files (process start to socket accepting): ${tStart.toFixed(0)} ms; RSS ${rssReady.toFixed(0)} MiB then, ${rssMiB(daemon.pid()).toFixed(0)} MiB 3 s later (target < 150)`,
+  );
 } finally {
   await daemon.stop();
   node.cleanup();

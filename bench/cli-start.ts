@@ -137,7 +137,9 @@ async function main(): Promise<void> {
     const nodes: number[] = [];
     for (let i = 0; i < RUNS; i++) nodes.push((await timed([process.execPath, '-e', '0'], node.env)).wallMs);
     bare = median(nodes);
-    console.log(`node -e 0 (Node's own start, the floor for ours): ${bare.toFixed(0)} ms = ${(bare / pairs[0]!.stockWall).toFixed(2)} × stock gnt-job list`);
+    console.log(
+      `node -e 0 (Node's own start, the floor for ours): ${bare.toFixed(0)} ms = ${(bare / pairs[0]!.stockWall).toFixed(2)} × stock gnt-job list`,
+    );
   } finally {
     await daemon.stop();
     node.cleanup();

@@ -4,17 +4,7 @@
 //   node --import tsx bench/fsync-rate.ts [--dir D] [--seconds S] [--json]
 // Run it with UV_THREADPOOL_SIZE=32 (as bin/ganeti.js sets it for the daemon), or the
 // concurrent figures measure libuv's 4 default threads instead of the disk.
-import {
-  closeSync,
-  fsyncSync,
-  mkdtempSync,
-  openSync,
-  promises as fsp,
-  constants as fsc,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import {closeSync, fsyncSync, mkdtempSync, openSync, promises as fsp, constants as fsc, renameSync, rmSync, writeSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
@@ -37,7 +27,9 @@ export interface FsyncFigures {
   noFsync16: number;
 }
 
-const PAYLOAD = Buffer.from(`{"id":1,"ops":[{"input":{"OP_ID":"OP_TEST_DELAY","duration":0},"status":"success","result":null,"log":[],"priority":0}],"received_timestamp":[1700000000,0],"end_timestamp":[1700000000,1]}\n`);
+const PAYLOAD = Buffer.from(
+  `{"id":1,"ops":[{"input":{"OP_ID":"OP_TEST_DELAY","duration":0},"status":"success","result":null,"log":[],"priority":0}],"received_timestamp":[1700000000,0],"end_timestamp":[1700000000,1]}\n`,
+);
 
 function dirFsyncSync(dir: string): void {
   const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
@@ -172,7 +164,9 @@ export async function measureFsync(opts: {dir?: string; seconds?: number} = {}):
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const {values} = parseArgs({options: {dir: {type: 'string'}, seconds: {type: 'string', default: '2'}, json: {type: 'boolean', default: false}}});
+  const {values} = parseArgs({
+    options: {dir: {type: 'string'}, seconds: {type: 'string', default: '2'}, json: {type: 'boolean', default: false}},
+  });
   const f = await measureFsync({...(values.dir !== undefined ? {dir: values.dir} : {}), seconds: Number(values.seconds)});
   if (values.json) {
     process.stdout.write(`${JSON.stringify(f)}\n`);

@@ -40,7 +40,12 @@ function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
   });
 }
 
-async function measure(cmd: string, args: string[], env: NodeJS.ProcessEnv, runs: number): Promise<{median: number; min: number; max: number; bytes: number}> {
+async function measure(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  runs: number,
+): Promise<{median: number; min: number; max: number; bytes: number}> {
   const times: number[] = [];
   let bytes = 0;
   for (let i = 0; i < runs; i++) {
@@ -98,7 +103,9 @@ async function main(): Promise<void> {
       if (q.data.length !== level) throw new Error(`expected ${level} jobs, the daemon lists ${q.data.length}`);
       const list = await ours(['list']);
       console.log(`gnt-job list, ${level} jobs: ${fmt(list)}, ${(list.bytes / 1024).toFixed(0)} KiB output`);
-      console.log(`  Query call alone (LUXI round trip in an open client), ${level} jobs: ${queryMs.toFixed(0)} ms (queue filled in ${fillS.toFixed(1)} s)`);
+      console.log(
+        `  Query call alone (LUXI round trip in an open client), ${level} jobs: ${queryMs.toFixed(0)} ms (queue filled in ${fillS.toFixed(1)} s)`,
+      );
       if (haveStock) {
         const stock = await measure('/usr/bin/python3', [STOCK, 'list'], stockEnv, Math.min(RUNS, 3));
         console.log(`  stock gnt-job list (Python, reference), ${level} jobs: ${fmt(stock)}`);

@@ -105,7 +105,17 @@ async function measure(d: Masterd, prober: Prober, name: string, body: string, p
   const answer = await rawCall(path, body);
   const ms = Math.round(performance.now() - t0);
   const lat = prober.take();
-  return {name, requestBytes: Buffer.byteLength(body), ms, answer, peakRssMb: rssMb(d.pid(), 'VmHWM'), probes: lat.length, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), maxMs: pct(lat, 100)};
+  return {
+    name,
+    requestBytes: Buffer.byteLength(body),
+    ms,
+    answer,
+    peakRssMb: rssMb(d.pid(), 'VmHWM'),
+    probes: lat.length,
+    p50Ms: pct(lat, 50),
+    p99Ms: pct(lat, 99),
+    maxMs: pct(lat, 100),
+  };
 }
 
 const MiB = 1024 * 1024;
@@ -117,16 +127,37 @@ function repeatList(unit: string, bytes: number, last: string): string {
 export function hostileCases(quick: boolean): Array<[string, string]> {
   const scale = quick ? 1 / 8 : 1;
   const ids = Array.from({length: Math.round(1_000_000 * scale)}, (_, i) => i + 1).join(',');
-  const leaves = Math.round(60 * MiB * scale / 19);
+  const leaves = Math.round((60 * MiB * scale) / 19);
   return [
-    ['regex ^((\\w*)*(\\w*)*(\\w*)*(\\w*)*(\\w*)*)*X$ on status', JSON.stringify({method: 'Query', args: ['job', ['id'], ['=~', 'status', '^((\\w*)*(\\w*)*(\\w*)*(\\w*)*(\\w*)*)*X$']]})],
+    [
+      'regex ^((\\w*)*(\\w*)*(\\w*)*(\\w*)*(\\w*)*)*X$ on status',
+      JSON.stringify({method: 'Query', args: ['job', ['id'], ['=~', 'status', '^((\\w*)*(\\w*)*(\\w*)*(\\w*)*(\\w*)*)*X$']]}),
+    ],
     [`QueryJobs, ${Math.round(1e6 * scale)} distinct ids`, `{"method":"QueryJobs","args":[[${ids}],["id","status"]]}`],
-    [`QueryJobs, one id ${Math.round(12e6 * scale)} times`, `{"method":"QueryJobs","args":[[${repeatList('1,', 24e6 * scale, '1')}],["id"]]}`],
-    [`QueryJobs, ${Math.round(64 * scale)} MiB of ids`, `{"method":"QueryJobs","args":[[${repeatList('7,', 64 * MiB * scale - 64, '7')}],["id"]]}`],
-    [`SubmitManyJobs, ${Math.round(20e6 * scale)} empty jobs`, `{"method":"SubmitManyJobs","args":[[${repeatList('[],', 60e6 * scale, '[]')}]]}`],
-    [`SubmitManyJobs, ${Math.round(2e6 * scale)} tiny jobs`, `{"method":"SubmitManyJobs","args":[[${repeatList('[{"OP_ID":"OP_TEST_DELAY","duration":0}],', 2e6 * 42 * scale, '[]')}]]}`],
-    [`Query, OR of ${leaves} id tests (${Math.round(60 * scale)} MiB)`, `{"method":"Query","args":["job",["id"],["|",${repeatList('["==","id",123456],', leaves * 19, '["==","id",1]')}]]}`],
-    [`SubmitJob, one ${Math.round(60 * scale)} MiB string`, `{"method":"SubmitJob","args":[[{"OP_ID":"OP_TEST_DELAY","duration":0,"comment":"${'x'.repeat(60 * MiB * scale)}"}]]}`],
+    [
+      `QueryJobs, one id ${Math.round(12e6 * scale)} times`,
+      `{"method":"QueryJobs","args":[[${repeatList('1,', 24e6 * scale, '1')}],["id"]]}`,
+    ],
+    [
+      `QueryJobs, ${Math.round(64 * scale)} MiB of ids`,
+      `{"method":"QueryJobs","args":[[${repeatList('7,', 64 * MiB * scale - 64, '7')}],["id"]]}`,
+    ],
+    [
+      `SubmitManyJobs, ${Math.round(20e6 * scale)} empty jobs`,
+      `{"method":"SubmitManyJobs","args":[[${repeatList('[],', 60e6 * scale, '[]')}]]}`,
+    ],
+    [
+      `SubmitManyJobs, ${Math.round(2e6 * scale)} tiny jobs`,
+      `{"method":"SubmitManyJobs","args":[[${repeatList('[{"OP_ID":"OP_TEST_DELAY","duration":0}],', 2e6 * 42 * scale, '[]')}]]}`,
+    ],
+    [
+      `Query, OR of ${leaves} id tests (${Math.round(60 * scale)} MiB)`,
+      `{"method":"Query","args":["job",["id"],["|",${repeatList('["==","id",123456],', leaves * 19, '["==","id",1]')}]]}`,
+    ],
+    [
+      `SubmitJob, one ${Math.round(60 * scale)} MiB string`,
+      `{"method":"SubmitJob","args":[[{"OP_ID":"OP_TEST_DELAY","duration":0,"comment":"${'x'.repeat(60 * MiB * scale)}"}]]}`,
+    ],
   ];
 }
 
@@ -181,7 +212,17 @@ export async function hostileConnections(d: Masterd, prober: Prober, path: strin
   for (const t of timers) clearInterval(t);
   for (const s of socks) s.destroy();
   await new Promise((r) => setTimeout(r, 5000));
-  return {baselineRssMb, peakRssMb, afterRssMb: rssMb(d.pid(), 'VmRSS'), probes: lat.length, p50Ms: pct(lat, 50), p99Ms: pct(lat, 99), maxMs: pct(lat, 100), servedDuring, openAtPeak};
+  return {
+    baselineRssMb,
+    peakRssMb,
+    afterRssMb: rssMb(d.pid(), 'VmRSS'),
+    probes: lat.length,
+    p50Ms: pct(lat, 50),
+    p99Ms: pct(lat, 99),
+    maxMs: pct(lat, 100),
+    servedDuring,
+    openAtPeak,
+  };
 }
 
 export async function runHostileBench(
@@ -197,7 +238,11 @@ export async function runHostileBench(
     for (let i = 0; i < 4; i++) ids.push(await c.submitJob([delayOp(0)]));
     const path = node.paths.querySocket;
     const prober = new Prober(path, ids[0]!);
-    print(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')}; daemon RSS ${rssMb(d.pid(), 'VmRSS')} MB`);
+    print(
+      `load average at start: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}; daemon RSS ${rssMb(d.pid(), 'VmRSS')} MB`,
+    );
     print('| request | bytes | handled in (ms) | answer | daemon peak RSS (MB) | prober answers | p50 / p99 / max (ms) |');
     print('|---|---|---|---|---|---|---|');
     const cases: CaseFigures[] = [];
@@ -205,7 +250,9 @@ export async function runHostileBench(
       if (select.only !== undefined && !name.includes(select.only)) continue;
       const f = await measure(d, prober, name, body, path);
       cases.push(f);
-      print(`| ${f.name} | ${f.requestBytes} | ${f.ms} | ${f.answer.replace(/\|/g, '\\|').slice(0, 90)} | ${f.peakRssMb} | ${f.probes} | ${f.p50Ms} / ${f.p99Ms} / ${f.maxMs} |`);
+      print(
+        `| ${f.name} | ${f.requestBytes} | ${f.ms} | ${f.answer.replace(/\|/g, '\\|').slice(0, 90)} | ${f.peakRssMb} | ${f.probes} | ${f.p50Ms} / ${f.p99Ms} / ${f.maxMs} |`,
+      );
     }
     let conns: HostileFigures | null = null;
     if (select.connections !== false) {
@@ -216,7 +263,11 @@ export async function runHostileBench(
           `prober ${conns.probes} answers, p50 / p99 / max ${conns.p50Ms} / ${conns.p99Ms} / ${conns.maxMs} ms`,
       );
     }
-    print(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    print(
+      `load average at end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     await prober.stop();
     if (!d.alive()) throw new Error('the daemon died');
     return {cases, conns};
@@ -227,6 +278,11 @@ export async function runHostileBench(
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const {values} = parseArgs({options: {quick: {type: 'boolean', default: false}, only: {type: 'string'}, 'no-connections': {type: 'boolean', default: false}}});
-  await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {only: values.only, connections: !values['no-connections']});
+  const {values} = parseArgs({
+    options: {quick: {type: 'boolean', default: false}, only: {type: 'string'}, 'no-connections': {type: 'boolean', default: false}},
+  });
+  await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {
+    only: values.only,
+    connections: !values['no-connections'],
+  });
 }

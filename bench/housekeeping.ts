@@ -45,22 +45,34 @@ function archived(dir: string): number {
 
 const node = await makeNode();
 const prof = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values.prof];
-const proc = spawn(process.execPath, [...prof, join(REPO, 'bin', 'ganeti.js'), 'masterd', '-f', '--auto-archive-age', values.age, '--archive-retention', values.retention], {
-  env: node.env,
-  stdio: 'ignore',
-});
+const proc = spawn(
+  process.execPath,
+  [...prof, join(REPO, 'bin', 'ganeti.js'), 'masterd', '-f', '--auto-archive-age', values.age, '--archive-retention', values.retention],
+  {
+    env: node.env,
+    stdio: 'ignore',
+  },
+);
 const c = new LuxiClient({paths: node.paths, timeoutMs: 120_000});
 const q = new LuxiClient({paths: node.paths, timeoutMs: 120_000});
 try {
-  await waitFor(async () => {
-    try {
-      await c.queryConfigValues(['cluster_name']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000, 'masterd');
-  console.log(`housekeeping: ${JOBS} jobs over ${SECONDS} s in batches of ${BATCH}, age ${values.age}, retention ${values.retention}; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  await waitFor(
+    async () => {
+      try {
+        await c.queryConfigValues(['cluster_name']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    'masterd',
+  );
+  console.log(
+    `housekeeping: ${JOBS} jobs over ${SECONDS} s in batches of ${BATCH}, age ${values.age}, retention ${values.retention}; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
   let submitted = 0;
   let refused = 0;
   const t0 = Date.now();
@@ -74,7 +86,9 @@ try {
         by[s] = (by[s] ?? 0) + 1;
       }
       const t = ((Date.now() - t0) / 1000).toFixed(0).padStart(3);
-      console.log(`${t} s  submitted ${String(submitted).padStart(6)} refused ${refused}  live ${String(r.data.length).padStart(5)} ${JSON.stringify(by)}  archive ${archived(node.paths.archiveDir)}`);
+      console.log(
+        `${t} s  submitted ${String(submitted).padStart(6)} refused ${refused}  live ${String(r.data.length).padStart(5)} ${JSON.stringify(by)}  archive ${archived(node.paths.archiveDir)}`,
+      );
       await new Promise((res) => setTimeout(res, 1000));
     }
   })();
@@ -99,7 +113,11 @@ try {
   const tArchive = (Date.now() - t0) / 1000;
   stop = true;
   await sampler;
-  console.log(`submitted ${JOBS} in ${tSubmit.toFixed(1)} s, ${refused} refused; queue empty at ${tEmpty.toFixed(1)} s, archive empty at ${tArchive.toFixed(1)} s; load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `submitted ${JOBS} in ${tSubmit.toFixed(1)} s, ${refused} refused; queue empty at ${tEmpty.toFixed(1)} s, archive empty at ${tArchive.toFixed(1)} s; load ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   c.close();
   q.close();

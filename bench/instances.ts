@@ -62,7 +62,9 @@ async function job(c: LuxiClient, op: Record<string, unknown>, record = false): 
 /** CPU time (user + system, ms) a process has used so far, from /proc/<pid>/stat. */
 function cpuMs(pid: number | undefined): number {
   if (pid === undefined) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
@@ -79,12 +81,20 @@ async function breakdown(c: LuxiClient, ids: number[]): Promise<void> {
   const by = new Map<string, number[][]>();
   for (const [summary, rec, start, end, opstart, opexec, opend] of rows) {
     const op = String((summary as string[])[0]).replace(/\(.*$/, '');
-    const parts = [ts(start) - ts(rec), ts((opexec as unknown[])[0]) - ts((opstart as unknown[])[0]), ts((opend as unknown[])[0]) - ts((opexec as unknown[])[0]), ts(end) - ts((opend as unknown[])[0]), ts(end) - ts(rec)];
+    const parts = [
+      ts(start) - ts(rec),
+      ts((opexec as unknown[])[0]) - ts((opstart as unknown[])[0]),
+      ts((opend as unknown[])[0]) - ts((opexec as unknown[])[0]),
+      ts(end) - ts((opend as unknown[])[0]),
+      ts(end) - ts(rec),
+    ];
     by.set(op, [...(by.get(op) ?? []), parts.map((x) => x * 1000)]);
   }
   for (const [op, list] of by) {
     const m = (i: number): string => median(list.map((p) => p[i]!)).toFixed(0);
-    console.log(`  ${op.padEnd(18)} median ms: queued ${m(0)}, locks ${m(1)}, exec ${m(2)}, finish ${m(3)}, received→end ${m(4)} (${list.length} jobs)`);
+    console.log(
+      `  ${op.padEnd(18)} median ms: queued ${m(0)}, locks ${m(1)}, exec ${m(2)}, finish ${m(3)}, received→end ${m(4)} (${list.length} jobs)`,
+    );
   }
 }
 
@@ -103,7 +113,9 @@ function timeCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     const p = spawn(cmd, args, {env, stdio: ['ignore', 'pipe', 'pipe']});
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    p.on('close', (code) => (code === 0 ? resolve({ms: performance.now() - t0, lines: out.split('\n').length - 2}) : reject(new Error(`${cmd} exited ${code}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve({ms: performance.now() - t0, lines: out.split('\n').length - 2}) : reject(new Error(`${cmd} exited ${code}`)),
+    );
   });
 }
 
@@ -138,7 +150,10 @@ function summariseProfiles(title: string, dir: string, ops: number): void {
         }
       }
       byOurs.set(ours, (byOurs.get(ours) ?? 0) + us);
-      const url = fr.url.replace(/^file:\/\//, '').replace(/^.*\/node_modules\/([^/]+)\/.*$/, 'node_modules/$1').replace(/^.*\/dist\//, 'dist/');
+      const url = fr.url
+        .replace(/^file:\/\//, '')
+        .replace(/^.*\/node_modules\/([^/]+)\/.*$/, 'node_modules/$1')
+        .replace(/^.*\/dist\//, 'dist/');
       const file = url === '' ? fr.functionName : url;
       byFile.set(file, (byFile.get(file) ?? 0) + us);
       const fn = `${fr.functionName || '(anonymous)'} ${url}:${fr.lineNumber + 1}`;
@@ -146,7 +161,11 @@ function summariseProfiles(title: string, dir: string, ops: number): void {
     });
   }
   const top = (m: Map<string, number>, n: number): string =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `    ${(v / 1000 / ops).toFixed(2).padStart(6)} ms/op  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`).join('\n');
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => `    ${(v / 1000 / ops).toFixed(2).padStart(6)} ms/op  ${((v / busy) * 100).toFixed(1).padStart(5)}%  ${k}`)
+      .join('\n');
   console.log(
     `${title}: main thread busy ${(busy / 1000 / ops).toFixed(1)} ms per operation (start-up included)\n  self time by module:\n${top(byFile, 10)}\n` +
       `  self time by function:\n${top(byFn, 10)}\n  by the nearest function of ours on the stack:\n${top(byOurs, 20)}`,
@@ -170,7 +189,11 @@ try {
   const cpu = (): [number, number] => [cpuMs(masterd.proc.pid), nodeds.reduce((sum, p) => sum + cpuMs(p.proc.pid), 0)];
   const clients = Array.from({length: C}, () => vc.client());
   const nodes = vc.nodes.map((n) => n.name);
-  console.log(`load average before: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 
   const names = Array.from({length: N}, (_, i) => `life${i}`);
   const cpu0 = cpu();
@@ -183,10 +206,14 @@ try {
     await job(c, {OP_ID: 'OP_INSTANCE_REMOVE', instance_name: name}, true);
   });
   const secs = (performance.now() - t0) / 1000;
-  console.log(`lifecycle: ${N} × (add+start+stop+remove) from ${C} clients: ${(4 * N)} operations in ${secs.toFixed(2)} s = ${((4 * N) / secs).toFixed(1)} ops/s (load ${loadavg()[0]!.toFixed(2)})`);
+  console.log(
+    `lifecycle: ${N} × (add+start+stop+remove) from ${C} clients: ${4 * N} operations in ${secs.toFixed(2)} s = ${((4 * N) / secs).toFixed(1)} ops/s (load ${loadavg()[0]!.toFixed(2)})`,
+  );
   const cpu1 = cpu();
   // CPU per operation depends far less on other load than operations per second do.
-  console.log(`  CPU per operation: masterd ${((cpu1[0] - cpu0[0]) / (4 * N)).toFixed(1)} ms, the three node daemons ${((cpu1[1] - cpu0[1]) / (4 * N)).toFixed(1)} ms`);
+  console.log(
+    `  CPU per operation: masterd ${((cpu1[0] - cpu0[0]) / (4 * N)).toFixed(1)} ms, the three node daemons ${((cpu1[1] - cpu0[1]) / (4 * N)).toFixed(1)} ms`,
+  );
   await breakdown(clients[0]!, lifecycleJobs);
   if (profDir !== null) {
     for (const c of clients) c.close();
@@ -195,7 +222,8 @@ try {
     summariseProfiles('masterd', join(profDir, 'masterd'), 4 * N);
     const nodedDir = join(profDir, 'noded');
     mkdirSync(nodedDir);
-    for (const n of vc.nodes) for (const f of readdirSync(join(profDir, n.name))) renameSync(join(profDir, n.name, f), join(nodedDir, `${n.name}-${f}`));
+    for (const n of vc.nodes)
+      for (const f of readdirSync(join(profDir, n.name))) renameSync(join(profDir, n.name, f), join(nodedDir, `${n.name}-${f}`));
     summariseProfiles('the three node daemons', nodedDir, 4 * N);
     rmSync(profDir, {recursive: true, force: true});
     process.exit(0);
@@ -204,7 +232,9 @@ try {
   if (L > 0) {
     const many = Array.from({length: L}, (_, i) => `inst${i}`);
     const t1 = performance.now();
-    await mapLimit(many, C, async (name, w) => job(clients[w]!, create(name, nodes[many.indexOf(name) % 3]!, many.indexOf(name) % 2 === 0)));
+    await mapLimit(many, C, async (name, w) =>
+      job(clients[w]!, create(name, nodes[many.indexOf(name) % 3]!, many.indexOf(name) % 2 === 0)),
+    );
     console.log(`created ${L} instances (half running) in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
 
     const q: number[] = [];
@@ -213,7 +243,9 @@ try {
       await clients[0]!.query('instance', ['name', 'hypervisor', 'os', 'pnode', 'status', 'oper_ram'], null);
       q.push(performance.now() - t);
     }
-    console.log(`LUXI Query of the default list fields, ${L} instances: ${Math.min(...q).toFixed(0)} ms (runs: ${q.map((x) => x.toFixed(0)).join(', ')})`);
+    console.log(
+      `LUXI Query of the default list fields, ${L} instances: ${Math.min(...q).toFixed(0)} ms (runs: ${q.map((x) => x.toFixed(0)).join(', ')})`,
+    );
     const env = {...vc.master.env, TZ: 'UTC'};
     const ours: number[] = [];
     const stock: number[] = [];
@@ -227,7 +259,8 @@ try {
       const r = await timeCommand(process.execPath, [BIN, 'instance', 'list'], env);
       if (r.lines !== L) throw new Error(`list printed ${r.lines} rows`);
       ours.push(r.ms);
-      if (existsSync(STOCK)) stock.push((await timeCommand('/usr/bin/python3', [STOCK, 'list'], {...env, PYTHONPATH: '/usr/share/ganeti/3.0'})).ms);
+      if (existsSync(STOCK))
+        stock.push((await timeCommand('/usr/bin/python3', [STOCK, 'list'], {...env, PYTHONPATH: '/usr/share/ganeti/3.0'})).ms);
     }
     const best = (xs: number[]): string => `${Math.min(...xs).toFixed(0)} ms (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
     console.log(`gnt-instance list, ${L} instances on 3 nodes: ours ${best(ours)}`);
@@ -235,7 +268,11 @@ try {
     if (stock.length > 0) console.log(`gnt-instance list, ${L} instances on 3 nodes: stock 3.0 client ${best(stock)}`);
   }
   for (const c of clients) c.close();
-  console.log(`load average after: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `load average after: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
 } finally {
   await vc.cleanup();
 }

@@ -22,16 +22,24 @@ interface Node {
 const node = await makeNode();
 const dir = mkdtempSync(join(tmpdir(), 'ganeti-ts-prof-'));
 try {
-  const proc = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, join(values.repo, 'bin', 'ganeti.js'), 'masterd', '-f', '--job-queue-size-limit', String(N * 2)], {env: node.env, stdio: 'ignore'});
+  const proc = spawn(
+    process.execPath,
+    ['--cpu-prof', '--cpu-prof-dir', dir, join(values.repo, 'bin', 'ganeti.js'), 'masterd', '-f', '--job-queue-size-limit', String(N * 2)],
+    {env: node.env, stdio: 'ignore'},
+  );
   const c = new LuxiClient({paths: node.paths});
-  await waitFor(async () => {
-    try {
-      await c.queryConfigValues(['cluster_name']);
-      return true;
-    } catch {
-      return false;
-    }
-  }, 30_000, 'masterd');
+  await waitFor(
+    async () => {
+      try {
+        await c.queryConfigValues(['cluster_name']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    30_000,
+    'masterd',
+  );
   const t0 = performance.now();
   for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
   const tSubmit = performance.now() - t0;
@@ -73,9 +81,14 @@ try {
       }
     }
   });
-  console.log(`${N} jobs: submitted in ${tSubmit.toFixed(0)} ms, all done in ${tAll.toFixed(0)} ms; main thread busy ${(busy / 1000).toFixed(0)} ms = ${(busy / N).toFixed(0)} µs per job`);
+  console.log(
+    `${N} jobs: submitted in ${tSubmit.toFixed(0)} ms, all done in ${tAll.toFixed(0)} ms; main thread busy ${(busy / 1000).toFixed(0)} ms = ${(busy / N).toFixed(0)} µs per job`,
+  );
   const top = (m: Map<string, number>, k: number): string[] =>
-    [...m].sort((a, b) => b[1] - a[1]).slice(0, k).map(([name, us]) => `  ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / N).toFixed(0).padStart(4)} µs/job  ${name}`);
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, us]) => `  ${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / N).toFixed(0).padStart(4)} µs/job  ${name}`);
   console.log('self time by file:');
   console.log(top(self, 10).join('\n'));
   console.log('inclusive time, functions of dist/:');

@@ -35,8 +35,13 @@ function fill(node: TestNode, files: number): void {
       made.add(bucket);
     }
     const path = join(bucket, `job-${id}`);
-    const op = '{"input":{"OP_ID":"OP_TEST_DELAY","duration":0},"status":"success","result":null,"log":[],"priority":0,"start_timestamp":[1700000000,0],"exec_timestamp":[1700000000,0],"end_timestamp":[1700000000,0]}';
-    writeFileSync(path, `{"id":${id},"ops":[${op}],"received_timestamp":[1700000000,0],"start_timestamp":[1700000000,0],"end_timestamp":[1700000000,0]}\n`, {mode: 0o640});
+    const op =
+      '{"input":{"OP_ID":"OP_TEST_DELAY","duration":0},"status":"success","result":null,"log":[],"priority":0,"start_timestamp":[1700000000,0],"exec_timestamp":[1700000000,0],"end_timestamp":[1700000000,0]}';
+    writeFileSync(
+      path,
+      `{"id":${id},"ops":[${op}],"received_timestamp":[1700000000,0],"start_timestamp":[1700000000,0],"end_timestamp":[1700000000,0]}\n`,
+      {mode: 0o640},
+    );
     utimesSync(path, old, old);
   }
   // Ids the archive holds were handed out: the serial is past them.
@@ -95,7 +100,11 @@ export async function runRetentionBench(files: number, print: (line: string) => 
   try {
     const t0 = performance.now();
     fill(node, files);
-    print(`retention: ${files} archived job files 30 days old written in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    print(
+      `retention: ${files} archived job files 30 days old written in ${((performance.now() - t0) / 1000).toFixed(1)} s; load average ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     const phases: RetentionPhase[] = [];
 
     // The deletion first, timed; then the same time with retention off on a full archive.
@@ -124,7 +133,11 @@ export async function runRetentionBench(files: number, print: (line: string) => 
       print(`${p.name}, ${p.seconds.toFixed(1)} s:`);
       for (const s of p.series) print(`  ${s.name}: ${s.count} answers, p50 / p99 / max ${s.p50} / ${s.p99} / ${s.max} ms`);
     }
-    print(`load average at end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    print(
+      `load average at end: ${loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' ')}`,
+    );
     return phases;
   } finally {
     node.cleanup();

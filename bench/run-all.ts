@@ -59,7 +59,9 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutS = 900): Promi
 }
 
 async function fsyncRate(): Promise<FsyncFigures> {
-  const r = await run(['--import', 'tsx', join(BENCH, 'fsync-rate.ts'), '--json', '--seconds', QUICK ? '1' : '3'], {UV_THREADPOOL_SIZE: '32'});
+  const r = await run(['--import', 'tsx', join(BENCH, 'fsync-rate.ts'), '--json', '--seconds', QUICK ? '1' : '3'], {
+    UV_THREADPOOL_SIZE: '32',
+  });
   if (r.code !== 0) throw new Error(`fsync-rate failed: ${r.stderr}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as FsyncFigures;
 }
@@ -149,9 +151,32 @@ const short = (url: string): string => {
 
 /** Functions whose inclusive time tells the submit and complete paths apart. */
 const KEY_FUNCTIONS = [
-  'onConnection', 'handle', 'parseRequest', 'parseJson', 'dispatch', 'submitOne', 'submitMany', 'create', 'validateOpcode',
-  'persistSerial', 'writeJob', 'toFileText', 'writeAndRename', 'formatResponse', 'stringifyJson', 'runJob', 'pump',
-  'acquire', 'persist', 'startWrite', 'notify', 'waitForChange', 'query', 'autoArchive', 'write', 'Pino',
+  'onConnection',
+  'handle',
+  'parseRequest',
+  'parseJson',
+  'dispatch',
+  'submitOne',
+  'submitMany',
+  'create',
+  'validateOpcode',
+  'persistSerial',
+  'writeJob',
+  'toFileText',
+  'writeAndRename',
+  'formatResponse',
+  'stringifyJson',
+  'runJob',
+  'pump',
+  'acquire',
+  'persist',
+  'startWrite',
+  'notify',
+  'waitForChange',
+  'query',
+  'autoArchive',
+  'write',
+  'Pino',
 ];
 
 function summarise(title: string, profile: CpuProfile, jobs: number): ProfileSummary {
@@ -160,7 +185,8 @@ function summarise(title: string, profile: CpuProfile, jobs: number): ProfileSum
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map<number, number>();
   for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  const key = (n: ProfileNode): string => `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
+  const key = (n: ProfileNode): string =>
+    `${n.callFrame.functionName || '(anonymous)'} ${short(n.callFrame.url)}:${n.callFrame.lineNumber + 1}`;
   const self = new Map<string, number>();
   const files = new Map<string, number>();
   const incl = new Map<string, number>();
@@ -185,7 +211,10 @@ function summarise(title: string, profile: CpuProfile, jobs: number): ProfileSum
     }
   }
   const top = (m: Map<string, number>, n: number): Array<[string, number]> =>
-    [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, v / 1000]);
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, v / 1000]);
   return {
     title,
     wallMs: (profile.endTime - profile.startTime) / 1000,
@@ -231,9 +260,11 @@ async function profiles(): Promise<ProfileSummary[]> {
   const n = QUICK ? 2000 : 8000;
   const single = await profileRun(`SubmitJob from 32 clients, ${n} OP_TEST_DELAY(0) jobs, submitted and completed`, n, async (client) => {
     const clients = Array.from({length: 32}, client);
-    await Promise.all(clients.map(async (c) => {
-      for (let i = 0; i < n / 32; i++) await c.submitJob([delayOp(0)]);
-    }));
+    await Promise.all(
+      clients.map(async (c) => {
+        for (let i = 0; i < n / 32; i++) await c.submitJob([delayOp(0)]);
+      }),
+    );
     await untilDone(clients[0]!);
   });
   const many = await profileRun(`SubmitManyJobs, ${n} jobs in batches of 1000, submitted and completed`, n, async (client) => {
@@ -248,7 +279,9 @@ async function profiles(): Promise<ProfileSummary[]> {
 
 function table(head: string[], rows: string[][]): string {
   const esc = (s: string): string => s.replace(/\|/g, '\\|');
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join(
+    '\n',
+  );
 }
 
 /** A figure of the summary: the first line of a benchmark's output that matches, and its target. */
@@ -262,7 +295,11 @@ interface Target {
   fullSize?: boolean;
 }
 
-const lineOf = (r: Run | null, re: RegExp): string | null => r?.stdout.split('\n').find((l) => re.test(l))?.trim() ?? null;
+const lineOf = (r: Run | null, re: RegExp): string | null =>
+  r?.stdout
+    .split('\n')
+    .find((l) => re.test(l))
+    ?.trim() ?? null;
 const num = (text: string, re: RegExp): number | null => {
   const m = re.exec(text);
   return m === null ? null : Number(m[1]);
@@ -271,9 +308,18 @@ const num = (text: string, re: RegExp): number | null => {
 /** "Where the time goes": a few sentences from a profile summary. */
 function whereTheTimeGoes(p: ProfileSummary): string {
   const share = (v: number): string => `${((v / p.busyMs) * 100).toFixed(0)}%`;
-  const files = p.files.slice(0, 5).map(([k, v]) => `${k} ${share(v)}`).join(', ');
-  const paths = p.inclusive.slice(0, 6).map(([k, v]) => `${k} ${share(v)}`).join(', ');
-  const fns = p.self.slice(0, 5).map(([k, v]) => `${k} ${share(v)}`).join(', ');
+  const files = p.files
+    .slice(0, 5)
+    .map(([k, v]) => `${k} ${share(v)}`)
+    .join(', ');
+  const paths = p.inclusive
+    .slice(0, 6)
+    .map(([k, v]) => `${k} ${share(v)}`)
+    .join(', ');
+  const fns = p.self
+    .slice(0, 5)
+    .map(([k, v]) => `${k} ${share(v)}`)
+    .join(', ');
   return [
     `- **${p.title}**: ${((p.busyMs * 1000) / p.jobs).toFixed(0)} µs of main-thread CPU per job (${(p.busyMs / 1000).toFixed(1)} s busy of ${(p.wallMs / 1000).toFixed(1)} s).`,
     `  By module (self time): ${files}.`,
@@ -287,12 +333,15 @@ async function main(): Promise<void> {
   const load0 = loadavg();
   const t0 = performance.now();
   const samples: FsyncFigures[] = [];
-  const tsx = (script: string, args: string[], timeoutS?: number): Promise<Run> => run(['--import', 'tsx', join(BENCH, script), ...args], {}, timeoutS);
+  const tsx = (script: string, args: string[], timeoutS?: number): Promise<Run> =>
+    run(['--import', 'tsx', join(BENCH, script), ...args], {}, timeoutS);
   console.log('== disk: durable write limit (1/3)');
   samples.push(await fsyncRate());
 
   console.log('== bench/submit.ts');
-  const submitArgs = QUICK ? ['--jobs', '2000', '--big', '0', '--wake-samples', '100'] : ['--jobs', '10000', '--big', '0', '--wake-samples', '300'];
+  const submitArgs = QUICK
+    ? ['--jobs', '2000', '--big', '0', '--wake-samples', '100']
+    : ['--jobs', '10000', '--big', '0', '--wake-samples', '300'];
   const submit = await tsx('submit.ts', submitArgs);
   console.log('== disk: durable write limit (2/3)');
   samples.push(await fsyncRate());
@@ -346,7 +395,9 @@ async function main(): Promise<void> {
   })();
   const cliPair = (name: RegExp): string | null => {
     const p = cliJson?.pairs.find((x) => name.test(x.name));
-    return p === undefined ? null : `${(p.oursWall / p.stockWall).toFixed(2)} × stock (${p.oursWall.toFixed(0)} vs ${p.stockWall.toFixed(0)} ms; CPU ${(p.oursCpu / p.stockCpu).toFixed(2)} ×)`;
+    return p === undefined
+      ? null
+      : `${(p.oursWall / p.stockWall).toFixed(2)} × stock (${p.oursWall.toFixed(0)} vs ${p.stockWall.toFixed(0)} ms; CPU ${(p.oursCpu / p.stockCpu).toFixed(2)} ×)`;
   };
   const writeMs = 1000 / limit.serial;
   const targets: Target[] = [
@@ -457,7 +508,7 @@ async function main(): Promise<void> {
     {
       figure: 'restart with the big queue: start-up, RSS',
       fullSize: true,
-      readme: 'start-up with the big queue\'s job files (to socket accepting), RSS 3 s later',
+      readme: "start-up with the big queue's job files (to socket accepting), RSS 3 s later",
       target: 'RSS < 150 MiB (100,000 files)',
       from: () => {
         const l = lineOf(big, /^start-up with/);
@@ -522,7 +573,12 @@ async function main(): Promise<void> {
     `Copy these rows into README.md's "Performance" table, with the date (${started.toISOString().slice(0, 10)}) and the load average above; only from a run on a quiet machine (load average < 0.5 at the start) without --quick.`,
   );
   lines.push('');
-  lines.push(table(['figure', 'result', 'target'], targets.map((t) => [t.readme, t.from() ?? '(not measured)', t.target])));
+  lines.push(
+    table(
+      ['figure', 'result', 'target'],
+      targets.map((t) => [t.readme, t.from() ?? '(not measured)', t.target]),
+    ),
+  );
   lines.push('');
   lines.push('## The limit: durable writes of small files on this disk');
   lines.push('');
@@ -534,9 +590,17 @@ async function main(): Promise<void> {
     table(
       ['write path', 'before', 'between', 'after', 'best', 'note'],
       [
-        fsRow('serial: write + fsync + rename + dir fsync', 'serial', `one after the other: ${(1000 / limit.serial).toFixed(1)} ms per durable file`),
+        fsRow(
+          'serial: write + fsync + rename + dir fsync',
+          'serial',
+          `one after the other: ${(1000 / limit.serial).toFixed(1)} ms per durable file`,
+        ),
         fsRow('16 concurrent, dir fsync each', 'concurrent16', 'libuv threads'),
-        fsRow('16 concurrent, group commit (shared dir fsyncs)', 'groupCommit16', '**the limit used below**: what a queue that acknowledges after a directory fsync can reach'),
+        fsRow(
+          '16 concurrent, group commit (shared dir fsyncs)',
+          'groupCommit16',
+          '**the limit used below**: what a queue that acknowledges after a directory fsync can reach',
+        ),
         fsRow("the queue's DurableWriter.write, 16 concurrent", 'durableWriter16', 'the product code path (group commit included)'),
         fsRow('no fsync at all (not durable)', 'noFsync16', 'reference: the cost of everything except the disk'),
       ],
@@ -567,7 +631,12 @@ async function main(): Promise<void> {
     lines.push(`\`${cmd}\` (${(r.ms / 1000).toFixed(0)} s, exit ${r.code})`);
     lines.push('');
     const outLines = r.stdout.split('\n').filter((l) => !l.startsWith('{'));
-    lines.push(table(['figure', 'absolute', 'fraction of the limit'], figures(outLines, limit).map((f) => [f.line, f.absolute, f.fraction])));
+    lines.push(
+      table(
+        ['figure', 'absolute', 'fraction of the limit'],
+        figures(outLines, limit).map((f) => [f.line, f.absolute, f.fraction]),
+      ),
+    );
     if (r.code !== 0) lines.push('', '```', r.stderr.slice(-2000), '```');
     lines.push('');
   };
@@ -577,7 +646,11 @@ async function main(): Promise<void> {
   section('bench/top-start.ts (gnt-job top on a terminal)', top, cmd('top-start.ts', topArgs));
   section('bench/big-queue.ts (queries, memory, idle monitors, restart with a big queue)', big, cmd('big-queue.ts', bigArgs));
   section('bench/voting.ts (node RPC at cluster scale)', voting, cmd('voting.ts', votingArgs));
-  section('bench/instances.ts (instance lifecycle and gnt-instance list on a three-node virtual cluster)', instances, cmd('instances.ts', instArgs));
+  section(
+    'bench/instances.ts (instance lifecycle and gnt-instance list on a three-node virtual cluster)',
+    instances,
+    cmd('instances.ts', instArgs),
+  );
   lines.push(
     'How to read the fractions: submitting a job costs one durable file write (job-N; the `serial` write is shared by concurrent submissions), so submissions/s can at most reach the group-commit rate; a short job that runs costs one more (its final status; the running state is written only if it still runs 20 ms later, docs/job-file.md), so completions/s can at most reach half of it. Latencies are compared with one serial durable write.',
   );
@@ -585,7 +658,9 @@ async function main(): Promise<void> {
   lines.push('## bench/retention.ts (archive retention while others are served)');
   lines.push('');
   const retentionCmd = cmd('retention.ts', retentionArgs);
-  lines.push(`\`${retentionCmd}\` (${(retention.ms / 1000).toFixed(0)} s, exit ${retention.code}): other clients' latencies while retention deletes the archived files, and for as long with retention off.`);
+  lines.push(
+    `\`${retentionCmd}\` (${(retention.ms / 1000).toFixed(0)} s, exit ${retention.code}): other clients' latencies while retention deletes the archived files, and for as long with retention off.`,
+  );
   lines.push('');
   lines.push('```', retention.stdout.trim(), '```');
   if (retention.code !== 0) lines.push('', '```', retention.stderr.slice(-2000), '```');
@@ -602,17 +677,34 @@ async function main(): Promise<void> {
         `Profiled ${(p.wallMs / 1000).toFixed(1)} s of daemon life, main thread busy ${(p.busyMs / 1000).toFixed(1)} s = ${((p.busyMs * 1000) / p.jobs).toFixed(0)} µs of main-thread CPU per job (start-up included).`,
       );
       lines.push('');
-      lines.push('Inclusive time of the functions that mark the paths (a function counts once per sample; async functions only for their synchronous slices):');
+      lines.push(
+        'Inclusive time of the functions that mark the paths (a function counts once per sample; async functions only for their synchronous slices):',
+      );
       lines.push('');
-      lines.push(table(['function', 'ms', 'share of busy'], p.inclusive.map(([k, v]) => [k, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(1)}%`])));
+      lines.push(
+        table(
+          ['function', 'ms', 'share of busy'],
+          p.inclusive.map(([k, v]) => [k, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(1)}%`]),
+        ),
+      );
       lines.push('');
       lines.push('Self time by module:');
       lines.push('');
-      lines.push(table(['module', 'ms', 'share'], p.files.map(([k, v]) => [k, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(1)}%`])));
+      lines.push(
+        table(
+          ['module', 'ms', 'share'],
+          p.files.map(([k, v]) => [k, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(1)}%`]),
+        ),
+      );
       lines.push('');
       lines.push('Top functions by self time:');
       lines.push('');
-      lines.push(table(['function', 'ms', 'share'], p.self.map(([k, v]) => [k, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(1)}%`])));
+      lines.push(
+        table(
+          ['function', 'ms', 'share'],
+          p.self.map(([k, v]) => [k, v.toFixed(0), `${((v / p.busyMs) * 100).toFixed(1)}%`]),
+        ),
+      );
       lines.push('');
     }
   }

@@ -54,13 +54,17 @@ async function phases(c: LuxiClient, say: (line: string) => void): Promise<void>
   let t0 = performance.now();
   for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: Math.min(1000, N - done)}, held));
   const tSubmit = performance.now() - t0;
-  say(`phase submissions alone (SubmitManyJobs, batches of 1000, held by a dependency; 2 durable writes/job: submitted, waiting): ${N} jobs in ${fmt(tSubmit)} ms = ${fmt(N / (tSubmit / 1000))} jobs/s`);
+  say(
+    `phase submissions alone (SubmitManyJobs, batches of 1000, held by a dependency; 2 durable writes/job: submitted, waiting): ${N} jobs in ${fmt(tSubmit)} ms = ${fmt(N / (tSubmit / 1000))} jobs/s`,
+  );
   await new Promise((r) => setTimeout(r, 500));
   t0 = performance.now();
   await c.cancelJob(blocker, true);
   await untilDone(c);
   const tDone = performance.now() - t0;
-  say(`phase completions alone (the blocker killed, ${N} held jobs run; 1 durable write/job: finished): ${fmt(tDone)} ms = ${fmt(N / (tDone / 1000))} jobs/s completed`);
+  say(
+    `phase completions alone (the blocker killed, ${N} held jobs run; 1 durable write/job: finished): ${fmt(tDone)} ms = ${fmt(N / (tDone / 1000))} jobs/s completed`,
+  );
   await c.autoArchiveJobs(-1, 89);
 }
 
@@ -102,7 +106,9 @@ async function main(): Promise<void> {
     const tSingle = performance.now() - t0;
     await untilDone(c);
     const tSingleAll = performance.now() - t0;
-    say(`SubmitJob from ${K} clients: ${per * K} jobs in ${fmt(tSingle)} ms = ${fmt((per * K) / (tSingle / 1000))} jobs/s; ack latency p50 ${fmt(pct(lat, 50), 2)} ms p99 ${fmt(pct(lat, 99), 2)} ms`);
+    say(
+      `SubmitJob from ${K} clients: ${per * K} jobs in ${fmt(tSingle)} ms = ${fmt((per * K) / (tSingle / 1000))} jobs/s; ack latency p50 ${fmt(pct(lat, 50), 2)} ms p99 ${fmt(pct(lat, 99), 2)} ms`,
+    );
     say(`  completed in ${fmt(tSingleAll)} ms = ${fmt((per * K) / (tSingleAll / 1000))} jobs/s`);
     await c.autoArchiveJobs(-1, 89);
 
@@ -115,7 +121,9 @@ async function main(): Promise<void> {
       await c.submitJob([delayOp(0, {depends: [[blocker, ['success', 'error', 'canceled']]]})]);
       seq.push(performance.now() - s);
     }
-    say(`sequential SubmitJob on one connection (200 jobs held by a dependency): p50 ${fmt(pct(seq, 50), 2)} ms p99 ${fmt(pct(seq, 99), 2)} ms`);
+    say(
+      `sequential SubmitJob on one connection (200 jobs held by a dependency): p50 ${fmt(pct(seq, 50), 2)} ms p99 ${fmt(pct(seq, 99), 2)} ms`,
+    );
     await c.cancelJob(blocker, true);
     await untilDone(c);
     await c.autoArchiveJobs(-1, 89);
@@ -138,7 +146,9 @@ async function main(): Promise<void> {
         prev = info;
       }
     }
-    say(`WaitForJobChange wake-up (job end -> waiter has the answer): p50 ${fmt(pct(wakes, 50), 2)} ms p99 ${fmt(pct(wakes, 99), 2)} ms (${wakes.length} samples)`);
+    say(
+      `WaitForJobChange wake-up (job end -> waiter has the answer): p50 ${fmt(pct(wakes, 50), 2)} ms p99 ${fmt(pct(wakes, 99), 2)} ms (${wakes.length} samples)`,
+    );
     await c.autoArchiveJobs(-1, 89);
 
     // --big 0 leaves the big queue to bench/big-queue.ts (npm run bench does).
@@ -163,7 +173,9 @@ async function main(): Promise<void> {
     t0 = performance.now();
     daemon = await startDaemon(node, ['--job-queue-size-limit', String(BIG * 2 + N * 4)]);
     const tStart = performance.now() - t0;
-    say(`start-up with ${total} job files (process start to socket accepting): ${fmt(tStart)} ms; RSS ${fmt(rssMiB(daemon.proc.pid!))} MiB`);
+    say(
+      `start-up with ${total} job files (process start to socket accepting): ${fmt(tStart)} ms; RSS ${fmt(rssMiB(daemon.proc.pid!))} MiB`,
+    );
   } finally {
     await daemon.stop();
     node.cleanup();

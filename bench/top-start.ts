@@ -25,7 +25,10 @@ function once(env: NodeJS.ProcessEnv): Promise<Run> {
   const cmd = `stty cols 120 rows 40; exec ${quote(process.execPath)} ${quote(BIN)} top`;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn('script', ['-qfec', cmd, '/dev/null'], {env: {...env, CI: 'false', TERM: 'xterm-256color'}, stdio: ['pipe', 'pipe', 'inherit']});
+    const p = spawn('script', ['-qfec', cmd, '/dev/null'], {
+      env: {...env, CI: 'false', TERM: 'xterm-256color'},
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
     let screen = '';
     let first = 0;
     let data = 0;

@@ -22,7 +22,10 @@ const {values} = parseArgs({
     rounds: {type: 'string', default: '2'},
   },
 });
-const SIZES = values.sizes.split(',').filter((s) => s !== '').map(Number);
+const SIZES = values.sizes
+  .split(',')
+  .filter((s) => s !== '')
+  .map(Number);
 const JOBS = Number(values.jobs);
 const CLIENTS = Number(values.clients);
 const ROUNDS = Number(values.rounds);

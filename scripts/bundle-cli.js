@@ -39,11 +39,13 @@ const BUNDLES = [{name: 'ganeti', topic: null}, ...TOPICS.map((topic) => ({name:
  * Modules a command imports with `await import()` that stay outside the bundle: the daemons as
  * ES modules in dist/, the monitor as a bundle of its own (below).
  */
-const LAZY = new Map([
-  ['daemon/masterd.js', '../daemon/masterd.js'],
-  ['noded/noded.js', '../noded/noded.js'],
-  ['ui/top.js', './top.cjs'],
-].map(([from, to]) => [join(dist, from), to]));
+const LAZY = new Map(
+  [
+    ['daemon/masterd.js', '../daemon/masterd.js'],
+    ['noded/noded.js', '../noded/noded.js'],
+    ['ui/top.js', './top.cjs'],
+  ].map(([from, to]) => [join(dist, from), to]),
+);
 
 /**
  * Packages @oclif/core requires at start but never uses with this CLI's configuration; each stub
@@ -60,7 +62,8 @@ const STUBS = {
   // check the Node version at install.
   semver: 'exports.satisfies = () => true;',
   // The spinner of ux.action, which no command uses; the two styles oclif picks by default.
-  'cli-spinners': 'module.exports = {dots2: {interval: 80, frames: ["⣾","⣽","⣻","⢿","⡿","⣟","⣯","⣷"]}, line: {interval: 130, frames: ["-","\\\\","|","/"]}};',
+  'cli-spinners':
+    'module.exports = {dots2: {interval: 80, frames: ["⣾","⣽","⣻","⢿","⡿","⣟","⣯","⣷"]}, line: {interval: 130, frames: ["-","\\\\","|","/"]}};',
 };
 
 /**
@@ -82,7 +85,20 @@ const PATCHES = [
  * a stand-in that loads the real module on first use of one of its properties. Node compiles each
  * built-in module it loads; these cost 5–14 ms when loaded eagerly at start.
  */
-const LAZY_BUILTINS = ['net', 'child_process', 'readline', 'perf_hooks', 'worker_threads', 'crypto', 'tty', 'os', 'http', 'https', 'tls', 'zlib'];
+const LAZY_BUILTINS = [
+  'net',
+  'child_process',
+  'readline',
+  'perf_hooks',
+  'worker_threads',
+  'crypto',
+  'tty',
+  'os',
+  'http',
+  'https',
+  'tls',
+  'zlib',
+];
 const LAZY_BUILTIN_HELPER = `var __importEsm = (specifier) => (module.importEsm ?? ((s) => import(s)))(specifier);
 var __lazyBuiltin = (id) => {
   let real;
@@ -105,7 +121,14 @@ function commandFiles(topic) {
     .map((f) => f.split(sep).join('/'))
     .filter((f) => topic === null || f.startsWith(`${topic}/`))
     .sort()
-    .map((f) => ({file: f, id: f.replace(/\.js$/, '').split('/').filter((p) => p !== 'index').join(':')}));
+    .map((f) => ({
+      file: f,
+      id: f
+        .replace(/\.js$/, '')
+        .split('/')
+        .filter((p) => p !== 'index')
+        .join(':'),
+    }));
 }
 
 function entrySource(topic) {
@@ -245,7 +268,8 @@ for (const {name} of BUNDLES) {
     .replace(new RegExp(`\\brequire\\("(${names})"\\)`, 'g'), '__lazyBuiltin("$1")')
     .replace(/(?<=\bawait )import\(/g, '__importEsm(');
   const left = /(?<![`'"])\bimport\("/.exec(text);
-  if (left !== null) throw new Error(`${file}: an import() that does not go through __importEsm: ${text.slice(left.index, left.index + 80)}`);
+  if (left !== null)
+    throw new Error(`${file}: an import() that does not go through __importEsm: ${text.slice(left.index, left.index + 80)}`);
   outputs.set(file, text);
 }
 for (const [file, text] of outputs) writeIfChanged(file, text);

@@ -15,7 +15,8 @@ await plugin.load();
 const ids = Object.keys(plugin.manifest.commands);
 const byCodeUnit = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
-if (byCodeUnit.join() !== byLocale.join()) throw new Error(`command ids sort differently by code unit and by locale: ${byCodeUnit.join()} / ${byLocale.join()}`);
+if (byCodeUnit.join() !== byLocale.join())
+  throw new Error(`command ids sort differently by code unit and by locale: ${byCodeUnit.join()} / ${byLocale.join()}`);
 // Replaced by a rename and only when it changed: a CLI started by a test run beside this build
 // never reads half a manifest.
 const file = join(root, 'oclif.manifest.json');

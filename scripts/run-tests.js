@@ -93,7 +93,7 @@ const concurrency = process.env.TEST_CONCURRENCY ?? String(availableParallelism(
 // output comes after the tests' summary; any failure fails the run.
 const CHECKS = [
   {name: 'types (tsc -p tsconfig.test.json)', cmd: join('node_modules', '.bin', 'tsc'), args: ['-p', 'tsconfig.test.json']},
-  {name: 'lint (biome lint)', cmd: join('node_modules', '.bin', 'biome'), args: ['lint']},
+  {name: 'format and lint (biome check)', cmd: join('node_modules', '.bin', 'biome'), args: ['check']},
   {name: 'layers (scripts/check-layers.js)', cmd: process.execPath, args: ['scripts/check-layers.js']},
 ];
 function run(cmd, cmdArgs, capture) {

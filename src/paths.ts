@@ -38,9 +38,7 @@ export function resolvePaths(env: NodeJS.ProcessEnv = process.env): GanetiPaths 
       throw new VirtualClusterError('GANETI_ROOTDIR and GANETI_HOSTNAME must be set together');
     }
     if (basename(root) !== hostEnv) {
-      throw new VirtualClusterError(
-        `The last component of GANETI_ROOTDIR ('${basename(root)}') must equal GANETI_HOSTNAME ('${hostEnv}')`,
-      );
+      throw new VirtualClusterError(`The last component of GANETI_ROOTDIR ('${basename(root)}') must equal GANETI_HOSTNAME ('${hostEnv}')`);
     }
   } else if (hostEnv !== undefined && hostEnv !== '') {
     throw new VirtualClusterError('GANETI_HOSTNAME is set but GANETI_ROOTDIR is not');

@@ -59,7 +59,11 @@ export function setGenericOpcodeOpts(op: Record<string, unknown>, opts: GenericO
  * cli.SubmitOrSend: submits the opcode as a job; with `submitOnly` the job ID goes to stderr
  * ("JobID: N") and the command ends, else the job is followed (its log on stdout) to its end.
  */
-export async function submitOrSend(client: LuxiClient, op: Record<string, unknown>, opts: {submitOnly: boolean; printJobId: boolean}): Promise<unknown> {
+export async function submitOrSend(
+  client: LuxiClient,
+  op: Record<string, unknown>,
+  opts: {submitOnly: boolean; printJobId: boolean},
+): Promise<unknown> {
   const id = await client.submitJob([op]);
   if (opts.printJobId) writeOut(`${id}\n`);
   if (opts.submitOnly) {
@@ -103,7 +107,11 @@ export async function executeJobs(
     answers = await client.submitManyJobs(jobs.map((j) => j.ops));
   }
   opts.submitted?.();
-  return followJobs(client, answers.map(([ok, value], i) => ({ok, value, name: jobs[i]!.name})), opts.verbose);
+  return followJobs(
+    client,
+    answers.map(([ok, value], i) => ({ok, value, name: jobs[i]!.name})),
+    opts.verbose,
+  );
 }
 
 /**
@@ -122,7 +130,10 @@ export async function followJobs(client: LuxiClient, jobs: readonly SubmittedJob
     else writeErr(`Failed to submit job${forName(name)}: ${pyStr(value)}\n`);
   });
   while (pending.length > 0) {
-    const statuses = await client.queryJobs(pending.slice(0, CHOOSE_BATCH).map((j) => j.id), ['status']);
+    const statuses = await client.queryJobs(
+      pending.slice(0, CHOOSE_BATCH).map((j) => j.id),
+      ['status'],
+    );
     let at = statuses.findIndex((row) => !(Array.isArray(row) && ['queued', 'waiting', 'canceling'].includes(row[0] as string)));
     if (at === -1) at = 0;
     const [{index, id, name}] = pending.splice(at, 1) as [{index: number; id: number; name: string | null}];

@@ -177,7 +177,13 @@ export async function manyOps(
     }
     return jobs.every((j) => j.ok) ? 0 : 1;
   }
-  if (multi && jobs.some((j) => j.ok)) writeOut(`Submitted jobs ${jobs.filter((j) => j.ok).map((j) => String(j.id)).join(', ')}\n`);
+  if (multi && jobs.some((j) => j.ok))
+    writeOut(
+      `Submitted jobs ${jobs
+        .filter((j) => j.ok)
+        .map((j) => String(j.id))
+        .join(', ')}\n`,
+    );
   let code = 0;
   for (const j of jobs.filter((x) => !x.ok)) {
     writeErr(`Failed to submit job for ${j.name}: ${String(j.id)}\n`);
@@ -185,7 +191,10 @@ export async function manyOps(
   }
   const pending = jobs.filter((j) => j.ok);
   while (pending.length > 0) {
-    const statuses = (await client.queryJobs(pending.map((j) => j.id as number), ['status'])) as Array<[string] | null>;
+    const statuses = (await client.queryJobs(
+      pending.map((j) => j.id as number),
+      ['status'],
+    )) as Array<[string] | null>;
     let pick = statuses.findIndex((s) => s !== null && ['success', 'error', 'canceled'].includes(s[0]));
     if (pick < 0) pick = 0;
     const [job] = pending.splice(pick, 1);

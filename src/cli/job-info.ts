@@ -7,8 +7,18 @@ import {formatTimestamp, pyFixed, pyLen, pyStr} from '../format/python.js';
 
 /** The fields `gnt-job info` queries, in this order. */
 export const JOB_INFO_FIELDS = [
-  'id', 'status', 'ops', 'opresult', 'opstatus', 'oplog',
-  'opstart', 'opexec', 'opend', 'received_ts', 'start_ts', 'end_ts',
+  'id',
+  'status',
+  'ops',
+  'opresult',
+  'opstatus',
+  'oplog',
+  'opstart',
+  'opexec',
+  'opend',
+  'received_ts',
+  'start_ts',
+  'end_ts',
 ] as const;
 
 /** A Python tuple: printed inline as "[a, b]" when none of its items is a container. */
@@ -134,10 +144,7 @@ function list(value: unknown): readonly unknown[] {
   return Array.isArray(value) ? value : [];
 }
 
-function opcodeInfo(
-  op: unknown, result: unknown, status: unknown, log: unknown,
-  start: unknown, exec: unknown, end: unknown,
-): InfoPairs {
+function opcodeInfo(op: unknown, result: unknown, status: unknown, log: unknown, start: unknown, exec: unknown, end: unknown): InfoPairs {
   const logEntries = list(log).map((entry) => {
     const [serial, ts, type, msg] = entry as readonly unknown[];
     return new InfoPairs([
@@ -158,8 +165,7 @@ function opcodeInfo(
 }
 
 function jobInfo(row: readonly ResultCell[]): InfoPairs | string {
-  const [id, status, ops, opresult, opstatus, oplog, opstart, opexec, opend, received, started, ended] =
-    row.map((cell) => cell[1]);
+  const [id, status, ops, opresult, opstatus, oplog, opstart, opexec, opend, received, started, ended] = row.map((cell) => cell[1]);
   if (row[1]![0] !== RS_NORMAL) return `Job ID ${pyStr(id)} not found`;
 
   const columns = [ops, opresult, opstatus, oplog, opstart, opexec, opend].map(list);
@@ -176,10 +182,7 @@ function jobInfo(row: readonly ResultCell[]): InfoPairs | string {
     jobTimestamp('Received', received),
     jobTimestamp('Processing start', started, received),
     jobTimestamp('Processing end', ended, started),
-    [
-      'Total processing time',
-      isTimestamp(ended) && isTimestamp(received) ? `${pyFixed(calcDelta(received, ended), 6)} seconds` : 'N/A',
-    ],
+    ['Total processing time', isTimestamp(ended) && isTimestamp(received) ? `${pyFixed(calcDelta(received, ended), 6)} seconds` : 'N/A'],
     ['Opcodes', opcodes],
   ]);
 }

@@ -38,10 +38,7 @@ export interface FieldList {
 }
 
 /** The table printed for a QueryFields result: Name, Type, Title, Description. */
-export function formatFieldList(
-  result: {readonly fields: readonly QueryField[]},
-  options: FieldListOptions,
-): FieldList {
+export function formatFieldList(result: {readonly fields: readonly QueryField[]}, options: FieldListOptions): FieldList {
   const rows = result.fields.map((f) => [f.name, Object.hasOwn(KIND_NAMES, f.kind) ? KIND_NAMES[f.kind] : f.kind, f.title, f.doc]);
   const unknownFields = result.fields.filter((f) => f.kind === 'unknown').map((f) => f.name);
   return {

@@ -17,7 +17,6 @@ import {formatUsageError, normalizeArgv, optionSpecs, UsageError} from './optpar
 import {formatQueryResult, JOB_LIST_FORMAT} from './query-table.js';
 import {EXIT_CONFIRMATION, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE} from '../process/exit-codes.js';
 
-
 /** A failure whose text is printed as it is (usage errors, refusals). */
 export class CommandFailure extends Error {
   override name = 'CommandFailure';
@@ -367,12 +366,16 @@ export async function multiJobAction(
   options: MultiJobActionOptions,
   action: (jobId: string | number) => Promise<[boolean, string]>,
 ): Promise<number> {
-  if ((options.args.length > 0) === (options.selection !== undefined)) {
+  if (options.args.length > 0 === (options.selection !== undefined)) {
     throw new GanetiError('OpPrereqError', ['Either a status filter or job ID(s) must be specified and never both', 'wrong_input']);
   }
   let jobs: readonly (string | number)[] = options.args;
   if (options.selection !== undefined) {
-    const response = await client.query('job', ['id', 'status', 'summary'], makeSimpleFilter('status', JOB_STATUS_SELECTIONS[options.selection]));
+    const response = await client.query(
+      'job',
+      ['id', 'status', 'summary'],
+      makeSimpleFilter('status', JOB_STATUS_SELECTIONS[options.selection]),
+    );
     jobs = response.data.map((row) => row[0]![1] as number);
     if (jobs.length === 0) {
       throw new GanetiError('OpPrereqError', ['No jobs with the requested status have been found', 'wrong_state']);

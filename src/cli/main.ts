@@ -53,7 +53,12 @@ function wrap(text: string, width: number): string[] {
 export function formatCommandList(prog: string, commands: ReadonlyMap<string, string>): string {
   const names = [...commands.keys()].sort();
   const width = Math.min(60, Math.max(...names.map((n) => n.length)));
-  const out = [`Usage: ${prog} {command} [options...] [argument...]`, `${prog} <command> --help to see details, or man ${prog}`, '', 'Commands:'];
+  const out = [
+    `Usage: ${prog} {command} [options...] [argument...]`,
+    `${prog} <command> --help to see details, or man ${prog}`,
+    '',
+    'Commands:',
+  ];
   for (const name of names) {
     const [first, ...more] = wrap(commands.get(name)!, 79 - 3 - width);
     out.push(` ${name.padEnd(width)} - ${first!}`);

@@ -57,7 +57,9 @@ export function normalizeArgv(argv: readonly string[], specs: readonly OptionSpe
   const order: OptionSpec[] = [];
   const record = (spec: OptionSpec, opt: string, value: string | null): void => {
     if (value !== null && spec.choices !== undefined && !spec.choices.includes(value)) {
-      throw new UsageError(`option ${opt}: invalid choice: ${pyStringRepr(value)} (choose from ${spec.choices.map(pyStringRepr).join(', ')})`);
+      throw new UsageError(
+        `option ${opt}: invalid choice: ${pyStringRepr(value)} (choose from ${spec.choices.map(pyStringRepr).join(', ')})`,
+      );
     }
     if (!given.has(spec)) {
       given.set(spec, []);
@@ -147,13 +149,21 @@ export function optionSpecs(flags: Record<string, unknown>): OptionSpec[] {
  * A usage error is written as optparse writes it (`plain`: the daemons' untitled format) and
  * exits with status 2.
  */
-export function optparseTokens(command: Command, flags: Record<string, unknown>, prog: string, usage: string, style: 'titled' | 'plain' = 'titled'): string[] {
+export function optparseTokens(
+  command: Command,
+  flags: Record<string, unknown>,
+  prog: string,
+  usage: string,
+  style: 'titled' | 'plain' = 'titled',
+): string[] {
   try {
     const {options, args} = normalizeArgv(command.argv, optionSpecs(flags));
     return args.length === 0 ? options : [...options, '--', ...args];
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(style === 'titled' ? formatUsageError(prog, usage, err.message) : `Usage: ${prog} ${usage}\n\n${prog}: error: ${err.message}\n`);
+    process.stderr.write(
+      style === 'titled' ? formatUsageError(prog, usage, err.message) : `Usage: ${prog} ${usage}\n\n${prog}: error: ${err.message}\n`,
+    );
     return command.exit(EXIT_USAGE);
   }
 }

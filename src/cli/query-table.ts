@@ -32,7 +32,6 @@ export interface TableColumn {
   readonly alignRight: boolean;
 }
 
-
 /** Abnormal result statuses: [verbose text, normal text]. */
 const RESULT_STATUS_TEXT = new Map<number, readonly [string, string]>([
   [RS_UNKNOWN, ['(unknown)', '??']],
@@ -114,9 +113,7 @@ export function formatTable(
 /** utils.FormatUnit without roman numerals: MiB scaled by the unit letter ("h" adds a suffix). */
 export function formatUnit(value: unknown, unit: 'h' | 'm'): string {
   if (typeof value !== 'number' && typeof value !== 'bigint' && typeof value !== 'boolean') {
-    throw new GanetiError('ProgrammerError', [
-      `Invalid value specified '${pyStr(value)} (<class '${pyTypeName(value)}'>)'`,
-    ]);
+    throw new GanetiError('ProgrammerError', [`Invalid value specified '${pyStr(value)} (<class '${pyTypeName(value)}'>)'`]);
   }
   const mib = Number(value);
   if (unit === 'm') return pyFixed(mib, 0);

@@ -4,11 +4,7 @@
 import type {LuxiClient} from '../protocol/client.js';
 import {formatWatchLogLine, jobLostError, jobResultError} from './job-output.js';
 
-export async function submitOpcode(
-  client: LuxiClient,
-  op: Record<string, unknown>,
-  write: (text: string) => void,
-): Promise<unknown> {
+export async function submitOpcode(client: LuxiClient, op: Record<string, unknown>, write: (text: string) => void): Promise<unknown> {
   const id = await client.submitJob([op]);
   let prev: unknown[] | null = null;
   let serial: number | null = null;

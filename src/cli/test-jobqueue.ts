@@ -78,7 +78,12 @@ async function testJobSubmission(client: LuxiClient, debug: boolean): Promise<vo
       `Submitting opcode with priority ${badPriority} did not fail when it should (allowed are frozenset({0, 10, -10}))`,
     );
     const jobs = [[delay(), delay({dry_run: false}), delay({dry_run: true})], ops];
-    await expectFailure('wrong priority', debug, () => client.submitManyJobs(jobs), 'Submitting manyjobs with an incorrect one did not fail when it should.');
+    await expectFailure(
+      'wrong priority',
+      debug,
+      () => client.submitManyJobs(jobs),
+      'Submitting manyjobs with an incorrect one did not fail when it should.',
+    );
   }
   writeOut('Job submission tests were successful\n');
 }
@@ -111,11 +116,17 @@ async function testJobDependency(client: LuxiClient, debug: boolean): Promise<vo
     Array.isArray(result) &&
     result.every(
       (r) =>
-        Array.isArray(r) && r.length === 2 && typeof r[0] === 'boolean' &&
+        Array.isArray(r) &&
+        r.length === 2 &&
+        typeof r[0] === 'boolean' &&
         ((typeof r[1] === 'string' && r[1] !== '') || (typeof r[1] === 'number' && Number.isInteger(r[1]) && r[1] >= 0)),
     );
   if (!wellFormed) throw fail(`Job submission doesn't match the expected [[bool, job ID or message], ...]: ${pyStr(result)}`);
-  const ok = await followJobs(client, result.map(([good, value]) => ({ok: good, value, name: null})), true);
+  const ok = await followJobs(
+    client,
+    result.map(([good, value]) => ({ok: good, value, name: null})),
+    true,
+  );
   if (!ok.every(Boolean)) throw fail(`At least one of the submitted jobs failed: ${pyStr(ok)}`);
 
   const ids = result.map(([, id]) => id as number);

@@ -68,7 +68,8 @@ export async function masterFailover(paths: GanetiPaths, opts: FailoverOptions):
   const cfg = await readConfig(paths.configFile);
   const me = paths.hostname;
   const old = masterNode(cfg);
-  if (old === undefined) throw opPrereqError(`The configured master node ${cfg.cluster.master_node} is not in the node list`, 'wrong_state');
+  if (old === undefined)
+    throw opPrereqError(`The configured master node ${cfg.cluster.master_node} is not in the node list`, 'wrong_state');
   if (old.name.toLowerCase() === me) {
     throw opPrereqError(
       `This commands must be run on the node where you want the new master to be. ${old.name} is already the master`,
@@ -77,7 +78,9 @@ export async function masterFailover(paths: GanetiPaths, opts: FailoverOptions):
   }
   const self = Object.values(cfg.nodes).find((n) => n.name.toLowerCase() === me);
   if (self === undefined || !self.master_candidate) {
-    const candidates = Object.values(cfg.nodes).filter((n) => n.master_candidate && n.uuid !== old.uuid).map((n) => n.name);
+    const candidates = Object.values(cfg.nodes)
+      .filter((n) => n.master_candidate && n.uuid !== old.uuid)
+      .map((n) => n.name);
     throw opPrereqError(
       'This node is not among the nodes marked as master candidates. Only these nodes can become masters. ' +
         `Current list of master candidates is:\n${candidates.join('\n')}`,
@@ -106,7 +109,9 @@ export async function masterFailover(paths: GanetiPaths, opts: FailoverOptions):
     }
     const stop = await rpc.callNodes([old.name], 'node_stop_master', [], RPC_TIMEOUT_URGENT_MS);
     if (!stop[0]!.ok) {
-      warnings.push(`Could not disable the master role on the old master ${old.name}, please disable manually: ${String(stop[0]!.payload)}`);
+      warnings.push(
+        `Could not disable the master role on the old master ${old.name}, please disable manually: ${String(stop[0]!.payload)}`,
+      );
     }
     const queue = new QueueStore(paths.queueDir);
     await queue.open();

@@ -12,7 +12,8 @@ function parseDuration(input: string): number {
   } catch (err) {
     throw new Error((err as Error).message);
   }
-  if (typeof seconds !== 'number' || seconds < 0) throw new Error(`Expected a duration such as 30s, 5m, 6h, 2d, 1w or 0, but received: ${input}`);
+  if (typeof seconds !== 'number' || seconds < 0)
+    throw new Error(`Expected a duration such as 30s, 5m, 6h, 2d, 1w or 0, but received: ${input}`);
   return seconds;
 }
 
@@ -49,24 +50,27 @@ export default class Masterd extends Command {
     }),
     'voting-retries': Flags.integer({description: 'Voting rounds after the first when nodes do not answer', default: 6, min: 0}),
     'voting-interval': Flags.integer({description: 'Seconds between voting rounds', default: 10, min: 0}),
-    'voting-timeout': Flags.integer({description: 'Seconds to wait for each node\'s vote', default: 60, min: 1}),
+    'voting-timeout': Flags.integer({description: "Seconds to wait for each node's vote", default: 60, min: 1}),
     'wfjc-nochange': Flags.boolean({description: 'Answer a timed-out WaitForJobChange with "nochange" (Ganeti 2.10)'}),
     'max-message-size': Flags.integer({description: 'Largest LUXI request in bytes', default: DEFAULT_MAX_MESSAGE_BYTES, min: 1024}),
     'auto-archive-age': Flags.custom<number>({
       description:
-        'Archive finished jobs this long after they end (30s, 5m, 6h, 2d, 1w; 0: never). Default: the cluster configuration\'s value, else 6h; a value given is stored there',
+        "Archive finished jobs this long after they end (30s, 5m, 6h, 2d, 1w; 0: never). Default: the cluster configuration's value, else 6h; a value given is stored there",
       parse: async (input) => parseDuration(input),
     })(),
     'archive-retention': Flags.custom<number>({
       description:
-        'Delete archived jobs this long after they were last written (same syntax; 0: keep for ever). Default: the cluster configuration\'s value, else 21d; a value given is stored there',
+        "Delete archived jobs this long after they were last written (same syntax; 0: keep for ever). Default: the cluster configuration's value, else 21d; a value given is stored there",
       parse: async (input) => parseDuration(input),
     })(),
     'detached-child': Flags.boolean({hidden: true}),
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(Masterd, optparseTokens(this, Masterd.flags, 'ganeti-masterd', '[-f] [-d] [--no-voting [--yes-do-it]]', 'plain'));
+    const {flags} = await this.parse(
+      Masterd,
+      optparseTokens(this, Masterd.flags, 'ganeti-masterd', '[-f] [-d] [--no-voting [--yes-do-it]]', 'plain'),
+    );
     const passOn = this.argv.filter((a) => a !== '-f' && a !== '--foreground' && a !== '--detached-child');
     // Loaded here, not at the top: without an oclif manifest every CLI call imports every command module.
     const {runMasterd} = await import('../daemon/masterd.js');

@@ -170,7 +170,10 @@ export async function readConfig(path: string): Promise<ConfigData> {
   try {
     text = await fsp.readFile(path, 'utf8');
   } catch (err) {
-    throw new ConfigError(`Configuration error while opening the configuration file: ${(err as Error).message}`, (err as NodeJS.ErrnoException).code ?? null);
+    throw new ConfigError(
+      `Configuration error while opening the configuration file: ${(err as Error).message}`,
+      (err as NodeJS.ErrnoException).code ?? null,
+    );
   }
   let raw: unknown;
   try {

@@ -137,7 +137,8 @@ export class ConfigWriter {
         const text = this.text;
         this.sending = (async () => {
           const failures = await distributeConfig(rpc, this.paths, cfg, text, {ssconfSent: this.ssconfSent});
-          for (const f of failures) this.log.warn({node: f.node, procedure: f.procedure, error: f.error}, 'configuration distribution failed');
+          for (const f of failures)
+            this.log.warn({node: f.node, procedure: f.procedure, error: f.error}, 'configuration distribution failed');
           this.sentSerial = Math.max(this.sentSerial, cfg.serial_no);
         })().finally(() => {
           this.sending = null;

@@ -12,7 +12,7 @@ export async function confirmNoVoting(): Promise<void> {
   process.stdout.write(
     'WARNING: the --no-voting option was given. The master daemon will start without asking the other\n' +
       'nodes which node is the master. If another node is running as master too, the two masters will\n' +
-      'overwrite each other\'s configuration and job queue and data can be lost.\n',
+      "overwrite each other's configuration and job queue and data can be lost.\n",
   );
   const answer = await askText('Type YES (in capitals) to start without voting', {output: process.stdout});
   if (answer === 'no-tty' || answer.trim() !== 'YES') throw new StartupError('Aborting.');

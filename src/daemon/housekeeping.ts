@@ -191,7 +191,8 @@ export class Housekeeper {
       archived += await this.queue.archiveMany(due.slice(i, i + ARCHIVE_BATCH));
       await yieldToEventLoop();
     }
-    if (archived > 0) this.log.info({audit: 'auto-archive', archived, age: this.settings.autoArchiveAgeS}, 'archived finished jobs automatically');
+    if (archived > 0)
+      this.log.info({audit: 'auto-archive', archived, age: this.settings.autoArchiveAgeS}, 'archived finished jobs automatically');
     return archived;
   }
 
@@ -200,7 +201,8 @@ export class Housekeeper {
     if (this.settings.archiveRetentionS <= 0 || this.stopped) return Promise.resolve();
     this.pruning ??= this.prunePass()
       .then((deleted) => {
-        if (deleted > 0) this.log.info({audit: 'archive-retention', deleted, retention: this.settings.archiveRetentionS}, 'deleted old archived jobs');
+        if (deleted > 0)
+          this.log.info({audit: 'archive-retention', deleted, retention: this.settings.archiveRetentionS}, 'deleted old archived jobs');
       })
       .catch((err: unknown) => this.log.error({err}, 'deleting old archived jobs failed'))
       .finally(() => {

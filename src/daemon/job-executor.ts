@@ -4,7 +4,16 @@ import type {Logger} from 'pino';
 import type {ConfigData} from '../config/config.js';
 import {encodeError, GanetiError} from '../protocol/errors.js';
 import {FINALIZED, nowTimestamp, type QueuedJob, type QueuedOpcode} from '../queue/job.js';
-import {cancelRequested, failFrom, finishCanceled, raisePriority, requeue, startRunning, startWaiting, succeed} from '../queue/lifecycle.js';
+import {
+  cancelRequested,
+  failFrom,
+  finishCanceled,
+  raisePriority,
+  requeue,
+  startRunning,
+  startWaiting,
+  succeed,
+} from '../queue/lifecycle.js';
 import type {JobQueue} from './job-queue.js';
 import {LockAbortedError, type LockManager} from './locks.js';
 import {LOGICAL_UNITS} from './logical-units/index.js';

@@ -140,11 +140,19 @@ export class JobQueue {
     if (!job.finalized || this.endLogged.has(job)) return;
     this.endLogged.add(job);
     const end = job.endTimestamp ?? nowTimestamp();
-    const seconds = (from: Timestamp | null): number | null => (from === null ? null : Math.round((timestampSeconds(end) - timestampSeconds(from)) * 1000) / 1000);
+    const seconds = (from: Timestamp | null): number | null =>
+      from === null ? null : Math.round((timestampSeconds(end) - timestampSeconds(from)) * 1000) / 1000;
     const failed = job.ops.find((op) => op.status === 'error');
     const error = failed === undefined ? null : describeError(failed.result);
     this.log.info(
-      {audit: 'job-end', job: job.id, status: job.status, duration: seconds(job.receivedTimestamp), runtime: seconds(job.startTimestamp), error},
+      {
+        audit: 'job-end',
+        job: job.id,
+        status: job.status,
+        duration: seconds(job.receivedTimestamp),
+        runtime: seconds(job.startTimestamp),
+        error,
+      },
       'job finished',
     );
   }
@@ -355,8 +363,16 @@ export class JobQueue {
     // Write + replicate, then answer (docs/architecture.md, "A job from socket to disk to
     // waiter"). A master candidate that does not answer in time is not waited for
     // (replication never fails a submission).
-    if (!(await this.store.replicated(created.map((j) => j.id), REPLICATION_WAIT_MS))) {
-      this.log.warn({jobs: created.map((j) => j.id)}, `job files not replicated to every master candidate within ${REPLICATION_WAIT_MS} ms`);
+    if (
+      !(await this.store.replicated(
+        created.map((j) => j.id),
+        REPLICATION_WAIT_MS,
+      ))
+    ) {
+      this.log.warn(
+        {jobs: created.map((j) => j.id)},
+        `job files not replicated to every master candidate within ${REPLICATION_WAIT_MS} ms`,
+      );
     }
     for (const job of created) {
       this.jobs.set(job.id, job);
@@ -375,13 +391,7 @@ export class JobQueue {
 
   // --- WaitForJobChange ---------------------------------------------------------------
 
-  async waitForChange(
-    id: number,
-    fields: string[],
-    prevInfo: unknown,
-    prevSerial: number | null,
-    timeoutS: number,
-  ): Promise<JobChange> {
+  async waitForChange(id: number, fields: string[], prevInfo: unknown, prevSerial: number | null, timeoutS: number): Promise<JobChange> {
     checkOldStyleFields(JOB_FIELDS, fields);
     const getters = fields.map((f) => JOB_FIELDS.get(f)!);
     let job: QueuedJob | null = this.jobs.get(id) ?? null;

@@ -76,13 +76,7 @@ export class LockManager {
   }
 
   /** Acquires every requested lock in level order; releases all of them if aborted. */
-  async acquire(
-    owner: string,
-    requests: LockRequest[],
-    priority: number,
-    signal?: AbortSignal,
-    onBlocked?: () => void,
-  ): Promise<void> {
+  async acquire(owner: string, requests: LockRequest[], priority: number, signal?: AbortSignal, onBlocked?: () => void): Promise<void> {
     const ordered = [...requests].sort((a, b) => LOCK_LEVELS.indexOf(a.level) - LOCK_LEVELS.indexOf(b.level));
     let blocked = false;
     try {

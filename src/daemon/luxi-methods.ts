@@ -23,7 +23,10 @@ export interface RequestContext {
 }
 
 /** The queue operations LUXI requests reach. */
-export type JobService = Pick<JobQueue, 'submitOne' | 'submitMany' | 'waitForChange' | 'cancel' | 'changePriority' | 'archive' | 'autoArchive'>;
+export type JobService = Pick<
+  JobQueue,
+  'submitOne' | 'submitMany' | 'waitForChange' | 'cancel' | 'changePriority' | 'archive' | 'autoArchive'
+>;
 
 /** Cluster-wide state the methods read and the flags they set. */
 export interface ClusterState {
@@ -237,7 +240,9 @@ function clusterInfo(cluster: ClusterState): Record<string, unknown> {
 }
 
 export const METHODS: MethodTable = {
-  SubmitJob: audited('submit', {arity: [1], handle: (s, [ops]) => s.jobs.submitOne(ops, false)}, ([ops], id) => ({jobs: [submittedJob(ops, id)]})),
+  SubmitJob: audited('submit', {arity: [1], handle: (s, [ops]) => s.jobs.submitOne(ops, false)}, ([ops], id) => ({
+    jobs: [submittedJob(ops, id)],
+  })),
   SubmitJobToDrainedQueue: audited('submit', {arity: [1], handle: (s, [ops]) => s.jobs.submitOne(ops, true)}, ([ops], id) => ({
     jobs: [submittedJob(ops, id)],
     drained: true,
@@ -300,19 +305,23 @@ export const METHODS: MethodTable = {
     },
     ([flag]) => ({flag}),
   ),
-  SetWatcherPause: audited('watcher-pause', {
-    arity: [1],
-    handle: async (s, [until]) => {
-      if (until === null) {
-        await s.cluster.setWatcherPause(null);
-        return null;
-      }
-      const t = num(until, 'pause end time');
-      if (t < Date.now() / 1000) throw genericError('Unable to set pause end time in the past');
-      await s.cluster.setWatcherPause(t);
-      return t;
+  SetWatcherPause: audited(
+    'watcher-pause',
+    {
+      arity: [1],
+      handle: async (s, [until]) => {
+        if (until === null) {
+          await s.cluster.setWatcherPause(null);
+          return null;
+        }
+        const t = num(until, 'pause end time');
+        if (t < Date.now() / 1000) throw genericError('Unable to set pause end time in the past');
+        await s.cluster.setWatcherPause(t);
+        return t;
+      },
     },
-  }, ([until]) => ({until})),
+    ([until]) => ({until}),
+  ),
   QueryClusterInfo: {arity: [0], handle: (s) => clusterInfo(s.cluster)},
   QueryConfigValues: {
     arity: [1],

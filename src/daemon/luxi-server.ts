@@ -85,7 +85,9 @@ export class LuxiServer {
   async listen(path: string): Promise<void> {
     await fsp.mkdir(dirname(path), {recursive: true, mode: 0o770});
     // mkdir's mode is cut by the umask and leaves an existing directory alone: the spec wants 0770.
-    await fsp.chmod(dirname(path), 0o770).catch((err: unknown) => this.log.warn({err, dir: dirname(path)}, 'cannot set the socket directory to mode 0770'));
+    await fsp
+      .chmod(dirname(path), 0o770)
+      .catch((err: unknown) => this.log.warn({err, dir: dirname(path)}, 'cannot set the socket directory to mode 0770'));
     const tmp = join(dirname(path), `.${process.pid}.${Date.now()}.tmp`);
     const server = createServer((sock) => this.onConnection(sock));
     await new Promise<void>((resolve, reject) => {
@@ -243,7 +245,10 @@ export class LuxiServer {
     holders.push(current);
     for (const c of holders) {
       if (this.bufferedBytes <= this.maxBufferedBytes) return;
-      log.warn({held: this.bufferedBytes, limit: this.maxBufferedBytes, dropped: c.counted}, 'too many request bytes held; closing the longest idle connection');
+      log.warn(
+        {held: this.bufferedBytes, limit: this.maxBufferedBytes, dropped: c.counted},
+        'too many request bytes held; closing the longest idle connection',
+      );
       c.closing = true;
       c.queue = [];
       c.queuedBytes = 0;
@@ -274,7 +279,11 @@ export class LuxiServer {
     const budgetBytes = BUDGET_PER_BYTE * msg.length;
     let res;
     try {
-      res = await parseJsonBounded(text, {budgetBytes, pause: () => slicer.check(), distinctFirstArg: (method) => this.opts.distinctFirstArg?.(method) === true});
+      res = await parseJsonBounded(text, {
+        budgetBytes,
+        pause: () => slicer.check(),
+        distinctFirstArg: (method) => this.opts.distinctFirstArg?.(method) === true,
+      });
     } catch (err) {
       if (err instanceof BoundedParseError) throw new LuxiParseError(`Invalid LUXI request: ${err.message}`);
       throw err;

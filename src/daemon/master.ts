@@ -92,23 +92,36 @@ export class Master {
     const replicator =
       nodeClient === undefined
         ? null
-        : new QueueReplicator(nodeClient, opts.paths, opts.log, () => this.queueSnapshot(), (node) => this.configWriter.pushTo(node));
+        : new QueueReplicator(
+            nodeClient,
+            opts.paths,
+            opts.log,
+            () => this.queueSnapshot(),
+            (node) => this.configWriter.pushTo(node),
+          );
     this.replicator = replicator;
     replicator?.setCandidates(replicaNodes(cfg));
-    this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null, (next) => replicator?.setCandidates(replicaNodes(next)));
+    this.configWriter = new ConfigWriter(opts.paths, cfg, opts.log, nodeClient ?? null, (next) =>
+      replicator?.setCandidates(replicaNodes(next)),
+    );
     const store = new QueueStore(opts.paths.queueDir, opts.writeFault, replicator);
     // The queue's events reach parts made below (scheduler, housekeeper): they are only
     // emitted once the master is running, after this constructor.
-    this.queue = new JobQueue(store, opts.log, {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout}, {
-      onRunnable: (job) => this.scheduler.add(job),
-      onUpdated: (job) => this.jobUpdated(job),
-      onCancelWaiting: (job) => this.scheduler.cancelWaiting(job),
-      onKill: (job) => this.scheduler.kill(job.id),
-      onWriteError: (err) => {
-        if (err instanceof FsyncError) this.reportFatal(err);
+    this.queue = new JobQueue(
+      store,
+      opts.log,
+      {sizeLimit: opts.queueSizeLimit, nochangeOnTimeout: opts.nochangeOnTimeout},
+      {
+        onRunnable: (job) => this.scheduler.add(job),
+        onUpdated: (job) => this.jobUpdated(job),
+        onCancelWaiting: (job) => this.scheduler.cancelWaiting(job),
+        onKill: (job) => this.scheduler.kill(job.id),
+        onWriteError: (err) => {
+          if (err instanceof FsyncError) this.reportFatal(err);
+        },
+        onSubmitted: (live, limit) => this.housekeeper?.liveJobsChanged(live, limit),
       },
-      onSubmitted: (live, limit) => this.housekeeper?.liveJobsChanged(live, limit),
-    });
+    );
     if (opts.housekeeping !== undefined) {
       this.housekeeper = new Housekeeper(this.queue, opts.log, opts.housekeeping, async () => (await this.watcherPausedUntil()) !== null);
     }
@@ -310,5 +323,4 @@ export class Master {
       this.replicator.stop();
     }
   }
-
 }

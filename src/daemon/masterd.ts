@@ -12,7 +12,6 @@ import {StartupError} from '../process/startup-error.js';
 import {verifyMaster} from './voting.js';
 import {EXIT_FAILURE, EXIT_NODESETUP_ERROR, EXIT_NOTMASTER, EXIT_SUCCESS} from '../process/exit-codes.js';
 
-
 export interface MasterdOptions {
   foreground: boolean;
   debug: boolean;
@@ -161,7 +160,10 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
     if (Object.keys(housekeeping.toStore).length > 0) {
       await master.configWriter.update((next) => storeHousekeeping(next, housekeeping.toStore));
     }
-    log.info(housekeeping.settings, 'queue housekeeping: automatic archiving after autoArchiveAgeS, deletion after archiveRetentionS (0: never)');
+    log.info(
+      housekeeping.settings,
+      'queue housekeeping: automatic archiving after autoArchiveAgeS, deletion after archiveRetentionS (0: never)',
+    );
     const started = Date.now();
     const stats = await master.openQueue();
     log.info({...stats, ms: Date.now() - started}, 'job queue opened');

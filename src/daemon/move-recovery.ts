@@ -21,7 +21,8 @@ export function interruptedMoves(jobs: readonly QueuedJob[]): string[] {
   for (const job of jobs) {
     for (const op of job.ops) {
       const input = op.input as Record<string, unknown>;
-      if (MOVES.has(String(input.OP_ID)) && op.status === 'error' && typeof input.instance_name === 'string') names.add(input.instance_name);
+      if (MOVES.has(String(input.OP_ID)) && op.status === 'error' && typeof input.instance_name === 'string')
+        names.add(input.instance_name);
     }
   }
   return [...names];
@@ -55,7 +56,12 @@ async function reconcileOne(name: string, deps: {config: ConfigWriter; rpc: Node
   if (inst === undefined) return;
   const nodes = Object.values(cfg.nodes).filter((n) => !n.offline);
   const hvparams = (((cfg.cluster.hvparams ?? {}) as Record<string, unknown>)[inst.hypervisor] ?? {}) as Record<string, unknown>;
-  const answers = await deps.rpc(nodes.map((n) => n.name), 'instance_info', [inst.name, inst.hypervisor, hvparams], 30_000);
+  const answers = await deps.rpc(
+    nodes.map((n) => n.name),
+    'instance_info',
+    [inst.name, inst.hypervisor, hvparams],
+    30_000,
+  );
   const runningOn = answers
     .filter((a) => a.ok && a.payload !== null && typeof a.payload === 'object' && Object.keys(a.payload).length > 0)
     .map((a) => nodes.find((n) => n.name === a.node)!);
@@ -75,5 +81,8 @@ async function reconcileOne(name: string, deps: {config: ConfigWriter; rpc: Node
     i.serial_no += 1;
     i.mtime = Date.now() / 1000;
   });
-  deps.log.warn({instance: inst.name, from: primary?.name, to: target.name}, 'an interrupted migration had moved the instance: configuration updated');
+  deps.log.warn(
+    {instance: inst.name, from: primary?.name, to: target.name},
+    'an interrupted migration had moved the instance: configuration updated',
+  );
 }

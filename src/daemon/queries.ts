@@ -2,8 +2,24 @@
 import {instanceByName, niceSort, type ConfigData, type InstanceConfig} from '../config/config.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
 import type {QueryResult} from '../protocol/luxi-contract.js';
-import {EMPTY_RESOURCES, GROUP_FIELDS, LOCK_FIELDS, NODE_FIELDS, type GroupItem, type LockRow, type NodeItem} from '../query/cluster-fields.js';
-import {checkOldStyleFields, plainValue, queryFields, selectFields, type FieldDefinition, type FieldSet, type QueryValue} from '../query/fields.js';
+import {
+  EMPTY_RESOURCES,
+  GROUP_FIELDS,
+  LOCK_FIELDS,
+  NODE_FIELDS,
+  type GroupItem,
+  type LockRow,
+  type NodeItem,
+} from '../query/cluster-fields.js';
+import {
+  checkOldStyleFields,
+  plainValue,
+  queryFields,
+  selectFields,
+  type FieldDefinition,
+  type FieldSet,
+  type QueryValue,
+} from '../query/fields.js';
 import {compileFilter, filterFieldNames, requestedIdsFromFilter} from '../query/filter.js';
 import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
 import {JOB_FIELDS, type JobItem} from '../query/job-fields.js';
@@ -122,7 +138,12 @@ async function liveViews(src: QuerySources, cfg: ConfigData, insts: InstanceConf
   const online = primaries.filter((n) => !n.offline);
   const hvs = (cfg.cluster.enabled_hypervisors ?? ['fake']) as string[];
   const hvparams = Object.fromEntries(hvs.map((hv) => [hv, ((cfg.cluster.hvparams ?? {}) as Record<string, unknown>)[hv] ?? {}]));
-  const results = await rpc(online.map((n) => n.name), 'all_instances_info', [hvs, hvparams], LIVE_TIMEOUT_MS);
+  const results = await rpc(
+    online.map((n) => n.name),
+    'all_instances_info',
+    [hvs, hvparams],
+    LIVE_TIMEOUT_MS,
+  );
   const answers = new Map<string, Record<string, HvInfo> | null>();
   for (const r of results) {
     const ok = r.ok && r.payload !== null && typeof r.payload === 'object' && !Array.isArray(r.payload);
@@ -272,7 +293,16 @@ export async function queryOldStyle(src: QuerySources, what: string, names: stri
     return [];
   }
   checkOldStyleFields(set as FieldSet<unknown>, fields);
-  const filter = names.length === 0 ? null : ['|', ...names.flatMap((n) => [['==', 'name', n], ['==', 'uuid', n]])];
+  const filter =
+    names.length === 0
+      ? null
+      : [
+          '|',
+          ...names.flatMap((n) => [
+            ['==', 'name', n],
+            ['==', 'uuid', n],
+          ]),
+        ];
   const res =
     what === 'node' ? await run(NODE_FIELDS, nodeItems(cfg), fields, filter) : await run(GROUP_FIELDS, groupItems(cfg), fields, filter);
   return res.data.map((row) => row.map(plainValue));

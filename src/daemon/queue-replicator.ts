@@ -178,7 +178,14 @@ export class QueueReplicator implements QueueObserver {
           last.files.set(name, encoded);
           last.bytes += size;
         } else {
-          link.ops.push({kind: 'update', files: new Map([[name, encoded]]), bytes: size, since: performance.now(), urgent: false, settled: []});
+          link.ops.push({
+            kind: 'update',
+            files: new Map([[name, encoded]]),
+            bytes: size,
+            since: performance.now(),
+            urgent: false,
+            settled: [],
+          });
         }
       };
     });
@@ -225,7 +232,8 @@ export class QueueReplicator implements QueueObserver {
     }
     // A young batch waits a little: the next writes of the same files (a job that is
     // created, run and finished within that time) replace their earlier content in it.
-    const wait = head.kind === 'update' && !head.urgent && head.files.size < MAX_BATCH_FILES ? head.since + BATCH_LINGER_MS - performance.now() : 0;
+    const wait =
+      head.kind === 'update' && !head.urgent && head.files.size < MAX_BATCH_FILES ? head.since + BATCH_LINGER_MS - performance.now() : 0;
     if (wait > 0) {
       link.linger = setTimeout(() => {
         link.linger = null;
@@ -254,7 +262,8 @@ export class QueueReplicator implements QueueObserver {
   }
 
   private async send(link: Link, op: Op): Promise<void> {
-    const call = <P extends NodedProcedure>(procedure: P, args: NodedArgs<P>): Promise<NodedResult<P>> => this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_URGENT_MS);
+    const call = <P extends NodedProcedure>(procedure: P, args: NodedArgs<P>): Promise<NodedResult<P>> =>
+      this.rpc.call(link.node, procedure, args, RPC_TIMEOUT_URGENT_MS);
     switch (op.kind) {
       case 'update':
         if (link.batched) {

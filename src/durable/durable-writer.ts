@@ -253,7 +253,8 @@ export class DurableWriter {
 /** The bytes in an ArrayBuffer of their own (a long string's Buffer has one: no copy then). */
 function ownBytes(content: string | Buffer): Uint8Array {
   const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && typeof content === 'string') return new Uint8Array(b.buffer, 0, b.byteLength);
+  if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && typeof content === 'string')
+    return new Uint8Array(b.buffer, 0, b.byteLength);
   return new Uint8Array(b);
 }
 

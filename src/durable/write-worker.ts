@@ -81,7 +81,18 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
   });
   // The fsyncs run at once on libuv's threads: the disk commits concurrent fsyncs as a group.
   // A lone file is fsynced here: a trip through the pool would only add latency.
-  const synced = await Promise.all(fds.map((fd) => (fd === null ? null : fds.length === 1 ? fsyncHere(fd) : fsyncAsync(fd).then(() => null, (err: Error) => err))));
+  const synced = await Promise.all(
+    fds.map((fd) =>
+      fd === null
+        ? null
+        : fds.length === 1
+          ? fsyncHere(fd)
+          : fsyncAsync(fd).then(
+              () => null,
+              (err: Error) => err,
+            ),
+    ),
+  );
   batch.files.forEach((f, i) => {
     const fd = fds[i];
     if (fd === null || fd === undefined) return;

@@ -129,7 +129,9 @@ export function pyRepr(value: unknown): string {
     case 'object':
       if (value === null) return 'None';
       if (Array.isArray(value)) return `[${value.map(pyRepr).join(', ')}]`;
-      return `{${Object.entries(value).map(([k, v]) => `${pyStringRepr(k)}: ${pyRepr(v)}`).join(', ')}}`;
+      return `{${Object.entries(value)
+        .map(([k, v]) => `${pyStringRepr(k)}: ${pyRepr(v)}`)
+        .join(', ')}}`;
     default:
       return String(value);
   }

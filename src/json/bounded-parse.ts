@@ -17,7 +17,6 @@ const EXACT_COPY_MAX = 1024;
 /** Tokens between two looks at the clock. */
 const TOKENS_PER_CHECK = 2048;
 
-
 export class BoundedParseError extends SyntaxError {}
 
 export interface BoundedParseOptions {
@@ -204,7 +203,8 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
         const isArray = c === 0x5b;
         spend(COST.frame + (isArray ? COST.array : COST.object) + (top === undefined ? 0 : top.isArray ? COST.slot : COST.property));
         const frame: Frame = {container: building ? (isArray ? [] : {}) : null, isArray, key: null, count: 0, role: childRole(top)};
-        if (isArray && frame.role === 'firstArg' && method !== null && opts.distinctFirstArg?.(method) === true) frame.distinct = new DistinctScalars();
+        if (isArray && frame.role === 'firstArg' && method !== null && opts.distinctFirstArg?.(method) === true)
+          frame.distinct = new DistinctScalars();
         stack.push(frame);
         skipSpace();
         const close = isArray ? 0x5d : 0x7d;
@@ -269,7 +269,8 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
     if (frame.role === 'firstArg' && frame.isArray) firstArgLength = frame.count;
     // An array that grew by push keeps room for at least 16 items: a copy of a short one is
     // exact (three million ["==", "id", 1] tests take 83 bytes each instead of 195).
-    if (frame.isArray && frame.container !== null && frame.count <= EXACT_COPY_MAX) frame.container = (frame.container as unknown[]).slice();
+    if (frame.isArray && frame.container !== null && frame.count <= EXACT_COPY_MAX)
+      frame.container = (frame.container as unknown[]).slice();
     store(frame.container);
   }
 }

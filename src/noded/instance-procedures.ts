@@ -10,9 +10,19 @@ import type {NodedProcedure, NodedTable} from '../rpc/noded-contract.js';
 /** The procedures this file serves; the rest of the contract is in procedures.ts. */
 type InstanceProcedure = Exclude<
   NodedProcedure,
-  | 'version' | 'master_node_name' | 'master_info' | 'test_delay' | 'jobqueue_update' | 'jobqueue_update_many'
-  | 'jobqueue_rename' | 'jobqueue_purge' | 'jobqueue_set_drain_flag' | 'upload_file' | 'write_ssconf_files'
-  | 'set_watcher_pause' | 'node_stop_master'
+  | 'version'
+  | 'master_node_name'
+  | 'master_info'
+  | 'test_delay'
+  | 'jobqueue_update'
+  | 'jobqueue_update_many'
+  | 'jobqueue_rename'
+  | 'jobqueue_purge'
+  | 'jobqueue_set_drain_flag'
+  | 'upload_file'
+  | 'write_ssconf_files'
+  | 'set_watcher_pause'
+  | 'node_stop_master'
 >;
 
 /** The OS every ganeti-ts node daemon provides: API 20, trusted, nothing to run. */

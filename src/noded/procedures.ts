@@ -47,7 +47,8 @@ async function masterName(paths: GanetiPaths): Promise<string> {
   if (fromSsconf !== null && fromSsconf !== '') return fromSsconf;
   const cfg = await localConfig(paths);
   const master = cfg === null ? undefined : masterNode(cfg);
-  if (master === undefined) throw new RpcFailure(`Cluster configuration incomplete: no ${paths.ssconf('master_node')} and no usable ${paths.configFile}`);
+  if (master === undefined)
+    throw new RpcFailure(`Cluster configuration incomplete: no ${paths.ssconf('master_node')} and no usable ${paths.configFile}`);
   return master.name;
 }
 

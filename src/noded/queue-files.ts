@@ -51,7 +51,9 @@ export class QueueFiles {
     return this.serialised(async () => {
       const master = await InstanceLock.holder(this.paths.masterdPidFile);
       if (master !== null) {
-        throw new RpcFailure(`The job queue of ${this.paths.hostname} is owned by a running master daemon${master.pid !== null ? ` (pid ${master.pid})` : ''}`);
+        throw new RpcFailure(
+          `The job queue of ${this.paths.hostname} is owned by a running master daemon${master.pid !== null ? ` (pid ${master.pid})` : ''}`,
+        );
       }
       return fn();
     });
@@ -187,8 +189,6 @@ async function cleanDirectory(dir: string, keep: Set<string>): Promise<void> {
     throw err;
   }
   await Promise.all(
-    entries
-      .filter((e) => e.isFile() && !e.name.startsWith('.') && !keep.has(e.name))
-      .map((e) => fsp.rm(join(dir, e.name), {force: true})),
+    entries.filter((e) => e.isFile() && !e.name.startsWith('.') && !keep.has(e.name)).map((e) => fsp.rm(join(dir, e.name), {force: true})),
   );
 }

@@ -77,8 +77,7 @@ export const tNonNegativeInt: Checker = (v) => {
 
 export const tString: Checker = (v) => (typeof v === 'string' ? v : fail('Unable to read String'));
 
-export const tNonEmptyString: Checker = (v, ctx) =>
-  tString(v, ctx) !== '' ? v : fail('Received empty value for non-empty string');
+export const tNonEmptyString: Checker = (v, ctx) => (tString(v, ctx) !== '' ? v : fail('Received empty value for non-empty string'));
 
 /** A JSON object (Ganeti's dict parameters: beparams, hvparams, ...), copied. */
 export const tDict: Checker = (v) =>
@@ -189,11 +188,7 @@ export const OPCODES: ReadonlyMap<string, OpcodeDef> = new Map(
       ],
       'node_name',
     ),
-    opcode(
-      'OP_NODE_REMOVE',
-      [required('node_name', tNonEmptyString), param('node_uuid', tMaybe(tNonEmptyString), null)],
-      'node_name',
-    ),
+    opcode('OP_NODE_REMOVE', [required('node_name', tNonEmptyString), param('node_uuid', tMaybe(tNonEmptyString), null)], 'node_name'),
     opcode(
       'OP_NODE_SET_PARAMS',
       [
@@ -404,9 +399,7 @@ const TAG_KIND_CONSTRUCTORS: Readonly<Record<string, string>> = {
   network: 'TagKindNetwork',
 };
 
-const QUERY_TYPES = [
-  'cluster', 'extstorage', 'os', 'export', 'filter', 'group', 'instance', 'job', 'lock', 'network', 'node',
-];
+const QUERY_TYPES = ['cluster', 'extstorage', 'os', 'export', 'filter', 'group', 'instance', 'job', 'lock', 'network', 'node'];
 
 const groupName: SummaryField = {param: 'group_name', check: tNonEmptyString};
 const nodeName: SummaryField = {param: 'node_name', check: tNonEmptyString};
@@ -480,10 +473,7 @@ export const GANETI_CATALOGUE: ReadonlyMap<string, SummaryField | null> = new Ma
   ['OP_TAGS_SET', null],
   ['OP_TAGS_DEL', null],
   // Ganeti 3.x mimics Python here and prints None for an unset iallocator.
-  [
-    'OP_TEST_ALLOCATOR',
-    {param: 'iallocator', check: tMaybe(tNonEmptyString), render: (v) => (v === null ? 'None' : String(v))},
-  ],
+  ['OP_TEST_ALLOCATOR', {param: 'iallocator', check: tMaybe(tNonEmptyString), render: (v) => (v === null ? 'None' : String(v))}],
   ['OP_TEST_OS_PARAMS', null],
   ['OP_TEST_DUMMY', null],
   ['OP_NETWORK_ADD', networkName],

@@ -68,9 +68,7 @@ export function validateOpcode(raw: unknown, opts: ValidateOptions): Record<stri
   const superfluous = Object.keys(raw).filter((k) => k !== 'OP_ID' && !def.params.some((p) => p.name === k));
   if (superfluous.length > 0) {
     const allowed = ['OP_ID', ...def.params.map((p) => p.name)].sort();
-    throw new OpcodeValidationError(
-      `Superfluous dictionary keys: ${showKeys(superfluous.sort())}, but only ${showKeys(allowed)} allowed.`,
-    );
+    throw new OpcodeValidationError(`Superfluous dictionary keys: ${showKeys(superfluous.sort())}, but only ${showKeys(allowed)} allowed.`);
   }
   return out;
 }

@@ -40,7 +40,9 @@ export class InstanceLock {
       }
       await fh.close();
       if (Date.now() >= deadline) {
-        throw new InstanceLockError(`Error while locking PID file: ${pidFile} is held by a running daemon${describeHolder(await readPid(pidFile))}`);
+        throw new InstanceLockError(
+          `Error while locking PID file: ${pidFile} is held by a running daemon${describeHolder(await readPid(pidFile))}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 50));
     }

@@ -23,7 +23,8 @@ export function createDaemonLogger(file: string, opts: {debug: boolean; toStderr
   }
   let log: Logger | undefined;
   const fileDest = new LogFile(file, {
-    onRecovered: (dropped, cause) => log?.warn({dropped, cause}, `${dropped} log lines were dropped while the log file could not be written`),
+    onRecovered: (dropped, cause) =>
+      log?.warn({dropped, cause}, `${dropped} log lines were dropped while the log file could not be written`),
   });
   process.once('exit', () => fileDest.flushSync());
   const level = opts.debug ? 'debug' : 'info';

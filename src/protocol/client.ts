@@ -79,7 +79,13 @@ export class LuxiClient {
       try {
         return await this.roundTripOnce(method, args);
       } catch (err) {
-        if (!(err instanceof LuxiClientError) || err instanceof ClosedByClient || err.kind !== 'connection' || attempt >= 2 || !this.wasConnected) {
+        if (
+          !(err instanceof LuxiClientError) ||
+          err instanceof ClosedByClient ||
+          err.kind !== 'connection' ||
+          attempt >= 2 ||
+          !this.wasConnected
+        ) {
           throw err;
         }
       }
@@ -169,10 +175,7 @@ export class LuxiClient {
       throw new LuxiClientError('Cluster not initialized or this machine is not part of a cluster', 'no-master');
     }
     if (master !== this.paths.hostname) {
-      throw new LuxiClientError(
-        `This is not the master node, please connect to node '${master}' and rerun the command`,
-        'not-master',
-      );
+      throw new LuxiClientError(`This is not the master node, please connect to node '${master}' and rerun the command`, 'not-master');
     }
   }
 

@@ -2,23 +2,68 @@
 // The stock client re-raises a class only if its ganeti.errors module knows the name.
 
 export const KNOWN_ERROR_CLASSES = new Set([
-  'GenericError', 'LockError', 'PidFileLockError', 'HypervisorError', 'HotplugError',
-  'ProgrammerError', 'BlockDeviceError', 'ConfigurationError', 'ConfigVersionMismatch',
-  'ConfigVerifyError', 'AddressPoolError', 'ReservationError', 'RemoteError', 'SignatureError',
-  'ParameterError', 'ResultValidationError', 'OpPrereqError', 'OpExecError', 'OpResultError',
-  'OpRetryNotSupportedError', 'OpCodeUnknown', 'JobLost', 'JobCanceled', 'JobFileCorrupted',
-  'ResolverError', 'HooksFailure', 'HooksAbort', 'UnitParseError', 'ParseError',
-  'TypeEnforcementError', 'X509CertError', 'TagError', 'CommandError', 'StorageError',
-  'InotifyError', 'JobQueueError', 'JobQueueDrainError', 'JobQueueFull', 'ConfdMagicError',
-  'ConfdClientError', 'UdpDataSizeError', 'NoCtypesError', 'IPAddressError', 'LuxiError',
-  'QueryFilterParseError', 'RapiTestResult', 'FileStoragePathError', 'SshUpdateError',
+  'GenericError',
+  'LockError',
+  'PidFileLockError',
+  'HypervisorError',
+  'HotplugError',
+  'ProgrammerError',
+  'BlockDeviceError',
+  'ConfigurationError',
+  'ConfigVersionMismatch',
+  'ConfigVerifyError',
+  'AddressPoolError',
+  'ReservationError',
+  'RemoteError',
+  'SignatureError',
+  'ParameterError',
+  'ResultValidationError',
+  'OpPrereqError',
+  'OpExecError',
+  'OpResultError',
+  'OpRetryNotSupportedError',
+  'OpCodeUnknown',
+  'JobLost',
+  'JobCanceled',
+  'JobFileCorrupted',
+  'ResolverError',
+  'HooksFailure',
+  'HooksAbort',
+  'UnitParseError',
+  'ParseError',
+  'TypeEnforcementError',
+  'X509CertError',
+  'TagError',
+  'CommandError',
+  'StorageError',
+  'InotifyError',
+  'JobQueueError',
+  'JobQueueDrainError',
+  'JobQueueFull',
+  'ConfdMagicError',
+  'ConfdClientError',
+  'UdpDataSizeError',
+  'NoCtypesError',
+  'IPAddressError',
+  'LuxiError',
+  'QueryFilterParseError',
+  'RapiTestResult',
+  'FileStoragePathError',
+  'SshUpdateError',
 ]);
 
 /** OpPrereqError error codes (ECODE_*). */
 export type ErrorCode =
-  | 'resolver_error' | 'insufficient_resources' | 'temp_insufficient_resources' | 'wrong_input'
-  | 'wrong_state' | 'unknown_entity' | 'already_exists' | 'resource_not_unique'
-  | 'internal_error' | 'environment_error';
+  | 'resolver_error'
+  | 'insufficient_resources'
+  | 'temp_insufficient_resources'
+  | 'wrong_input'
+  | 'wrong_state'
+  | 'unknown_entity'
+  | 'already_exists'
+  | 'resource_not_unique'
+  | 'internal_error'
+  | 'environment_error';
 
 /** A typed Ganeti error; encodes as [cls, args]. */
 export class GanetiError extends Error {
@@ -56,7 +101,14 @@ export class LuxiParseError extends Error {
  * or a request the server refused without a Ganeti error (request).
  */
 export type LuxiClientErrorKind =
-  | 'no-master' | 'not-master' | 'unreachable' | 'connection' | 'timeout' | 'permission' | 'protocol' | 'request';
+  | 'no-master'
+  | 'not-master'
+  | 'unreachable'
+  | 'connection'
+  | 'timeout'
+  | 'permission'
+  | 'protocol'
+  | 'request';
 
 /** Any non-Ganeti failure on the client side of LUXI (transport, protocol, timeouts). */
 export class LuxiClientError extends Error {
@@ -79,8 +131,11 @@ export function encodeError(err: unknown): [string, unknown[]] {
 /** Recognises an encoded Ganeti error; null when the value is not one the client would decode. */
 export function decodeError(value: unknown): GanetiError | null {
   if (
-    Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' &&
-    Array.isArray(value[1]) && KNOWN_ERROR_CLASSES.has(value[0])
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'string' &&
+    Array.isArray(value[1]) &&
+    KNOWN_ERROR_CLASSES.has(value[0])
   ) {
     return new GanetiError(value[0], value[1] as unknown[]);
   }

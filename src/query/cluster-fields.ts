@@ -87,7 +87,11 @@ export const NODE_FIELDS = fieldSet<NodeItem>([
 ]);
 
 function groupInstances(item: GroupItem): string[] {
-  const members = new Set(Object.values(item.cfg.nodes).filter((n) => n.group === item.group.uuid).map((n) => n.uuid));
+  const members = new Set(
+    Object.values(item.cfg.nodes)
+      .filter((n) => n.group === item.group.uuid)
+      .map((n) => n.uuid),
+  );
   return Object.values(item.cfg.instances ?? {})
     .map((inst) => inst as {name?: unknown; primary_node?: unknown})
     .filter((inst) => typeof inst.primary_node === 'string' && members.has(inst.primary_node))

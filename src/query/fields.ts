@@ -55,10 +55,12 @@ export function queryFields<T>(set: FieldSet<T>, names: string[] | null): {field
     const collator = new Intl.Collator('en', {numeric: true});
     return {fields: [...set.values()].sort((a, b) => collator.compare(a.name, b.name)).map(definition)};
   }
-  return {fields: names.map((n) => {
-    const f = set.get(n);
-    return f === undefined ? unknownDefinition(n) : definition(f);
-  })};
+  return {
+    fields: names.map((n) => {
+      const f = set.get(n);
+      return f === undefined ? unknownDefinition(n) : definition(f);
+    }),
+  };
 }
 
 /** Old-style queries (QueryJobs, QueryNodes, ...) refuse unknown fields. */

@@ -8,7 +8,13 @@ import {GanetiError, opPrereqError} from '../protocol/errors.js';
 const MAX_NESTING = 64;
 
 const BINARY_OPERATORS: Record<string, string> = {
-  '==': '==', '=': '==', '!=': '!=', '<': '<', '<=': '<=', '>': '>', '>=': '>=',
+  '==': '==',
+  '=': '==',
+  '!=': '!=',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
 };
 /** Longest first, so that "<=" is not read as "<". */
 const OPERATOR_TOKENS = ['=~', '!~', '=*', '!*', '==', '!=', '<=', '>=', '<', '>', '='];
@@ -317,13 +323,16 @@ export function isFilterText(arg: string): boolean {
 /** The filter for `gnt-job list 1 2 3`: null without IDs; each must be a Python int literal. */
 export function makeIdFilter(ids: string[]): unknown[] | null {
   if (ids.length === 0) return null;
-  return ['|', ...ids.map((id) => {
-    const n = pyInt(id);
-    if (n === null) {
-      throw opPrereqError(`Invalid job ID passed: invalid literal for int() with base 10: ${pyStringRepr(id)}`, 'wrong_input');
-    }
-    return ['==', 'id', toJsInteger(n)];
-  })];
+  return [
+    '|',
+    ...ids.map((id) => {
+      const n = pyInt(id);
+      if (n === null) {
+        throw opPrereqError(`Invalid job ID passed: invalid literal for int() with base 10: ${pyStringRepr(id)}`, 'wrong_input');
+      }
+      return ['==', 'id', toJsInteger(n)];
+    }),
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,7 +356,9 @@ interface Printed {
 }
 
 function inexpressible(what: string, filter: unknown): Error {
-  return new Error(`Filter can't be written as text: ${what} in ${JSON.stringify(filter, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`);
+  return new Error(
+    `Filter can't be written as text: ${what} in ${JSON.stringify(filter, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}`,
+  );
 }
 
 function printField(f: unknown, filter: unknown): string {

@@ -35,14 +35,23 @@ type Node =
   | {op: 'in'; field: string; values: Value[]};
 
 const EMPTY: Node = {op: 'empty'};
-const COMPARISONS = new Map<unknown, Comparison>([['==', '=='], ['=', '=='], ['<', '<'], ['<=', '<='], ['>', '>'], ['>=', '>=']]);
+const COMPARISONS = new Map<unknown, Comparison>([
+  ['==', '=='],
+  ['=', '=='],
+  ['<', '<'],
+  ['<=', '<='],
+  ['>', '>'],
+  ['>=', '>='],
+]);
 
 /** A JSON rendering in the style of Ganeti's error messages (", " and ": " separators). */
 function ppJson(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
   if (Array.isArray(v)) return `[${v.map(ppJson).join(', ')}]`;
   if (v !== null && typeof v === 'object') {
-    return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${ppJson(x)}`).join(', ')}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${ppJson(x)}`)
+      .join(', ')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }
@@ -152,7 +161,13 @@ function parseNode(f: unknown, depth: number): Node {
 
 /** A leaf `["==", field, value]` (or "=") with a string or integer value. */
 function plainEquality(k: unknown): k is [string, string, Value] {
-  return Array.isArray(k) && k.length === 3 && (k[0] === '==' || k[0] === '=') && typeof k[1] === 'string' && (typeof k[2] === 'string' || isInteger(k[2]));
+  return (
+    Array.isArray(k) &&
+    k.length === 3 &&
+    (k[0] === '==' || k[0] === '=') &&
+    typeof k[1] === 'string' &&
+    (typeof k[2] === 'string' || isInteger(k[2]))
+  );
 }
 
 /**
@@ -295,9 +310,7 @@ function leafTest(node: Leaf): Test {
     case '=[]':
       return containsTest(node.value);
     default:
-      return typeof node.value === 'object'
-        ? timestampComparisonTest(node.op, node.value)
-        : comparisonTest(node.op, node.value);
+      return typeof node.value === 'object' ? timestampComparisonTest(node.op, node.value) : comparisonTest(node.op, node.value);
   }
 }
 
@@ -414,7 +427,10 @@ function compileAlternatives<T>(kids: Node[], lookup: (name: string) => FilterFi
  * A run of equality tests as one set lookup, answering as its tests one by one would: no data
  * accepts, a value of the other type fails the query with the first test's error.
  */
-function compileEqualityRun<T>(node: {field: string; values: Value[]}, lookup: (name: string) => FilterField<T> | undefined): (item: T) => boolean {
+function compileEqualityRun<T>(
+  node: {field: string; values: Value[]},
+  lookup: (name: string) => FilterField<T> | undefined,
+): (item: T) => boolean {
   const field = lookup(node.field);
   if (field === undefined) throw parameterError(`Can't find field named '${node.field}'`);
   if (field.timestampPair === true) {

@@ -177,7 +177,8 @@ function status(i: InstanceItem): QueryValue {
       if (l.wrongNode) return ok('ERROR_wrongnode');
       return ok(admin === 'up' ? 'running' : 'ERROR_up');
     case 'stopped':
-      if (admin === 'up') return ok(i.inst.admin_state_source === 'user' && i.cfg.cluster.enabled_user_shutdown === true ? 'USER_down' : 'ERROR_down');
+      if (admin === 'up')
+        return ok(i.inst.admin_state_source === 'user' && i.cfg.cluster.enabled_user_shutdown === true ? 'USER_down' : 'ERROR_down');
       return ok(admin === 'offline' ? 'ADMIN_offline' : 'ADMIN_down');
   }
 }
@@ -267,7 +268,13 @@ export const INSTANCE_FIELDS = fieldSet<InstanceItem>([
   c('name', 'Instance', 'text', 'Instance name', (i) => i.inst.name),
   c('uuid', 'UUID', 'text', 'Instance UUID', (i) => i.inst.uuid),
   c('admin_state', 'InstanceState', 'text', 'Desired state of the instance', (i) => i.inst.admin_state),
-  c('admin_state_source', 'InstanceStateSource', 'text', "Who last changed the desired state of the instance", (i) => i.inst.admin_state_source),
+  c(
+    'admin_state_source',
+    'InstanceStateSource',
+    'text',
+    'Who last changed the desired state of the instance',
+    (i) => i.inst.admin_state_source,
+  ),
   c('admin_up', 'Autostart', 'bool', 'Desired state of the instance', (i) => i.inst.admin_state === 'up'),
   ...BE_FIELDS.map(([key, title, kind]) =>
     c(`be/${key}`, title, kind, `The "${key}" backend parameter`, (i) => filledBe(i)[key === 'memory' ? 'maxmem' : key]),
@@ -283,11 +290,19 @@ export const INSTANCE_FIELDS = fieldSet<InstanceItem>([
   c('mtime', 'MTime', 'timestamp', 'Modification timestamp', (i) => i.inst.mtime),
   c('custom_beparams', 'CustomBackendParameters', 'other', 'Custom backend parameters', (i) => ({...i.inst.beparams})),
   c('custom_hvparams', 'CustomHypervisorParameters', 'other', 'Custom hypervisor parameters', (i) => ({...i.inst.hvparams})),
-  c('custom_nicparams', 'CustomNicParameters', 'other', 'Custom network interface parameters', (i) => i.inst.nics.map((n) => ({...n.nicparams}))),
+  c('custom_nicparams', 'CustomNicParameters', 'other', 'Custom network interface parameters', (i) =>
+    i.inst.nics.map((n) => ({...n.nicparams})),
+  ),
   c('custom_osparams', 'CustomOpSysParameters', 'other', 'Custom operating system parameters', (i) => ({...i.inst.osparams})),
   ...diskFields(),
   c('disk_template', 'Disk_template', 'text', 'Instance disk template', () => 'diskless'),
-  c('disk_usage', 'DiskUsage', 'unit', 'Total disk space used by instance on each of its nodes; this is not the disk size visible to the instance, but the usage on the node', () => 0),
+  c(
+    'disk_usage',
+    'DiskUsage',
+    'unit',
+    'Total disk space used by instance on each of its nodes; this is not the disk size visible to the instance, but the usage on the node',
+    () => 0,
+  ),
   c('disks_active', 'DisksActive', 'bool', 'Desired state of the instance disks', (i) => i.inst.disks_active),
   c('forthcoming', 'Forthcoming', 'bool', 'Whether the instance is forthcoming', () => false),
   ...HV_FIELDS.map(([key, title, kind]) =>
@@ -298,11 +313,41 @@ export const INSTANCE_FIELDS = fieldSet<InstanceItem>([
   ),
   c('hvparams', 'HypervisorParameters', 'other', 'Hypervisor parameters (merged)', filledHv),
   c('hypervisor', 'Hypervisor', 'text', 'Hypervisor name', (i) => i.inst.hypervisor),
-  f('ip', 'NicIP/0', 'text', 'IP address of 1st network interface', firstNic((_i, n) => n.ip ?? null)),
-  f('mac', 'NicMAC/0', 'text', 'MAC address of 1st network interface', firstNic((_i, n) => n.mac)),
-  f('nic_link', 'NicLink/0', 'text', 'Link of 1st network interface', firstNic((i, n) => nicParams(i, n).link)),
-  f('nic_mode', 'NicMode/0', 'text', 'Mode of 1st network interface', firstNic((i, n) => nicParams(i, n).mode)),
-  f('nic_network', 'NicNetwork/0', 'text', 'Network of 1st network interface', firstNic((_i, n) => n.network ?? null)),
+  f(
+    'ip',
+    'NicIP/0',
+    'text',
+    'IP address of 1st network interface',
+    firstNic((_i, n) => n.ip ?? null),
+  ),
+  f(
+    'mac',
+    'NicMAC/0',
+    'text',
+    'MAC address of 1st network interface',
+    firstNic((_i, n) => n.mac),
+  ),
+  f(
+    'nic_link',
+    'NicLink/0',
+    'text',
+    'Link of 1st network interface',
+    firstNic((i, n) => nicParams(i, n).link),
+  ),
+  f(
+    'nic_mode',
+    'NicMode/0',
+    'text',
+    'Mode of 1st network interface',
+    firstNic((i, n) => nicParams(i, n).mode),
+  ),
+  f(
+    'nic_network',
+    'NicNetwork/0',
+    'text',
+    'Network of 1st network interface',
+    firstNic((_i, n) => n.network ?? null),
+  ),
   c('nic.count', 'NICs', 'number', 'Number of network interfaces', (i) => i.inst.nics.length),
   ...nicField('bridge', 'NicBridge', 'NIC_bridges', 'nic.bridges', 'bridge', bridgeOf),
   ...nicField('ip', 'NicIP', 'NIC_IPs', 'nic.ips', 'IP address', (_i, n) => n.ip ?? null),
@@ -327,8 +372,8 @@ export const INSTANCE_FIELDS = fieldSet<InstanceItem>([
   c('pnode.group.uuid', 'PrimaryNodeGroupUUID', 'text', "Primary node's group UUID", (i) => pnodeGroup(i)?.uuid ?? null),
   c('serial_no', 'SerialNo', 'number', 'Instance object serial number, incremented on each modification', (i) => i.inst.serial_no),
   c('snodes', 'Secondary_Nodes', 'other', 'Secondary nodes; usually this will just be one node', () => []),
-  c('snodes.group', 'SecondaryNodesGroups', 'other', "Node groups of secondary nodes", () => []),
-  c('snodes.group.uuid', 'SecondaryNodesGroupsUUID', 'other', "Node group UUIDs of secondary nodes", () => []),
+  c('snodes.group', 'SecondaryNodesGroups', 'other', 'Node groups of secondary nodes', () => []),
+  c('snodes.group.uuid', 'SecondaryNodesGroupsUUID', 'other', 'Node group UUIDs of secondary nodes', () => []),
   f(
     'status',
     'Status',

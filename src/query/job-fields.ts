@@ -63,19 +63,11 @@ export const JOB_FIELDS = fieldSet<JobItem>([
   jobField('opresult', 'OpCode_result', 'other', 'List of opcodes results', (j) => j.ops.map((op) => op.result)),
   jobField('opstatus', 'OpCode_status', 'other', 'List of opcodes status', (j) => j.ops.map((op) => op.status)),
   jobField('oplog', 'OpCode_log', 'other', 'List of opcode output logs', (j) => j.ops.map((op) => op.log)),
-  jobField(
-    'opstart',
-    'OpCode_start',
-    'other',
-    'List of opcode start timestamps (before acquiring locks)',
-    (j) => j.ops.map((op) => op.startTimestamp),
+  jobField('opstart', 'OpCode_start', 'other', 'List of opcode start timestamps (before acquiring locks)', (j) =>
+    j.ops.map((op) => op.startTimestamp),
   ),
-  jobField(
-    'opexec',
-    'OpCode_exec',
-    'other',
-    'List of opcode execution start timestamps (after acquiring locks)',
-    (j) => j.ops.map((op) => op.execTimestamp),
+  jobField('opexec', 'OpCode_exec', 'other', 'List of opcode execution start timestamps (after acquiring locks)', (j) =>
+    j.ops.map((op) => op.execTimestamp),
   ),
   jobField('opend', 'OpCode_end', 'other', 'List of opcode execution end timestamps', (j) => j.ops.map((op) => op.endTimestamp)),
   jobField('oppriority', 'OpCode_prio', 'other', 'List of opcode priorities', (j) => j.ops.map((op) => op.priority)),

@@ -12,7 +12,6 @@
 // At start-up, recoverAtStart repairs what a stop left behind.
 import {CANCEL_MESSAGE, OP_PRIO_HIGHEST, nowTimestamp, type QueuedJob, type QueuedOpcode, type Timestamp} from './job.js';
 
-
 /** queued -> waiting: the opcode begins (dependencies, then locks). */
 export function startWaiting(job: QueuedJob, op: QueuedOpcode, now: Timestamp = nowTimestamp()): void {
   if (op.status !== 'queued') return;

@@ -61,7 +61,14 @@ export class RpcTransport {
         : // No TLS session resumption: Ganeti's own node daemon (pyOpenSSL, client certificates
           // required, no session id context) fails every resumed handshake with "session id
           // context uninitialized"; kept-alive connections need no resumption anyway.
-          new https.Agent({...common, ca: tls.cert, cert: tls.cert, key: tls.key, checkServerIdentity: () => undefined, maxCachedSessions: 0});
+          new https.Agent({
+            ...common,
+            ca: tls.cert,
+            cert: tls.cert,
+            key: tls.key,
+            checkServerIdentity: () => undefined,
+            maxCachedSessions: 0,
+          });
   }
 
   static forNode(paths: GanetiPaths): RpcTransport {
@@ -71,7 +78,9 @@ export class RpcTransport {
   /** One call; resolves with the payload of [true, payload], rejects with the node's error. */
   async call<P extends NodedProcedure>(target: RpcTarget, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>> {
     if (this.tls === null) {
-      throw new RpcError(`no cluster certificate${this.certFile === null ? '' : ` (${this.certFile})`}: node daemons answer only over HTTPS with it`);
+      throw new RpcError(
+        `no cluster certificate${this.certFile === null ? '' : ` (${this.certFile})`}: node daemons answer only over HTTPS with it`,
+      );
     }
     const body = Buffer.from(stringifyJson(args), 'utf8');
     try {
@@ -182,7 +191,12 @@ export class NodeRpcClient {
   }
 
   /** Calls every named node in parallel; never rejects. Offline nodes are not contacted ("Node is marked offline"). */
-  async callNodes<P extends NodedProcedure>(names: string[], procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<Array<NodeRpcResult<NodedResult<P>>>> {
+  async callNodes<P extends NodedProcedure>(
+    names: string[],
+    procedure: P,
+    args: NodedArgs<P>,
+    timeoutMs: number,
+  ): Promise<Array<NodeRpcResult<NodedResult<P>>>> {
     return Promise.all(
       names.map(async (name): Promise<NodeRpcResult<NodedResult<P>>> => {
         try {

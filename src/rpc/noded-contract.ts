@@ -40,7 +40,10 @@ export interface NodedContract {
   instance_info: [[name: string, hypervisor: string, hvparams: Record<string, unknown>], Record<string, unknown>];
   all_instances_info: [[hypervisors: string[], hvparams: Record<string, unknown>], Record<string, unknown>];
   instance_list: [[hypervisors: string[], hvparams?: Record<string, unknown>], string[]];
-  node_info: [[storageUnits: unknown, hvSpecs: Array<[hypervisor: string, hvparams: Record<string, unknown>]>], [bootId: string, storage: unknown, hypervisors: unknown[]]];
+  node_info: [
+    [storageUnits: unknown, hvSpecs: Array<[hypervisor: string, hvparams: Record<string, unknown>]>],
+    [bootId: string, storage: unknown, hypervisors: unknown[]],
+  ];
   bridges_exist: [[bridges: string[]], null];
   hypervisor_validate_params: [[hypervisor: string, hvparams: Record<string, unknown>], null];
   os_validate: [[required: boolean, name: string, checks?: unknown, params?: unknown, force?: unknown], boolean];

@@ -229,11 +229,7 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
 
   if (blank) return <Text> </Text>;
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
-    return (
-      <Text wrap="truncate">
-        {`Terminal too small (${columns}×${rows}); q quits`}
-      </Text>
-    );
+    return <Text wrap="truncate">{`Terminal too small (${columns}×${rows}); q quits`}</Text>;
   }
 
   const listStatus: ListStatus = {
@@ -255,7 +251,10 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
     const top = screen.follow ? last : Math.min(screen.top, last);
     const row = snapshot.jobs.find((j) => j.id === screen.id);
     const status = detail?.id === screen.id && detail.status !== null ? detail.status : (row?.status ?? null);
-    const position = viewLines.length <= viewRows ? '' : `  lines ${top + 1}–${Math.min(viewLines.length, top + viewRows)} of ${viewLines.length}${top >= last ? (screen.follow ? ', following' : ', end') : ''}`;
+    const position =
+      viewLines.length <= viewRows
+        ? ''
+        : `  lines ${top + 1}–${Math.min(viewLines.length, top + viewRows)} of ${viewLines.length}${top >= last ? (screen.follow ? ', following' : ', end') : ''}`;
     main = (
       <JobView
         jobId={screen.id}
@@ -269,7 +268,14 @@ export function App({source, size: fixedSize, terminal}: AppProps) {
       />
     );
   } else if (screen.kind === 'locks') {
-    main = <LockScreen locks={snapshot.locks} top={Math.min(screen.top, Math.max(0, (snapshot.locks?.length ?? 0) - viewRows))} width={columns} height={body} />;
+    main = (
+      <LockScreen
+        locks={snapshot.locks}
+        top={Math.min(screen.top, Math.max(0, (snapshot.locks?.length ?? 0) - viewRows))}
+        width={columns}
+        height={body}
+      />
+    );
   } else {
     const idWidth = Math.max(2, String(snapshot.jobs[0]?.id ?? '').length);
     main = (

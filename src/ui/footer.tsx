@@ -7,7 +7,21 @@ const TONE_COLORS = {info: 'yellow', ok: 'green', error: 'red'} as const;
 
 /** Keys per screen, most wanted first; the key bar drops them from the end until it fits. */
 const KEY_HINTS: Readonly<Record<Screen['kind'], readonly string[]>> = {
-  list: ['Enter view', '/ search', '↑↓ move', 'space mark', 'c cancel', 'o sort', 'p prio', 'a archive', 'r resubmit', 'f filter', 'L locks', 'w waits', 'd drain'],
+  list: [
+    'Enter view',
+    '/ search',
+    '↑↓ move',
+    'space mark',
+    'c cancel',
+    'o sort',
+    'p prio',
+    'a archive',
+    'r resubmit',
+    'f filter',
+    'L locks',
+    'w waits',
+    'd drain',
+  ],
   job: ['Esc back', '↑↓ scroll', 'G follow', '/ search', 'n next', 'c cancel', 'p prio', 'r resubmit'],
   locks: ['Esc back', '↑↓ scroll'],
 };
@@ -57,7 +71,7 @@ export function Footer({mode, screen, search, message, keysEnabled, width}: Foot
           {search}
           <Cursor />
           {'  '}
-          <Text dimColor>Enter keep  Esc undo</Text>
+          <Text dimColor>Enter keep Esc undo</Text>
         </Text>
       );
     case 'find':

@@ -96,9 +96,7 @@ const BARS = '▁▂▃▄▅▆▇█';
 /** One bar per value, scaled to the largest; zero is a blank. */
 export function sparkline(values: readonly number[]): string {
   const max = Math.max(0, ...values);
-  return values
-    .map((v) => (v <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))]))
-    .join('');
+  return values.map((v) => (v <= 0 ? ' ' : BARS[Math.min(BARS.length - 1, Math.floor((v / max) * (BARS.length - 1)))])).join('');
 }
 
 /**

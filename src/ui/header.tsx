@@ -65,9 +65,7 @@ function ListLine({list}: {list: ListStatus}) {
       )}
       {list.marked === 0 ? '' : `  ${list.marked} marked`}
       {`  ${positionText(list)}`}
-      {list.newAbove === 0 ? null : (
-        <Text color="yellow" bold>{`  ▲ ${groupDigits(list.newAbove)} new above`}</Text>
-      )}
+      {list.newAbove === 0 ? null : <Text color="yellow" bold>{`  ▲ ${groupDigits(list.newAbove)} new above`}</Text>}
     </>
   );
 }
@@ -96,7 +94,8 @@ export const Header = memo(function Header({snapshot, list, now, width, compact}
   return (
     <Box flexDirection="column" width={width} height={HEADER_ROWS}>
       <Text wrap="truncate">
-        <Text bold>{cluster?.name ?? 'cluster unknown'}</Text> master <Text bold>{cluster?.master ?? 'unknown'}</Text>{'  '}
+        <Text bold>{cluster?.name ?? 'cluster unknown'}</Text> master <Text bold>{cluster?.master ?? 'unknown'}</Text>
+        {'  '}
         <Connection snapshot={snapshot} />
         {'  '}
         {cluster === null ? (

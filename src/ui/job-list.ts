@@ -48,14 +48,20 @@ export function matchesSearch(job: JobRow, words: readonly string[]): boolean {
 }
 
 export function searchWords(search: string): string[] {
-  return search.toLowerCase().split(/\s+/).filter((w) => w !== '');
+  return search
+    .toLowerCase()
+    .split(/\s+/)
+    .filter((w) => w !== '');
 }
 
 /** The jobs of `all` (newest first) that the table shows, in its order. */
 export function shownJobs(all: readonly JobRow[], opts: ListOptions, now: number): readonly JobRow[] {
   const statuses = STATUS_VIEWS[opts.viewIndex]!.statuses;
   const words = searchWords(opts.search);
-  const jobs = statuses === null && words.length === 0 ? all : all.filter((j) => (statuses === null || statuses.has(j.status)) && matchesSearch(j, words));
+  const jobs =
+    statuses === null && words.length === 0
+      ? all
+      : all.filter((j) => (statuses === null || statuses.has(j.status)) && matchesSearch(j, words));
   if (opts.sortKey === 'id') return opts.reversed ? [...jobs].reverse() : jobs;
   const dir = opts.reversed ? -1 : 1;
   const keyed = jobs.map((job) => ({job, v: sortValue(job, opts.sortKey, now)}));

@@ -321,9 +321,7 @@ export class JobMonitor implements MonitorSource {
       ...(old.problem !== null ? {problem: null} : {}),
       ...(jobsChanged ? {jobs: this.sortedJobs(), loaded: true} : {}),
       ...(locks !== null && stringifyJson(locks) !== stringifyJson(old.locks) ? {locks} : {}),
-      ...(dependencies !== null && stringifyJson([...dependencies]) !== stringifyJson([...(old.dependencies ?? [])])
-        ? {dependencies}
-        : {}),
+      ...(dependencies !== null && stringifyJson([...dependencies]) !== stringifyJson([...(old.dependencies ?? [])]) ? {dependencies} : {}),
     };
     if (Object.keys(change).length > 0 || this.detailUnpublished) this.publish(change);
   }

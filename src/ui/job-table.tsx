@@ -37,7 +37,8 @@ function layout(idWidth: number, width: number, waits: boolean): Layout {
   const room = width - (waits ? WAIT_W + 1 : 0);
   const ages = room >= NARROW;
   const prio = room >= VERY_NARROW;
-  const fixed = 2 + idWidth + 1 + STATUS_W + 1 + (prio ? PRIO_W + 1 : 0) + (ages ? 3 * (AGE_W + 1) : 0) + AGE_W + 1 + (waits ? WAIT_W + 1 : 0);
+  const fixed =
+    2 + idWidth + 1 + STATUS_W + 1 + (prio ? PRIO_W + 1 : 0) + (ages ? 3 * (AGE_W + 1) : 0) + AGE_W + 1 + (waits ? WAIT_W + 1 : 0);
   return {ages, prio, summary: width - fixed};
 }
 
@@ -64,8 +65,7 @@ const JobLine = memo(function JobLine({row, selected, marked, idWidth, wait, now
   return (
     <Text inverse={selected} bold={marked} wrap="truncate">
       {marker(selected, marked)}
-      {String(row.id).padStart(idWidth)}{' '}
-      <Text {...statusColor(row.status)}>{row.status.padEnd(STATUS_W)}</Text>
+      {String(row.id).padStart(idWidth)} <Text {...statusColor(row.status)}>{row.status.padEnd(STATUS_W)}</Text>
       {` ${prio}${ages}${run} ${waitCell}${fit(row.summary, l.summary)}`}
     </Text>
   );

@@ -63,7 +63,11 @@ export function jobViewLines(jobId: number, info: JobViewInfo, now: number, widt
       bold: true,
     });
     const took = op.executed !== null && op.ended !== null ? `  took ${formatDuration(op.ended - op.executed)}` : '';
-    add(`  started ${op.started === null ? '-' : clockTime(op.started)}  executed ${op.executed === null ? '-' : clockTime(op.executed)}  ended ${op.ended === null ? '-' : clockTime(op.ended)}${took}`, {}, '    ');
+    add(
+      `  started ${op.started === null ? '-' : clockTime(op.started)}  executed ${op.executed === null ? '-' : clockTime(op.executed)}  ended ${op.ended === null ? '-' : clockTime(op.ended)}${took}`,
+      {},
+      '    ',
+    );
     for (const dep of depends(op.input)) add(`  depends on ${dep}`, {}, '    ');
     if (op.result !== null) {
       const [first = '', ...rest] = op.result.split('\n');

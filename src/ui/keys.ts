@@ -26,7 +26,13 @@ export type Mode =
   | {readonly kind: 'search'; readonly before: string}
   /** The search inside the job view; `fromTop` comes back on Esc. */
   | {readonly kind: 'find'; readonly text: string; readonly fromTop: number; readonly fromFollow: boolean}
-  | {readonly kind: 'confirm'; readonly prompt: string; readonly busy: string; readonly run: () => Promise<ActionResult>; readonly clearMarks: boolean}
+  | {
+      readonly kind: 'confirm';
+      readonly prompt: string;
+      readonly busy: string;
+      readonly run: () => Promise<ActionResult>;
+      readonly clearMarks: boolean;
+    }
   | {readonly kind: 'priority'; readonly ids: readonly number[]; readonly text: string};
 
 export interface Message {
@@ -99,8 +105,19 @@ function charKey(ch: string): KeyPress {
 /** ink's key event as key presses: one per character when several plain characters came at once. */
 export function keyPresses(input: string, key: Key): KeyPress[] {
   const special =
-    key.upArrow || key.downArrow || key.leftArrow || key.pageUp || key.pageDown || key.home || key.end || key.escape ||
-    key.return || key.backspace || key.delete || key.ctrl || key.meta;
+    key.upArrow ||
+    key.downArrow ||
+    key.leftArrow ||
+    key.pageUp ||
+    key.pageDown ||
+    key.home ||
+    key.end ||
+    key.escape ||
+    key.return ||
+    key.backspace ||
+    key.delete ||
+    key.ctrl ||
+    key.meta;
   if (!special) return [...input].map(charKey);
   return [
     {
@@ -186,12 +203,24 @@ function actionKey(s: UiState, input: string, ctx: KeyContext, selected: JobRow 
   if (input === 'r') {
     if (selected === null) return say(s, 'No job selected');
     const {id, status} = selected;
-    if (status !== 'error' && status !== 'canceled') return say(s, `Job ${id} is ${status}: only failed or canceled jobs can be resubmitted`);
-    return confirm(s, `Submit the opcodes of job ${id} (${selected.summary}) again as a new job? y/N`, `Resubmitting job ${id}…`, () => ctx.source.resubmitJob(id), false);
+    if (status !== 'error' && status !== 'canceled')
+      return say(s, `Job ${id} is ${status}: only failed or canceled jobs can be resubmitted`);
+    return confirm(
+      s,
+      `Submit the opcodes of job ${id} (${selected.summary}) again as a new job? y/N`,
+      `Resubmitting job ${id}…`,
+      () => ctx.source.resubmitJob(id),
+      false,
+    );
   }
   if (input === 'a') {
     if (finished.length === 0) {
-      return say(s, jobs.length === 1 ? `Job ${jobs[0]!.id} is ${jobs[0]!.status}: only finished jobs can be archived` : 'None of the marked jobs has finished: only finished jobs can be archived');
+      return say(
+        s,
+        jobs.length === 1
+          ? `Job ${jobs[0]!.id} is ${jobs[0]!.status}: only finished jobs can be archived`
+          : 'None of the marked jobs has finished: only finished jobs can be archived',
+      );
     }
     const ids = finished.map((j) => j.id);
     const run = (): Promise<ActionResult> => eachJob(ids, 'Archive', (id) => ctx.source.archiveJob(id));
@@ -199,7 +228,13 @@ function actionKey(s: UiState, input: string, ctx: KeyContext, selected: JobRow 
       effects.push({kind: 'action', busy: `Archiving job ${ids[0]}…`, run});
       return s;
     }
-    return confirm(s, `Archive ${plural(ids.length, 'marked job')}${skipped(unfinished.length, 'unfinished job')}? y/N`, `Archiving ${plural(ids.length, 'job')}…`, run, true);
+    return confirm(
+      s,
+      `Archive ${plural(ids.length, 'marked job')}${skipped(unfinished.length, 'unfinished job')}? y/N`,
+      `Archiving ${plural(ids.length, 'job')}…`,
+      run,
+      true,
+    );
   }
   if (unfinished.length === 0) {
     return say(s, jobs.length === 1 ? `Job ${jobs[0]!.id} has already finished (${jobs[0]!.status})` : 'All marked jobs have finished');
@@ -308,7 +343,10 @@ function jobKey(ui: UiState, screen: Extract<Screen, {kind: 'job'}>, k: KeyPress
     const found = matchingLines(lines, ui.needle);
     const next = input === 'n' ? (found.find((i) => i > top) ?? found[0]) : (found.findLast((i) => i < top) ?? found.at(-1));
     if (next === undefined) return say(s, `"${ui.needle}" not found`);
-    return {...scrollTo(next), message: {text: `"${ui.needle}": line ${next + 1}, match ${found.indexOf(next) + 1} of ${found.length}`, tone: 'info'}};
+    return {
+      ...scrollTo(next),
+      message: {text: `"${ui.needle}": line ${next + 1}, match ${found.indexOf(next) + 1} of ${found.length}`, tone: 'info'},
+    };
   }
   if (input === '?') return {...s, mode: {kind: 'help', top: 0}};
   if (input === 'c' || input === 'p' || input === 'a' || input === 'r') {
@@ -365,7 +403,13 @@ function priorityKey(ui: UiState, mode: Extract<Mode, {kind: 'priority'}>, k: Ke
     effects.push({kind: 'action', busy: `Changing the priority of job ${ids[0]}…`, run});
     return {...normal, message: null};
   }
-  return confirm(normal, `Change the priority of ${plural(ids.length, 'marked job')} to ${priority}? y/N`, `Changing the priority of ${plural(ids.length, 'job')}…`, run, true);
+  return confirm(
+    normal,
+    `Change the priority of ${plural(ids.length, 'marked job')} to ${priority}? y/N`,
+    `Changing the priority of ${plural(ids.length, 'job')}…`,
+    run,
+    true,
+  );
 }
 
 /** The state after one key press; effects collects what has to happen outside the state. */
@@ -420,7 +464,11 @@ export function applyKey(ui: UiState, k: KeyPress, ctx: KeyContext, effects: Eff
       const found = matchingLines(ctx.jobLines(screen.id), text);
       const at = found.find((i) => i >= mode.fromTop) ?? found[0];
       const message: Message | null =
-        text === '' ? null : at === undefined ? {text: `"${text}" not found`, tone: 'error'} : {text: `line ${at + 1}, match ${found.indexOf(at) + 1} of ${found.length}`, tone: 'info'};
+        text === ''
+          ? null
+          : at === undefined
+            ? {text: `"${text}" not found`, tone: 'error'}
+            : {text: `line ${at + 1}, match ${found.indexOf(at) + 1} of ${found.length}`, tone: 'info'};
       const moved: Screen = at === undefined ? screen : {...screen, top: at, follow: false};
       return {...ui, mode: {...mode, text}, needle: text, screen: moved, message};
     }

@@ -64,10 +64,7 @@ export interface LockInfo {
   readonly pending: ReadonlyArray<{readonly mode: string; readonly owners: readonly string[]}>;
 }
 
-export type ConnectionState =
-  | {readonly state: 'connecting'}
-  | {readonly state: 'up'}
-  | {readonly state: 'down'; readonly reason: string};
+export type ConnectionState = {readonly state: 'connecting'} | {readonly state: 'up'} | {readonly state: 'down'; readonly reason: string};
 
 export interface MonitorSnapshot {
   readonly connection: ConnectionState;
@@ -121,8 +118,19 @@ export const ROW_FIELDS = ['id', 'status', 'priority', 'summary', 'received_ts',
 
 /** Fields the detail pane asks WaitForJobChange for, in the order detailFromValues expects them. */
 export const DETAIL_FIELDS = [
-  'status', 'priority', 'received_ts', 'start_ts', 'end_ts',
-  'summary', 'opstatus', 'oppriority', 'opstart', 'opexec', 'opend', 'opresult', 'ops',
+  'status',
+  'priority',
+  'received_ts',
+  'start_ts',
+  'end_ts',
+  'summary',
+  'opstatus',
+  'oppriority',
+  'opstart',
+  'opexec',
+  'opend',
+  'opresult',
+  'ops',
 ];
 
 /** Fields of Query("lock"), in the order lockFromValues expects them. */
@@ -157,8 +165,13 @@ export function rowFromValues(values: readonly unknown[]): JobRow | null {
 
 export function sameRow(a: JobRow, b: JobRow): boolean {
   return (
-    a.id === b.id && a.status === b.status && a.priority === b.priority && a.summary === b.summary &&
-    a.received === b.received && a.started === b.started && a.ended === b.ended
+    a.id === b.id &&
+    a.status === b.status &&
+    a.priority === b.priority &&
+    a.summary === b.summary &&
+    a.received === b.received &&
+    a.started === b.started &&
+    a.ended === b.ended
   );
 }
 
@@ -206,13 +219,8 @@ export function logLine([serial, ts, , message]: LogEntry): LogLine {
 }
 
 /** Detail from a WaitForJobChange answer in DETAIL_FIELDS order. */
-export function detailFromValues(
-  id: number,
-  values: readonly unknown[],
-  log: readonly LogLine[],
-): JobDetail {
-  const [status, priority, received, started, ended, summary, opstatus, oppriority, opstart, opexec, opend, opresult, inputs] =
-    values;
+export function detailFromValues(id: number, values: readonly unknown[], log: readonly LogLine[]): JobDetail {
+  const [status, priority, received, started, ended, summary, opstatus, oppriority, opstart, opexec, opend, opresult, inputs] = values;
   const statuses = list(opstatus);
   const ops = list(summary).map((s, i): OpcodeDetail => {
     const opStatus = typeof statuses[i] === 'string' ? (statuses[i] as string) : '?';

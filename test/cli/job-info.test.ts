@@ -21,7 +21,18 @@ const unavailable = (id: number): ResultCell[] => [[0, id], ...new Array<ResultC
 describe('formatJobInfo', () => {
   it('queries the fields ShowJobs asks for', () => {
     assert.deepEqual(JOB_INFO_FIELDS, [
-      'id', 'status', 'ops', 'opresult', 'opstatus', 'oplog', 'opstart', 'opexec', 'opend', 'received_ts', 'start_ts', 'end_ts',
+      'id',
+      'status',
+      'ops',
+      'opresult',
+      'opstatus',
+      'oplog',
+      'opstart',
+      'opexec',
+      'opend',
+      'received_ts',
+      'start_ts',
+      'end_ts',
     ]);
   });
 
@@ -214,7 +225,22 @@ describe('formatJobInfo', () => {
   });
 
   it('throws the ProgrammerError of an unknown job status', () => {
-    const input: Rows = [[[0, 9], [0, 'bogus'], [0, []], [0, []], [0, []], [0, []], [0, []], [0, []], [0, []], [0, [1, 2]], [3, null], [3, null]]];
+    const input: Rows = [
+      [
+        [0, 9],
+        [0, 'bogus'],
+        [0, []],
+        [0, []],
+        [0, []],
+        [0, []],
+        [0, []],
+        [0, []],
+        [0, []],
+        [0, [1, 2]],
+        [3, null],
+        [3, null],
+      ],
+    ];
     assert.throws(
       () => formatJobInfo(input),
       (err: unknown) => err instanceof GanetiError && describeError(err) === "Unhandled Ganeti error: Unknown job status code 'bogus'",
@@ -222,10 +248,22 @@ describe('formatJobInfo', () => {
   });
 
   it('throws like the stock client on a non-string message of type "message"', () => {
-    const input: Rows = [[
-      [0, 9], [0, 'success'], [0, [{OP_ID: 'OP_X'}]], [0, [null]], [0, ['success']], [0, [[[1, [1, 2], 'message', {a: 1}]]]],
-      [0, [null]], [0, [null]], [0, [null]], [0, [1, 2]], [3, null], [3, null],
-    ]];
+    const input: Rows = [
+      [
+        [0, 9],
+        [0, 'success'],
+        [0, [{OP_ID: 'OP_X'}]],
+        [0, [null]],
+        [0, ['success']],
+        [0, [[[1, [1, 2], 'message', {a: 1}]]]],
+        [0, [null]],
+        [0, [null]],
+        [0, [null]],
+        [0, [1, 2]],
+        [3, null],
+        [3, null],
+      ],
+    ];
     assert.throws(() => formatJobInfo(input), new TypeError('Only str can be SafeEncoded'));
   });
 });

@@ -33,7 +33,10 @@ const usageError = (argv: string[]): string => {
 
 describe('normalizeArgv (optparse)', () => {
   it('expands unique prefixes of long options and refuses ambiguous and unknown ones', () => {
-    assert.deepEqual(parse('--no-head', '--prio', 'low', '--yes', '1'), {options: ['--no-headers', '--priority=low', '--yes-do-it'], args: ['1']});
+    assert.deepEqual(parse('--no-head', '--prio', 'low', '--yes', '1'), {
+      options: ['--no-headers', '--priority=low', '--yes-do-it'],
+      args: ['1'],
+    });
     assert.deepEqual(parse('--ya', '--sep=:'), {options: ['--yes-do-it', '--separator=:'], args: []});
     assert.equal(usageError(['--y']), 'ambiguous option: --y (--ya-rly, --yes-do-it?)');
     assert.equal(usageError(['--nox']), 'no such option: --nox');
@@ -54,7 +57,7 @@ describe('normalizeArgv (optparse)', () => {
     assert.equal(normalizeArgv(['-dd', '-d'], SPECS).counts.get('debug'), 3);
   });
 
-  it("words missing values, values of flags and invalid choices as optparse does", () => {
+  it('words missing values, values of flags and invalid choices as optparse does', () => {
     assert.equal(usageError(['-o']), '-o option requires 1 argument');
     assert.equal(usageError(['--sep']), '--separator option requires 1 argument');
     assert.equal(usageError(['--no-headers=1']), '--no-headers option does not take a value');

@@ -15,7 +15,11 @@ const base = mkdtempSync(join(tmpdir(), 'ganeti-ts-optparse-'));
 const root = join(base, 'node1');
 mkdirSync(root);
 const cli = (...args: string[]): {code: number | null; stdout: string; stderr: string} => {
-  const r = spawnSync(process.execPath, [BIN, ...args], {env: {...process.env, GANETI_ROOTDIR: root, GANETI_HOSTNAME: 'node1'}, encoding: 'utf8', input: ''});
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    env: {...process.env, GANETI_ROOTDIR: root, GANETI_HOSTNAME: 'node1'},
+    encoding: 'utf8',
+    input: '',
+  });
   return {code: r.status, stdout: r.stdout, stderr: r.stderr};
 };
 
@@ -25,7 +29,12 @@ describe('optparse rules for masterd, noded, cluster init and master-failover, j
   it('a negative number or an unknown option is a usage error, exit 2, nothing done', () => {
     for (const [args, prog, usage, option] of [
       [['job', 'top', '-5'], 'gnt-job', 'gnt-job top [--socket PATH] [--interval MS]', '-5'],
-      [['cluster', 'init', '-5'], 'gnt-cluster', 'gnt-cluster init [--master-node NODE] [--primary-ip IP] [--port N] [--master-netdev DEV] NAME', '-5'],
+      [
+        ['cluster', 'init', '-5'],
+        'gnt-cluster',
+        'gnt-cluster init [--master-node NODE] [--primary-ip IP] [--port N] [--master-netdev DEV] NAME',
+        '-5',
+      ],
       [['cluster', 'master-failover', '--bogus'], 'gnt-cluster', 'gnt-cluster master-failover [--no-voting [--yes-do-it]]', '--bogus'],
     ] as const) {
       const r = cli(...args);

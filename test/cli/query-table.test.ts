@@ -26,9 +26,21 @@ const JOB_FIELDS = [f('id', 'ID', 'number', 'Job ID'), f('status', 'Status', 'te
 const CAPTURED: QueryResult = {
   fields: JOB_FIELDS,
   data: [
-    [[0, 1], [0, 'success'], [0, ['TEST_DELAY(1.0)']]],
-    [[0, 12], [0, 'running'], [0, ['TEST_DELAY(10.0)', 'TAGS_GET(cluster)']]],
-    [[0, 123], [3, null], [3, null]],
+    [
+      [0, 1],
+      [0, 'success'],
+      [0, ['TEST_DELAY(1.0)']],
+    ],
+    [
+      [0, 12],
+      [0, 'running'],
+      [0, ['TEST_DELAY(10.0)', 'TAGS_GET(cluster)']],
+    ],
+    [
+      [0, 123],
+      [3, null],
+      [3, null],
+    ],
   ],
 };
 
@@ -40,12 +52,7 @@ describe('formatQueryResult: gnt-job list', () => {
     const table = jobList(CAPTURED);
     assert.equal(
       table.text,
-      lines(
-        ' ID Status  Summary',
-        '  1 success TEST_DELAY(1.0)',
-        ' 12 running TEST_DELAY(10.0),TAGS_GET(cluster)',
-        '123 -       -',
-      ),
+      lines(' ID Status  Summary', '  1 success TEST_DELAY(1.0)', ' 12 running TEST_DELAY(10.0),TAGS_GET(cluster)', '123 -       -'),
     );
     assert.equal(table.status, 'incomplete');
     assert.equal(table.exitCode, 0);
@@ -60,10 +67,25 @@ describe('formatQueryResult: gnt-job list', () => {
 
   it('measures opstart/opexec/opend by list length, like the stock client (stock)', () => {
     const table = jobList({
-      fields: [f('id', 'ID', 'number'), f('opstart', 'OpCode_start', 'other'), f('opend', 'OpCode_end', 'other'), f('status', 'Status', 'text')],
+      fields: [
+        f('id', 'ID', 'number'),
+        f('opstart', 'OpCode_start', 'other'),
+        f('opend', 'OpCode_end', 'other'),
+        f('status', 'Status', 'text'),
+      ],
       data: [
-        [[0, 1], [0, [[1700000000, 5], null]], [0, []], [0, 'success']],
-        [[0, 22], [0, []], [0, new Array(13).fill(null)], [0, 'queued']],
+        [
+          [0, 1],
+          [0, [[1700000000, 5], null]],
+          [0, []],
+          [0, 'success'],
+        ],
+        [
+          [0, 22],
+          [0, []],
+          [0, new Array(13).fill(null)],
+          [0, 'queued'],
+        ],
       ],
     });
     assert.equal(
@@ -81,9 +103,21 @@ describe('formatQueryResult: gnt-job list', () => {
     const table = jobList({
       fields: [f('summary', 'Summary', 'other'), f('id', 'ID', 'number'), f('priority', 'Priority', 'number')],
       data: [
-        [[0, ['TAGS_SET(😀😀)']], [0, 1], [0, 0]],
-        [[0, ['OP_É']], [0, 100000], [0, -10]],
-        [[0, []], [0, 3], [0, 19]],
+        [
+          [0, ['TAGS_SET(😀😀)']],
+          [0, 1],
+          [0, 0],
+        ],
+        [
+          [0, ['OP_É']],
+          [0, 100000],
+          [0, -10],
+        ],
+        [
+          [0, []],
+          [0, 3],
+          [0, 19],
+        ],
       ],
     });
     assert.equal(
@@ -98,7 +132,19 @@ describe('formatQueryResult: gnt-job list', () => {
   });
 
   it('throws the ProgrammerError the stock client reports for an unknown job status', () => {
-    const result: QueryResult = {fields: JOB_FIELDS.slice(0, 2), data: [[[0, 1], [0, 'success']], [[0, 2], [0, 'bogus']]]};
+    const result: QueryResult = {
+      fields: JOB_FIELDS.slice(0, 2),
+      data: [
+        [
+          [0, 1],
+          [0, 'success'],
+        ],
+        [
+          [0, 2],
+          [0, 'bogus'],
+        ],
+      ],
+    };
     assert.throws(
       () => jobList(result),
       (err: unknown) => err instanceof GanetiError && describeError(err) === "Unhandled Ganeti error: Unknown job status code 'bogus'",
@@ -106,7 +152,15 @@ describe('formatQueryResult: gnt-job list', () => {
   });
 
   it('fails like the stock client when a list column meets a separator', () => {
-    const result: QueryResult = {fields: [f('id', 'ID', 'number'), f('opend', 'OpCode_end', 'other')], data: [[[0, 1], [0, [[1700000000, 5]]]]]};
+    const result: QueryResult = {
+      fields: [f('id', 'ID', 'number'), f('opend', 'OpCode_end', 'other')],
+      data: [
+        [
+          [0, 1],
+          [0, [[1700000000, 5]]],
+        ],
+      ],
+    };
     assert.throws(() => jobList(result, {separator: '\t'}), new TypeError('sequence item 1: expected str instance, list found'));
   });
 
@@ -128,18 +182,31 @@ describe('formatQueryResult: gnt-job list', () => {
   it('formats the other fields by kind (stock)', () => {
     const table = jobList({
       fields: [f('id', 'ID', 'number'), f('received_ts', 'Received', 'other')],
-      data: [[[0, 7], [0, [1700000000, 5]]], [[0, 8], [3, null]]],
+      data: [
+        [
+          [0, 7],
+          [0, [1700000000, 5]],
+        ],
+        [
+          [0, 8],
+          [3, null],
+        ],
+      ],
     });
     assert.equal(table.text, lines('ID Received', ' 7 [1700000000, 5]', ' 8 -'));
     assert.equal(table.status, 'incomplete');
   });
 
   it('formats 100,000 rows', () => {
-    const data = Array.from({length: 100_000}, (_, i) => [
-      [0, i + 1],
-      [0, i % 2 === 0 ? 'success' : 'error'],
-      [0, ['TEST_DELAY(0.0)', 'TAGS_GET(cluster)']],
-    ] as const);
+    const data = Array.from(
+      {length: 100_000},
+      (_, i) =>
+        [
+          [0, i + 1],
+          [0, i % 2 === 0 ? 'success' : 'error'],
+          [0, ['TEST_DELAY(0.0)', 'TAGS_GET(cluster)']],
+        ] as const,
+    );
     const table = jobList({fields: JOB_FIELDS, data});
     const out = table.text.split('\n');
     assert.equal(out.length, 100_002);
@@ -152,15 +219,56 @@ describe('formatQueryResult: gnt-job list', () => {
 describe('formatQueryResult: field kinds', () => {
   const KINDS: QueryResult = {
     fields: [
-      f('name', 'Node', 'text'), f('flag', 'F', 'bool'), f('count', 'Count', 'number'), f('ratio', 'Ratio', 'float'),
-      f('ctime', 'CTime', 'timestamp'), f('size', 'Size', 'unit'), f('tags', 'Tags', 'other'),
+      f('name', 'Node', 'text'),
+      f('flag', 'F', 'bool'),
+      f('count', 'Count', 'number'),
+      f('ratio', 'Ratio', 'float'),
+      f('ctime', 'CTime', 'timestamp'),
+      f('size', 'Size', 'unit'),
+      f('tags', 'Tags', 'other'),
       f('bogus', 'bogus', 'unknown', "Unknown field 'bogus'"),
     ],
     data: [
-      [[0, 'node1.example.com'], [0, true], [0, 3], [0, 0.5], [0, 1700000000.75], [0, 512], [0, ['a', "it's"]], [1, null]],
-      [[0, 'n2'], [0, false], [0, 12345], [0, 1e-5], [0, 0], [0, 1536], [0, {}], [1, null]],
-      [[0, 'nödé-ü😀'], [0, []], [0, -7], [0, 2.5], [2, null], [0, 1048575], [0, null], [1, null]],
-      [[4, null], [0, 'x'], [3, null], [0, 1.5e-7], [0, 1e9], [0, 1572864], [0, {k: [1, 'v']}], [1, null]],
+      [
+        [0, 'node1.example.com'],
+        [0, true],
+        [0, 3],
+        [0, 0.5],
+        [0, 1700000000.75],
+        [0, 512],
+        [0, ['a', "it's"]],
+        [1, null],
+      ],
+      [
+        [0, 'n2'],
+        [0, false],
+        [0, 12345],
+        [0, 1e-5],
+        [0, 0],
+        [0, 1536],
+        [0, {}],
+        [1, null],
+      ],
+      [
+        [0, 'nödé-ü😀'],
+        [0, []],
+        [0, -7],
+        [0, 2.5],
+        [2, null],
+        [0, 1048575],
+        [0, null],
+        [1, null],
+      ],
+      [
+        [4, null],
+        [0, 'x'],
+        [3, null],
+        [0, 1.5e-7],
+        [0, 1e9],
+        [0, 1572864],
+        [0, {k: [1, 'v']}],
+        [1, null],
+      ],
     ],
   };
 
@@ -170,7 +278,7 @@ describe('formatQueryResult: field kinds', () => {
       table.text,
       lines(
         'Node              F Count   Ratio CTime                  Size Tags            bogus',
-        'node1.example.com Y     3     0.5 2023-11-14 22:13:20    512M [\'a\', "it\'s"]   ??',
+        "node1.example.com Y     3     0.5 2023-11-14 22:13:20    512M ['a', \"it's\"]   ??",
         'n2                N 12345   1e-05 1970-01-01 00:00:00    1.5G {}              ??',
         'nödé-ü😀           N    -7     2.5 ?                   1024.0G None            ??',
         "*                 Y     - 1.5e-07 2001-09-09 01:46:40    1.5T {'k': [1, 'v']} ??",
@@ -185,7 +293,18 @@ describe('formatQueryResult: field kinds', () => {
     const table = formatQueryResult(
       {
         fields: [f('name', 'Node', 'text'), f('size', 'Size', 'unit'), f('count', 'Count', 'number')],
-        data: [[[0, 'a'], [0, 512], [0, 3]], [[0, 'b'], [0, 1572864], [2, null]]],
+        data: [
+          [
+            [0, 'a'],
+            [0, 512],
+            [0, 3],
+          ],
+          [
+            [0, 'b'],
+            [0, 1572864],
+            [2, null],
+          ],
+        ],
       },
       {header: true, separator: ','},
     );
@@ -195,7 +314,15 @@ describe('formatQueryResult: field kinds', () => {
 
   it('keeps human-readable units with an empty separator (stock)', () => {
     const table = formatQueryResult(
-      {fields: [f('size', 'Size', 'unit'), f('name', 'Node', 'text')], data: [[[0, 2048], [0, 'a']]]},
+      {
+        fields: [f('size', 'Size', 'unit'), f('name', 'Node', 'text')],
+        data: [
+          [
+            [0, 2048],
+            [0, 'a'],
+          ],
+        ],
+      },
       {header: true, separator: ''},
     );
     assert.equal(table.text, lines('SizeNode', '2.0Ga'));
@@ -206,9 +333,24 @@ describe('formatQueryResult: field kinds', () => {
       {
         fields: [f('count', 'Count', 'number'), f('nosuch', 'nosuch', 'unknown'), f('size', 'Size', 'unit'), f('name', 'Node', 'text')],
         data: [
-          [[0, 1], [1, null], [0, 2048], [3, null]],
-          [[2, null], [1, null], [4, null], [0, 'x']],
-          [[0, 100], [1, null], [0, 1023], [2, null]],
+          [
+            [0, 1],
+            [1, null],
+            [0, 2048],
+            [3, null],
+          ],
+          [
+            [2, null],
+            [1, null],
+            [4, null],
+            [0, 'x'],
+          ],
+          [
+            [0, 100],
+            [1, null],
+            [0, 1023],
+            [2, null],
+          ],
         ],
       },
       {header: false, verbose: true},
@@ -228,9 +370,10 @@ describe('formatQueryResult: field kinds', () => {
 
 describe('formatUnit', () => {
   it('scales MiB like utils.FormatUnit', () => {
-    assert.deepEqual([0, 512, 1023, 1024, 1536, 1048575, 1048576, 1572864].map((v) => formatUnit(v, 'h')), [
-      '0M', '512M', '1023M', '1.0G', '1.5G', '1024.0G', '1.0T', '1.5T',
-    ]);
+    assert.deepEqual(
+      [0, 512, 1023, 1024, 1536, 1048575, 1048576, 1572864].map((v) => formatUnit(v, 'h')),
+      ['0M', '512M', '1023M', '1.0G', '1.5G', '1024.0G', '1.0T', '1.5T'],
+    );
     assert.equal(formatUnit(1572864, 'm'), '1572864');
     assert.equal(formatUnit(0.5, 'h'), '0M');
   });
@@ -272,8 +415,12 @@ describe('formatFieldList: gnt-job list-fields', () => {
     const list = formatFieldList(
       {
         fields: [
-          f('archived', 'Archived', 'bool', 'Whether job is archived'), f('x', 'X', 'float', 'f'), f('y', 'Y', 'unit', 'u'),
-          f('z', 'Z', 'timestamp', 't'), f('w', 'W', 'weird', 'w'), f('foo', 'foo', 'unknown', "Unknown field 'foo'"),
+          f('archived', 'Archived', 'bool', 'Whether job is archived'),
+          f('x', 'X', 'float', 'f'),
+          f('y', 'Y', 'unit', 'u'),
+          f('z', 'Z', 'timestamp', 't'),
+          f('w', 'W', 'weird', 'w'),
+          f('foo', 'foo', 'unknown', "Unknown field 'foo'"),
         ],
       },
       {header: false},
@@ -299,6 +446,9 @@ describe('formatFieldList: gnt-job list-fields', () => {
       {fields: [f('id', 'ID', 'number', 'Job ID'), f('summary', 'Summary', 'other', 'List of per-opcode summaries')]},
       {header: true, separator: '::'},
     );
-    assert.equal(list.text, lines('Name::Type::Title::Description', 'id::Number::ID::Job ID', 'summary::Custom::Summary::List of per-opcode summaries'));
+    assert.equal(
+      list.text,
+      lines('Name::Type::Title::Description', 'id::Number::ID::Job ID', 'summary::Custom::Summary::List of per-opcode summaries'),
+    );
   });
 });

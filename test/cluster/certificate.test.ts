@@ -13,8 +13,9 @@ import {generateClusterCertificate, parseClusterPem, type ClusterTls} from '../.
 import {isInside, localizeVirtualPath, makeVirtualPath, VirtualPathError} from '../../src/rpc/virtual-path.js';
 
 function handshake(server: ClusterTls, client: ClusterTls | null): Promise<string> {
-  const srv = https.createServer({key: server.key, cert: server.cert, ca: server.cert, requestCert: true, rejectUnauthorized: true}, (_q, r) =>
-    r.end('ok'),
+  const srv = https.createServer(
+    {key: server.key, cert: server.cert, ca: server.cert, requestCert: true, rejectUnauthorized: true},
+    (_q, r) => r.end('ok'),
   );
   return new Promise((resolve, reject) => {
     srv.listen(0, '127.0.0.1', () => {

@@ -18,7 +18,10 @@ test('cluster init --master-node must name this node; then the cluster exists on
     const ok = await runCli(node, ['init', '--master-node', 'NODE1', '--primary-ip', '127.0.0.7', 'c.example.com'], {bin: GNT_CLUSTER});
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^Cluster c\.example\.com initialised with node1 as master/);
-    const cfg = JSON.parse(readFileSync(node.paths.configFile, 'utf8')) as {cluster: {master_node: string}; nodes: Record<string, {name: string; primary_ip: string}>};
+    const cfg = JSON.parse(readFileSync(node.paths.configFile, 'utf8')) as {
+      cluster: {master_node: string};
+      nodes: Record<string, {name: string; primary_ip: string}>;
+    };
     const master = cfg.nodes[cfg.cluster.master_node]!;
     assert.deepEqual([master.name, master.primary_ip], ['node1', '127.0.0.7']);
     assert.equal(readFileSync(node.paths.ssconf('master_node'), 'utf8'), 'node1\n');

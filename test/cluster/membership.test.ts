@@ -56,7 +56,12 @@ describe('cluster membership', () => {
       assert.equal(readFileSync(node.paths.ssconf('node_list'), 'utf8'), 'node1\nnode2\nnode3\n');
     }
     const cfg = JSON.parse(readFileSync(vc.node('node3').paths.configFile, 'utf8')) as {nodes: Record<string, {name: string}>};
-    assert.deepEqual(Object.values(cfg.nodes).map((n) => n.name).sort(), ['node1', 'node2', 'node3']);
+    assert.deepEqual(
+      Object.values(cfg.nodes)
+        .map((n) => n.name)
+        .sort(),
+      ['node1', 'node2', 'node3'],
+    );
 
     const again = await add('node2');
     assert.equal(again.code, 1);
@@ -69,12 +74,13 @@ describe('cluster membership', () => {
   test('node list and cluster info', async () => {
     const list = await vc.run(vc.master, ['list'], GNT_NODE);
     assert.equal(list.code, 0, list.stderr);
-    assert.deepEqual(list.stdout.split('\n').slice(0, 4).map((l) => l.split(/\s+/).slice(0, 2).join(' ')), [
-      'Node Role',
-      'node1 M',
-      'node2 C',
-      'node3 C',
-    ]);
+    assert.deepEqual(
+      list.stdout
+        .split('\n')
+        .slice(0, 4)
+        .map((l) => l.split(/\s+/).slice(0, 2).join(' ')),
+      ['Node Role', 'node1 M', 'node2 C', 'node3 C'],
+    );
     const some = await vc.run(vc.master, ['node', 'list', '--no-headers', '-o', 'name,pip', 'node3']);
     assert.equal(some.stdout, `node3 ${vc.node('node3').ip}\n`);
     const info = await vc.run(vc.master, ['info'], GNT_CLUSTER);
@@ -93,7 +99,7 @@ describe('cluster membership', () => {
     await waitFor(() => !existsSync(file), 5000, 'watcher pause removed on node2');
   });
 
-  test('OP_TEST_DELAY on nodes runs there and fails with the nodes\' errors', async () => {
+  test("OP_TEST_DELAY on nodes runs there and fails with the nodes' errors", async () => {
     const ok = await client.submitJob([{OP_ID: 'OP_TEST_DELAY', duration: 0.2, on_nodes: ['node2', 'node3'], on_master: false}]);
     assert.equal(await waitJob(client, ok), 'success');
     await nodeds.get('node3')!.stop();
@@ -129,11 +135,14 @@ describe('cluster membership', () => {
     const [[ids]] = (await client.query('job', ['id'], null)).data.slice(-1) as [[[number, number]]];
     const [[ops]] = (await client.queryJobs([ids[1]], ['ops'])) as [[Array<{OP_ID: string; reason: Array<[string, string, unknown]>}>]];
     assert.equal(ops[0]!.OP_ID, 'OP_NODE_SET_PARAMS');
-    assert.deepEqual(ops[0]!.reason.map(([source, text]) => [source, text]), [
-      ['gnt:user', 'disk swap'],
-      ['gnt:client:gnt-node', 'modify'],
-      ['gnt:opcode:node_set_params', `job=${ids[1]};index=0`],
-    ]);
+    assert.deepEqual(
+      ops[0]!.reason.map(([source, text]) => [source, text]),
+      [
+        ['gnt:user', 'disk swap'],
+        ['gnt:client:gnt-node', 'modify'],
+        ['gnt:opcode:node_set_params', `job=${ids[1]};index=0`],
+      ],
+    );
     const undrained = await vc.run(vc.master, ['modify', '--drained', 'no', 'node2'], GNT_NODE);
     assert.equal(undrained.code, 0, undrained.stderr);
     const elsewhere = await vc.run(vc.master, ['list', '--socket', join(vc.master.root, 'nosuch.sock')], GNT_NODE);

@@ -12,7 +12,13 @@ import {RpcTransport, type RpcTarget} from '../../src/rpc/client.js';
 import {VIRTUAL_PATH_PREFIX} from '../../src/rpc/virtual-path.js';
 import {VirtualCluster, type VNode} from './virtual-cluster.js';
 
-function raw(target: RpcTarget, tls: ClusterTls | null, method: string, path: string, body?: string): Promise<{status: number; text: string}> {
+function raw(
+  target: RpcTarget,
+  tls: ClusterTls | null,
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{status: number; text: string}> {
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
@@ -83,7 +89,9 @@ describe('noded', () => {
     await assert.rejects(raw(target, null, 'POST', '/version', '[]'));
     const stranger = new RpcTransport(null, {certFile: '/nowhere/server.pem'});
     // No silent fall-back to plain HTTP: the call fails at once and says why.
-    await assert.rejects(stranger.call(target, 'version', [], 5000), {message: 'no cluster certificate (/nowhere/server.pem): node daemons answer only over HTTPS with it'});
+    await assert.rejects(stranger.call(target, 'version', [], 5000), {
+      message: 'no cluster certificate (/nowhere/server.pem): node daemons answer only over HTTPS with it',
+    });
     stranger.close();
   });
 
@@ -101,7 +109,12 @@ describe('noded', () => {
     await rpc.call(
       target,
       'jobqueue_update_many',
-      [[[v('/var/lib/ganeti/queue/job-3'), [0, 'three']], [v('/var/lib/ganeti/queue/serial'), [0, '3\n']]]],
+      [
+        [
+          [v('/var/lib/ganeti/queue/job-3'), [0, 'three']],
+          [v('/var/lib/ganeti/queue/serial'), [0, '3\n']],
+        ],
+      ],
       5000,
     );
     assert.equal(readFileSync(queue('job-1'), 'utf8'), 'one\n');
@@ -109,7 +122,12 @@ describe('noded', () => {
     assert.equal(readFileSync(queue('job-3'), 'utf8'), 'three');
     assert.equal(readFileSync(queue('serial'), 'utf8'), '3\n');
 
-    const renamed = await rpc.call(target, 'jobqueue_rename', [[[v('/var/lib/ganeti/queue/job-1'), v('/var/lib/ganeti/queue/archive/0/job-1')]]], 5000);
+    const renamed = await rpc.call(
+      target,
+      'jobqueue_rename',
+      [[[v('/var/lib/ganeti/queue/job-1'), v('/var/lib/ganeti/queue/archive/0/job-1')]]],
+      5000,
+    );
     assert.deepEqual(renamed, [null]);
     assert.equal(readFileSync(queue('archive', '0', 'job-1'), 'utf8'), 'one\n');
 

@@ -31,7 +31,13 @@ function fakeRpc(answer: (c: Call) => unknown = () => null): {rpc: NodeRpcClient
   return {rpc, calls};
 }
 
-const snapshot = (): QueueSnapshot => ({files: [[q('serial'), '7\n'], [q('job-7'), 'seven']], drained: false});
+const snapshot = (): QueueSnapshot => ({
+  files: [
+    [q('serial'), '7\n'],
+    [q('job-7'), 'seven'],
+  ],
+  drained: false,
+});
 
 async function started(rpc: NodeRpcClient, nodes: string[]): Promise<QueueReplicator> {
   const r = new QueueReplicator(rpc, paths, pino({level: 'silent'}), snapshot);
@@ -48,7 +54,12 @@ test('a new candidate is resynchronised: purge, every file, drain flag', async (
     calls.map((c) => c.procedure),
     ['jobqueue_purge', 'jobqueue_update_many', 'jobqueue_set_drain_flag'],
   );
-  assert.deepEqual(calls[1]!.args, [[[v('serial'), [0, '7\n']], [v('job-7'), [0, 'seven']]]]);
+  assert.deepEqual(calls[1]!.args, [
+    [
+      [v('serial'), [0, '7\n']],
+      [v('job-7'), [0, 'seven']],
+    ],
+  ]);
   r.stop();
 });
 
@@ -69,7 +80,12 @@ test('writes are batched per candidate, the newest content wins, order is kept',
       mine.map((c) => c.procedure),
       ['jobqueue_update_many', 'jobqueue_rename', 'jobqueue_set_drain_flag', 'jobqueue_update_many'],
     );
-    assert.deepEqual(mine[0]!.args, [[[v('job-8'), [0, 'success']], [v('serial'), [0, '8\n']]]]);
+    assert.deepEqual(mine[0]!.args, [
+      [
+        [v('job-8'), [0, 'success']],
+        [v('serial'), [0, '8\n']],
+      ],
+    ]);
     assert.deepEqual(mine[1]!.args, [[[v('job-8'), v('archive/0/job-8')]]]);
     const [[[, big]]] = mine[3]!.args as [[[string, [number, string]]]];
     assert.equal(big[0], 1, 'large files travel compressed');

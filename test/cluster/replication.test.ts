@@ -69,7 +69,7 @@ describe('job queue replication and master failover', () => {
     await vc.cleanup();
   });
 
-  test('after N jobs every master candidate holds the master\'s queue files', async () => {
+  test("after N jobs every master candidate holds the master's queue files", async () => {
     all.push(...(await submitDelays(client, 25)));
     all.push(...(await submitDelays(client, 5, {on_nodes: ['node2', 'node4']})));
     for (const id of all) assert.equal(await waitJob(client, id), 'success');
@@ -106,7 +106,9 @@ describe('job queue replication and master failover', () => {
       t0 = performance.now();
       later = await submitDelays(client, 3);
       // Printed, not asserted (timings belong to bench/): the daemon's log below says who waited.
-      console.log(`# hung candidate: first submission ${firstMs.toFixed(0)} ms, later ones ${((performance.now() - t0) / 3).toFixed(0)} ms each`);
+      console.log(
+        `# hung candidate: first submission ${firstMs.toFixed(0)} ms, later ones ${((performance.now() - t0) / 3).toFixed(0)} ms each`,
+      );
     } finally {
       node3.proc.kill('SIGCONT');
     }
@@ -148,7 +150,10 @@ describe('job queue replication and master failover', () => {
     client = vc.client(node2);
     const rows = (await client.queryJobs(null, ['id', 'status'])) as Array<[number, string]>;
     const live = all.slice(4);
-    assert.deepEqual(rows.map((r) => r[0]).sort((a, b) => a - b), live);
+    assert.deepEqual(
+      rows.map((r) => r[0]).sort((a, b) => a - b),
+      live,
+    );
     assert.ok(rows.every((r) => r[1] === 'success'));
     const next = await client.submitJob([{OP_ID: 'OP_TEST_DELAY', duration: 0, on_nodes: ['node3']}]);
     assert.ok(next > all.at(-1)!);

@@ -78,7 +78,7 @@ describe('masterd voting on a five-node virtual cluster', () => {
 
   const refusingMasterd = () => vc.runToExit(vc.master, ['masterd', '-f', '-d', '--shutdown-linger', '0', '--voting-retries', '0']);
 
-  test('the votes pass; -d prints every node\'s answer', async () => {
+  test("the votes pass; -d prints every node's answer", async () => {
     const m = await vc.startMasterd(vc.master, ['-d', '--voting-retries', '0']);
     for (const n of ['node2', 'node3', 'node4', 'node5']) assert.match(m.output(), new RegExp(`node ${n}: votes for node1`));
     assert.match(m.output(), /votes of 5 nodes \(round 1\): node1: 5/);

@@ -78,8 +78,14 @@ describe('audit trail', () => {
       requests.map((l) => l.audit),
       expected,
     );
-    assert.ok(lines.every((l) => l.level === 30), 'INFO');
-    assert.ok(requests.every((l) => typeof l.conn === 'number'), 'each request line names its connection');
+    assert.ok(
+      lines.every((l) => l.level === 30),
+      'INFO',
+    );
+    assert.ok(
+      requests.every((l) => typeof l.conn === 'number'),
+      'each request line names its connection',
+    );
 
     const [first, second, refused] = requests;
     assert.deepEqual(first!.jobs, [{id: one, ops: ['TEST_DELAY(0.0)'], reason: [['gnt:client:gnt-debug', 'testing the audit', 1]]}]);
@@ -95,7 +101,10 @@ describe('audit trail', () => {
     assert.deepEqual(cancel.result, [true, `Dequeued job ${queued}`]);
 
     const ends = new Map(lines.filter((l) => l.audit === 'job-end').map((l) => [l.job as number, l]));
-    assert.deepEqual([...ends.keys()].sort((a, b) => a - b), [one, ...many, blocker, queued, drained]);
+    assert.deepEqual(
+      [...ends.keys()].sort((a, b) => a - b),
+      [one, ...many, blocker, queued, drained],
+    );
     assert.equal(ends.get(one)!.status, 'success');
     assert.equal(ends.get(one)!.error, null);
     assert.equal(typeof ends.get(one)!.duration, 'number');

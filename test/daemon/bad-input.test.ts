@@ -72,7 +72,7 @@ describe('bad input', () => {
     await expectParseError('{"method": "SubmitJob", "args": [[{"OP_ID": "OP_NO_SUCH"}]]}\x03', /Unknown opcode/);
     await expectParseError('{"method": "SubmitJob", "args": [[{"OP_ID": "OP_TEST_DELAY", "duration": 1, "bogus": 1}]]}\x03', /Superfluous/);
     await expectParseError('{"method": "Query", "args": ["job", ["id"], ["~~", "id", 1]]}\x03', /Unknown filter operand/);
-    await expectParseError('[' .repeat(100000) + '\x03', /Invalid LUXI request/);
+    await expectParseError('['.repeat(100000) + '\x03', /Invalid LUXI request/);
     await expectParseError(`{"method": "QueryJobs", "args": ${'['.repeat(1e6)}${']'.repeat(1e6)}}\x03`, /nested deeper than 1000 levels/);
   });
 
@@ -98,7 +98,9 @@ describe('bad input', () => {
         return true;
       });
     }
-    const errors = readFileSync(node.paths.masterdLog, 'utf8').split('\n').filter((l) => /"level":(50|60)/.test(l));
+    const errors = readFileSync(node.paths.masterdLog, 'utf8')
+      .split('\n')
+      .filter((l) => /"level":(50|60)/.test(l));
     assert.deepEqual(errors, [], 'nothing was logged at error level');
   });
 
@@ -114,10 +116,19 @@ describe('bad input', () => {
 
   it('answers semantic errors with decodable Ganeti errors and keeps the connection', async () => {
     const c = daemon.client();
-    await assert.rejects(c.query('job', ['id'], ['==', 'nosuch', 1]), (e: unknown) => e instanceof GanetiError && e.cls === 'ParameterError');
-    await assert.rejects(c.submitJob([]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError' && e.message === 'A job needs at least one opcode');
+    await assert.rejects(
+      c.query('job', ['id'], ['==', 'nosuch', 1]),
+      (e: unknown) => e instanceof GanetiError && e.cls === 'ParameterError',
+    );
+    await assert.rejects(
+      c.submitJob([]),
+      (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError' && e.message === 'A job needs at least one opcode',
+    );
     await assert.rejects(c.call('SetWatcherPause', 1), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
-    await assert.rejects(c.queryTags('node', 'nosuch'), (e: unknown) => e instanceof GanetiError && e.cls === 'OpPrereqError' && e.args[1] === 'unknown_entity');
+    await assert.rejects(
+      c.queryTags('node', 'nosuch'),
+      (e: unknown) => e instanceof GanetiError && e.cls === 'OpPrereqError' && e.args[1] === 'unknown_entity',
+    );
     await assert.rejects(c.call('PickupJob', 1), /for internal use only/);
     assert.deepEqual(await c.archiveJob(123456789), false);
     const id = await c.submitJob([delayOp(0)]);

@@ -20,7 +20,8 @@ describe('WaitForJobChange and durability', () => {
       const id = (await m.call('SubmitJob', [[delayOp(0)]])) as number;
       failWrites = true;
       await waitFor(() => m.master.queue.jobs.get(id)?.finalized === true, 10_000, 'the job to end in memory');
-      const fileStatus = (): string => (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${id}`), 'utf8')) as {ops: Array<{status: string}>}).ops[0]!.status;
+      const fileStatus = (): string =>
+        (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${id}`), 'utf8')) as {ops: Array<{status: string}>}).ops[0]!.status;
       assert.equal(fileStatus(), 'queued');
       for (const timeout of [0, 1]) {
         const res = (await m.call('WaitForJobChange', [id, ['status'], null, null, timeout])) as unknown[][];

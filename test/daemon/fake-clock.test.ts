@@ -84,7 +84,8 @@ describe('time-driven behaviour on a fake clock', () => {
     assert.deepEqual(((await field(low, 'ops')) as Array<Record<string, unknown>>)[0]!.priority, 10, 'the input is untouched');
 
     // Aging writes go through the queue's lazy writer: on disk once its delay has passed.
-    const onDisk = (): number => (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${low}`), 'utf8')) as {ops: Array<{priority: number}>}).ops[0]!.priority;
+    const onDisk = (): number =>
+      (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${low}`), 'utf8')) as {ops: Array<{priority: number}>}).ops[0]!.priority;
     mock.timers.tick(10_000);
     await until('the aged priority is in the job file', () => onDisk() === -20);
 

@@ -82,7 +82,11 @@ describe('queue housekeeping', () => {
     assert.equal(audit.length, 1);
     assert.equal(audit[0]!.archived, 2);
     assert.equal(hk.archiveIntervalMs, 15_000, 'a quarter of the age');
-    assert.equal(new Housekeeper(queue, log, {autoArchiveAgeS: 6 * 3600, archiveRetentionS: 0}, async () => false).archiveIntervalMs, 60_000, 'at least every minute');
+    assert.equal(
+      new Housekeeper(queue, log, {autoArchiveAgeS: 6 * 3600, archiveRetentionS: 0}, async () => false).archiveIntervalMs,
+      60_000,
+      'at least every minute',
+    );
   });
 
   it('archives when the live queue passes 80% of the limit, and warns once saying how to fix it', async () => {
@@ -143,7 +147,11 @@ describe('queue housekeeping', () => {
     assert.deepEqual(flags, {settings: {autoArchiveAgeS: 2, archiveRetentionS: 0}, toStore: {autoArchiveAgeS: 2, archiveRetentionS: 0}});
     storeHousekeeping(cfg, flags.toStore);
     assert.deepEqual(cfg.cluster, {auto_archive_age: 2, archive_retention: 0});
-    assert.deepEqual(resolveHousekeeping({}, cfg), {settings: {autoArchiveAgeS: 2, archiveRetentionS: 0}, toStore: {}}, 'after a failover, without flags');
+    assert.deepEqual(
+      resolveHousekeeping({}, cfg),
+      {settings: {autoArchiveAgeS: 2, archiveRetentionS: 0}, toStore: {}},
+      'after a failover, without flags',
+    );
     assert.deepEqual(resolveHousekeeping({autoArchiveAgeS: 2}, cfg).toStore, {}, 'a flag equal to the stored value is not written again');
   });
 });

@@ -44,7 +44,9 @@ describe('durations beyond the timer limit', () => {
     try {
       const gone = new AbortController();
       let ended = false;
-      const call = Promise.resolve(nodeProcedures(node.paths).get('test_delay')!([TRILLION_SECONDS], gone.signal)).finally(() => (ended = true));
+      const call = Promise.resolve(nodeProcedures(node.paths).get('test_delay')!([TRILLION_SECONDS], gone.signal)).finally(
+        () => (ended = true),
+      );
       await sleep(200);
       assert.equal(ended, false, 'still sleeping');
       gone.abort(new Error('caller closed'));

@@ -115,7 +115,6 @@ describe('LUXI server limits', () => {
     for (const s of [...socks, fourth]) s.destroy();
     await waitFor(() => ctx.server.held.requestBytes === 0, 5000, 'held bytes to be released');
   });
-
 });
 
 describe('LUXI server: request deadline', () => {
@@ -180,7 +179,10 @@ describe('LUXI server: request deadline', () => {
       await new Promise((r) => setTimeout(r, 300));
     }
     await waitFor(() => buf.split('\x03').length === 4, 5000, 'three answers');
-    assert.equal(buf, '{"success":true,"result":"pieces0"}\x03{"success":true,"result":"pieces1"}\x03{"success":true,"result":"pieces2"}\x03');
+    assert.equal(
+      buf,
+      '{"success":true,"result":"pieces0"}\x03{"success":true,"result":"pieces1"}\x03{"success":true,"result":"pieces2"}\x03',
+    );
     assert.ok(!s.destroyed);
     s.destroy();
   });
@@ -228,7 +230,10 @@ describe('LUXI server: large requests', () => {
     s2.on('data', (d) => (buf2 += d.toString('utf8')));
     s2.write(`{"method": "Count", "args": [${empties}]}\x03`);
     await closed(s2);
-    assert.match(buf2, /^\{"success":false,"result":"Failed to parse request: Request too large: its values need more than \d+ bytes of memory"\}\x03$/);
+    assert.match(
+      buf2,
+      /^\{"success":false,"result":"Failed to parse request: Request too large: its values need more than \d+ bytes of memory"\}\x03$/,
+    );
   });
 
   it('drops the repeats of a large first argument for the methods that allow it', async () => {

@@ -36,7 +36,11 @@ describe('masterd --no-voting', () => {
       // Stop that daemon itself and wait until it has gone (socket and pid file removed):
       // killing script(1) alone leaves it shutting down while the next run is checked.
       process.kill(Number(readFileSync(node.paths.masterdPidFile, 'utf8').trim()), 'SIGTERM');
-      await waitFor(() => !existsSync(node.paths.masterdPidFile) && !existsSync(node.paths.querySocket), 15_000, 'the first masterd to exit');
+      await waitFor(
+        () => !existsSync(node.paths.masterdPidFile) && !existsSync(node.paths.querySocket),
+        15_000,
+        'the first masterd to exit',
+      );
       yes.kill();
       await yes.done;
 
@@ -71,7 +75,9 @@ describe('masterd --no-voting', () => {
   it('refuses to start on a node that is not the master', async () => {
     const node = await makeNode();
     try {
-      const res = await runCli(node, ['masterd', '-f'], {env: {GANETI_HOSTNAME: 'node9', GANETI_ROOTDIR: node.root.replace(/node1$/, 'node9')}});
+      const res = await runCli(node, ['masterd', '-f'], {
+        env: {GANETI_HOSTNAME: 'node9', GANETI_ROOTDIR: node.root.replace(/node1$/, 'node9')},
+      });
       assert.equal(res.code, 12, 'no configuration on that root');
       const cfg = JSON.parse(readFileSync(node.paths.configFile, 'utf8')) as {nodes: Record<string, {name: string}>};
       for (const n of Object.values(cfg.nodes)) n.name = 'node2';

@@ -29,10 +29,32 @@ describe('masterd job pipeline over the real socket', () => {
     const q = await c.query('job', ['id', 'status', 'summary', 'opstatus', 'archived', 'nosuchfield'], null);
     assert.deepEqual(Object.keys(q), ['fields', 'data']);
     assert.deepEqual(q.fields[5], {name: 'nosuchfield', title: 'nosuchfield', kind: 'unknown', doc: "Unknown field 'nosuchfield'"});
-    assert.deepEqual(q.data, [[[0, 1], [0, 'success'], [0, ['TEST_DELAY(5.0e-2)']], [0, ['success']], [0, false], [1, null]]]);
+    assert.deepEqual(q.data, [
+      [
+        [0, 1],
+        [0, 'success'],
+        [0, ['TEST_DELAY(5.0e-2)']],
+        [0, ['success']],
+        [0, false],
+        [1, null],
+      ],
+    ]);
 
     const missing = await c.query('job', ['id', 'status'], ['|', ['==', 'id', 7], ['==', 'id', 1]]);
-    assert.deepEqual(missing.data, [[[0, 7], [3, null]], [[0, 1], [0, 'success']]], 'requested ids come back in filter order');
+    assert.deepEqual(
+      missing.data,
+      [
+        [
+          [0, 7],
+          [3, null],
+        ],
+        [
+          [0, 1],
+          [0, 'success'],
+        ],
+      ],
+      'requested ids come back in filter order',
+    );
 
     assert.equal(await c.archiveJob(id), true);
     assert.ok(existsSync(join(node.paths.queueDir, 'archive', '0', 'job-1')));
@@ -50,7 +72,12 @@ describe('masterd job pipeline over the real socket', () => {
     const withArchived = await c.query('job', ['id', 'archived'], null);
     assert.deepEqual(
       withArchived.data.map((r) => [r[0]![1], r[1]![1]]),
-      [[1, true], [ids[0], true], [ids[1], true], [running, false]],
+      [
+        [1, true],
+        [ids[0], true],
+        [ids[1], true],
+        [running, false],
+      ],
     );
     assert.deepEqual(await c.cancelJob(running), [false, "Job no longer waiting, can't cancel (informed it anyway)"]);
     assert.deepEqual(await c.cancelJob(running, true), [true, 'SIGKILL send to the process']);
@@ -72,7 +99,14 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(Object.keys(job), ['id', 'ops', 'received_timestamp', 'start_timestamp', 'end_timestamp']);
     const op = (job.ops as Array<Record<string, unknown>>)[0]!;
     assert.deepEqual(Object.keys(op), [
-      'input', 'status', 'result', 'log', 'priority', 'start_timestamp', 'exec_timestamp', 'end_timestamp',
+      'input',
+      'status',
+      'result',
+      'log',
+      'priority',
+      'start_timestamp',
+      'exec_timestamp',
+      'end_timestamp',
     ]);
     assert.equal(op.status, 'success');
     const input = op.input as Record<string, unknown>;
@@ -84,7 +118,11 @@ describe('masterd job pipeline over the real socket', () => {
     assert.equal(statSync(path).mode & 0o777, 0o640);
     assert.equal(readFileSync(join(node.paths.queueDir, 'version'), 'utf8'), '1\n');
     assert.equal(readFileSync(join(node.paths.queueDir, 'serial'), 'utf8'), `${id}\n`);
-    assert.deepEqual(readdirSync(node.paths.queueDir).filter((n) => n.startsWith('.')), [], 'no temp files left');
+    assert.deepEqual(
+      readdirSync(node.paths.queueDir).filter((n) => n.startsWith('.')),
+      [],
+      'no temp files left',
+    );
   });
 
   it('SubmitManyJobs with one invalid opcode fails as a whole and creates no job', async () => {
@@ -103,11 +141,7 @@ describe('masterd job pipeline over the real socket', () => {
 
   it('SubmitManyJobs resolves relative dependencies and reports per-job failures after validation', async () => {
     const c = daemon.client();
-    const res = await c.submitManyJobs([
-      [delayOp(0.1)],
-      [delayOp(0, {depends: [[-1, ['success']]]})],
-      [delayOp(0, {depends: [[-5, []]]})],
-    ]);
+    const res = await c.submitManyJobs([[delayOp(0.1)], [delayOp(0, {depends: [[-1, ['success']]]})], [delayOp(0, {depends: [[-5, []]]})]]);
     assert.equal(res[0]![0], true);
     assert.equal(res[1]![0], true);
     assert.deepEqual(res[2], [false, 'Unable to resolve relative job ID -5']);
@@ -127,7 +161,10 @@ describe('masterd job pipeline over the real socket', () => {
     assert.equal(await c.setDrainFlag(true), true);
     assert.deepEqual(await c.queryConfigValues(['drain_flag']), [true]);
     assert.ok(existsSync(join(node.paths.queueDir, 'drain')));
-    await assert.rejects(c.submitJob([delayOp(0)]), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError' && e.message === 'Queue drained');
+    await assert.rejects(
+      c.submitJob([delayOp(0)]),
+      (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError' && e.message === 'Queue drained',
+    );
     await assert.rejects(c.submitManyJobs([[delayOp(0)]]), /Queue drained/);
     const forced = await c.submitJobToDrainedQueue([delayOp(0)]);
     assert.equal(await waitJob(c, forced), 'success');
@@ -138,7 +175,10 @@ describe('masterd job pipeline over the real socket', () => {
     const fill = Array.from({length: 50 - live}, () => [delayOp(0)]);
     const filled = await c.submitManyJobs(fill);
     assert.ok(filled.every((r) => r[0]));
-    await assert.rejects(c.submitJob([delayOp(0)]), (e: unknown) => e instanceof GanetiError && e.cls === 'JobQueueFull' && e.args.length === 0);
+    await assert.rejects(
+      c.submitJob([delayOp(0)]),
+      (e: unknown) => e instanceof GanetiError && e.cls === 'JobQueueFull' && e.args.length === 0,
+    );
     await c.autoArchiveJobs(-1, 89);
     await waitJob(c, await c.submitJob([delayOp(0)]));
   });
@@ -149,7 +189,24 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(Object.keys(all), ['fields']);
     assert.deepEqual(
       all.fields.map((f) => f.name),
-      ['archived', 'end_ts', 'id', 'opend', 'opexec', 'oplog', 'oppriority', 'opresult', 'ops', 'opstart', 'opstatus', 'priority', 'received_ts', 'start_ts', 'status', 'summary'],
+      [
+        'archived',
+        'end_ts',
+        'id',
+        'opend',
+        'opexec',
+        'oplog',
+        'oppriority',
+        'opresult',
+        'ops',
+        'opstart',
+        'opstatus',
+        'priority',
+        'received_ts',
+        'start_ts',
+        'status',
+        'summary',
+      ],
     );
     const info = await c.queryClusterInfo();
     assert.equal(info.name, 'cluster.example.com');
@@ -157,7 +214,13 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(await c.queryConfigValues(['cluster_name', 'master_node', 'bogus']), ['cluster.example.com', 'node1', null]);
     assert.deepEqual(await c.queryTags('cluster', ''), []);
     const nodes = await c.query('node', ['name', 'master', 'role'], null);
-    assert.deepEqual(nodes.data, [[[0, 'node1'], [0, true], [0, 'M']]]);
+    assert.deepEqual(nodes.data, [
+      [
+        [0, 'node1'],
+        [0, true],
+        [0, 'M'],
+      ],
+    ]);
     await assert.rejects(c.call('QueryFilters', null, ['uuid']), (e: unknown) => e instanceof GanetiError && e.cls === 'GenericError');
   });
 });

@@ -26,7 +26,11 @@ describe('the queue on a failing disk', () => {
       const acked = [await submit(), await submit()];
       full = true;
       const refused: unknown[] = [];
-      for (let i = 0; i < 3; i++) await submit().then((id) => acked.push(id), (err: unknown) => refused.push(err));
+      for (let i = 0; i < 3; i++)
+        await submit().then(
+          (id) => acked.push(id),
+          (err: unknown) => refused.push(err),
+        );
       await m.call('SubmitManyJobs', [[[delayOp(0)], [delayOp(0)]]]).then(
         (res) => {
           for (const [ok, id] of res as Array<[boolean, number]>) if (ok) acked.push(id);
@@ -46,8 +50,13 @@ describe('the queue on a failing disk', () => {
       acked.push(await submit());
       assert.ok(acked.at(-1)! > acked[1]!, 'ids go on increasing');
       // Every acknowledged job ends, and its final state reaches the disk (failed writes are retried).
-      const onDisk = (id: number): string => (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${id}`), 'utf8')) as {ops: Array<{status: string}>}).ops[0]!.status;
-      await waitFor(() => acked.every((id) => existsSync(join(node.paths.queueDir, `job-${id}`)) && onDisk(id) === 'success'), 30_000, 'every acknowledged job on disk as success');
+      const onDisk = (id: number): string =>
+        (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${id}`), 'utf8')) as {ops: Array<{status: string}>}).ops[0]!.status;
+      await waitFor(
+        () => acked.every((id) => existsSync(join(node.paths.queueDir, `job-${id}`)) && onDisk(id) === 'success'),
+        30_000,
+        'every acknowledged job on disk as success',
+      );
       for (const id of acked) assert.deepEqual(await m.call('QueryJobs', [[id], ['status']]), [['success']]);
     } finally {
       await m.close();

@@ -55,7 +55,11 @@ describe('the queue across a stop and a start', () => {
       assert.equal(await waitJob(c, 2), 'success', 'a waiting job runs after restart');
       const [[st3, res3]] = (await c.queryJobs([3], ['status', 'opresult'])) as [unknown[]];
       assert.equal(st3, 'error');
-      assert.deepEqual(res3, [null, ['OpExecError', ['Unclean master daemon shutdown']], ['OpExecError', ['Unclean master daemon shutdown']]]);
+      assert.deepEqual(res3, [
+        null,
+        ['OpExecError', ['Unclean master daemon shutdown']],
+        ['OpExecError', ['Unclean master daemon shutdown']],
+      ]);
       const live = (await c.query('job', ['id'], null)).data.map((r) => r[0]![1]);
       assert.deepEqual(live, [1, 2, 3, 4], 'corrupt and foreign files are skipped');
       const next = await c.submitJob([delayOp(0)]);

@@ -13,7 +13,7 @@ describe('restart', () => {
       let d = await startDaemon(node);
       let c = d.client();
       const blocker = await c.submitJob([delayOp(30)]);
-      await waitJob(c, (await c.submitJob([delayOp(0)])));
+      await waitJob(c, await c.submitJob([delayOp(0)]));
       const ids = (await c.submitManyJobs(Array.from({length: 20}, () => [delayOp(0.01)]))).map((r) => r[1] as number);
       await new Promise((r) => setTimeout(r, 300));
       await d.stop('SIGKILL');

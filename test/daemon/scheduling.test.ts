@@ -39,7 +39,11 @@ describe('scheduling with one worker', () => {
     await c.cancelJob(blocker, true);
     for (const id of [low, normal1, high, normal2]) assert.equal(await waitJob(c, id), 'success');
     const order = await Promise.all([high, normal1, normal2, low].map((id) => execStart(c, id)));
-    assert.deepEqual([...order].sort((a, b) => a - b), order, 'high, then normal in submission order, then low');
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      'high, then normal in submission order, then low',
+    );
   });
 
   it('changes priority of a queued job and reorders it', async () => {
@@ -112,7 +116,9 @@ describe('dependencies and locks', () => {
     assert.deepEqual(selfRes, [['OpExecError', ["Job can't depend on itself"]]]);
     const [[missRes]] = (await c.queryJobs([missing], ['opresult'])) as [unknown[]];
     assert.equal(await waitJob(c, missing), 'error');
-    assert.deepEqual(missRes ?? (await c.queryJobs([missing], ['opresult']))[0]![0], [['OpExecError', ['Dependency error: Job 987654 not found']]]);
+    assert.deepEqual(missRes ?? (await c.queryJobs([missing], ['opresult']))[0]![0], [
+      ['OpExecError', ['Dependency error: Job 987654 not found']],
+    ]);
   });
 
   it('cancels a job waiting for a dependency, and cascades a canceled dependency', async () => {
@@ -142,7 +148,12 @@ describe('dependencies and locks', () => {
     await waitFor(async () => (await statusOf(c, waiter)) === 'waiting');
     const locks = await c.query('lock', ['name', 'mode', 'owner', 'pending'], null);
     const row = locks.data.find((r) => r[0]![1] === `job/${dep}`);
-    assert.deepEqual(row, [[0, `job/${dep}`], [0, null], [0, null], [0, [['job', [`job/${waiter}`]]]]]);
+    assert.deepEqual(row, [
+      [0, `job/${dep}`],
+      [0, null],
+      [0, null],
+      [0, [['job', [`job/${waiter}`]]]],
+    ]);
     assert.deepEqual(await c.cancelJob(waiter), [true, 'Job successfully cancelled']);
     assert.equal(await statusOf(c, waiter), 'canceled');
     assert.equal(await statusOf(c, dep), 'running', 'the cancel did not wait for the only job slot to free up');
@@ -185,12 +196,18 @@ describe('dependencies and locks', () => {
     assert.deepEqual(res, [true]);
     assert.deepEqual(
       (log as unknown[][][])[0]!.map((e) => [e[0], e[2], e[3]]),
-      [[1, 'message', ' - INFO: Expanding names'], [2, 'message', ' - INFO: Executing']],
+      [
+        [1, 'message', ' - INFO: Expanding names'],
+        [2, 'message', ' - INFO: Executing'],
+      ],
     );
     const failId = await c.submitJob([{OP_ID: 'OP_TEST_JQUEUE', fail: true}, delayOp(0)]);
     assert.equal(await waitJob(c, failId), 'error');
     const [[fres, fstatus]] = (await c.queryJobs([failId], ['opresult', 'opstatus'])) as [unknown[]];
-    assert.deepEqual(fres, [['OpExecError', ['Opcode failure was requested']], ['OpExecError', ['Preceding opcode failed']]]);
+    assert.deepEqual(fres, [
+      ['OpExecError', ['Opcode failure was requested']],
+      ['OpExecError', ['Preceding opcode failed']],
+    ]);
     assert.deepEqual(fstatus, ['error', 'error']);
     const neg = await c.submitJob([delayOp(-1)]);
     assert.equal(await waitJob(c, neg), 'error');
@@ -257,9 +274,23 @@ describe('waiting for locks: priority changes', () => {
     await waitFor(async () => (await statusOf(c, holder)) === 'running');
     const first = await c.submitJob([delayOp(0, {no_locks: false})]);
     const second = await c.submitJob([delayOp(0, {no_locks: false})]);
-    await waitFor(async () => JSON.stringify(await pendingOnNodeLock(c)) === JSON.stringify([['exclusive', [`job/${first}`]], ['exclusive', [`job/${second}`]]]));
+    await waitFor(
+      async () =>
+        JSON.stringify(await pendingOnNodeLock(c)) ===
+        JSON.stringify([
+          ['exclusive', [`job/${first}`]],
+          ['exclusive', [`job/${second}`]],
+        ]),
+    );
     await c.changeJobPriority(second, -10);
-    assert.deepEqual(await pendingOnNodeLock(c), [['exclusive', [`job/${second}`]], ['exclusive', [`job/${first}`]]], 'the raised job is now first in line');
+    assert.deepEqual(
+      await pendingOnNodeLock(c),
+      [
+        ['exclusive', [`job/${second}`]],
+        ['exclusive', [`job/${first}`]],
+      ],
+      'the raised job is now first in line',
+    );
     await c.cancelJob(holder, true);
     assert.equal(await waitJob(c, first), 'success');
     assert.ok((await execStart(c, second)) < (await execStart(c, first)), 'the raised job got the lock first');

@@ -10,20 +10,31 @@ describe('masterd -f with an unread stderr', () => {
   it('keeps serving after far more log than a pipe holds', async () => {
     const node = await makeNode();
     // stdout ignored, stderr a pipe this test never reads from
-    const proc = spawn(process.execPath, [BIN, 'masterd', '-f', '--shutdown-linger', '0'], {env: node.env, stdio: ['ignore', 'ignore', 'pipe']});
+    const proc = spawn(process.execPath, [BIN, 'masterd', '-f', '--shutdown-linger', '0'], {
+      env: node.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const c = new LuxiClient({paths: node.paths, timeoutMs: 60_000});
     try {
-      await waitFor(async () => {
-        try {
-          await c.queryConfigValues(['cluster_name']);
-          return true;
-        } catch {
-          return false;
-        }
-      }, 30_000, 'masterd');
+      await waitFor(
+        async () => {
+          try {
+            await c.queryConfigValues(['cluster_name']);
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        30_000,
+        'masterd',
+      );
       // Each job logs its submission and its end: 4,000 jobs are several hundred KiB of lines.
       for (let i = 0; i < 40; i++) await c.submitManyJobs(Array.from({length: 100}, () => [delayOp(0)]));
-      await waitFor(async () => ((await c.queryJobs([4000], ['status'])) as Array<[string]>)[0]?.[0] === 'success', 60_000, 'the last job to succeed');
+      await waitFor(
+        async () => ((await c.queryJobs([4000], ['status'])) as Array<[string]>)[0]?.[0] === 'success',
+        60_000,
+        'the last job to succeed',
+      );
       assert.deepEqual(await c.queryJobs([1], ['status']), [['success']]);
     } finally {
       c.close();

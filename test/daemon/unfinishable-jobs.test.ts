@@ -17,7 +17,10 @@ describe('unfinishable jobs', () => {
     const m = await openMaster(node);
     try {
       await assert.rejects(m.call('SubmitJob', [[delayOp(0, {depends: [[HUGE, []]]})]]), /Invalid job ID 9007199254740993 in dependency/);
-      await assert.rejects(m.call('SubmitJob', [[delayOp(0, {depends: [['99999999999999999999', []]]})]]), /Invalid job ID "99999999999999999999"/);
+      await assert.rejects(
+        m.call('SubmitJob', [[delayOp(0, {depends: [['99999999999999999999', []]]})]]),
+        /Invalid job ID "99999999999999999999"/,
+      );
       // An opcode that fails validation refuses the whole SubmitManyJobs call (docs/luxi.md).
       await assert.rejects(
         m.call('SubmitManyJobs', [[[delayOp(0)], [delayOp(0, {depends: [[HUGE, []]]})]]]),
@@ -42,9 +45,19 @@ describe('unfinishable jobs', () => {
       });
       const id = (await m.call('SubmitJob', [[delayOp(0), delayOp(0)]])) as number;
       const [info] = (await m.call('WaitForJobChange', [id, ['status', 'opresult'], null, null, 10])) as unknown[][];
-      assert.deepEqual(info, ['error', [['OpExecError', ['Unexpected error: injected failure']], ['OpExecError', ['Preceding opcode failed']]]]);
+      assert.deepEqual(info, [
+        'error',
+        [
+          ['OpExecError', ['Unexpected error: injected failure']],
+          ['OpExecError', ['Preceding opcode failed']],
+        ],
+      ]);
       const onDisk = JSON.parse(readFileSync(join(node.paths.queueDir, `job-${id}`), 'utf8')) as {ops: Array<{status: string}>};
-      assert.deepEqual(onDisk.ops.map((o) => o.status), ['error', 'error'], 'the error is on disk');
+      assert.deepEqual(
+        onDisk.ops.map((o) => o.status),
+        ['error', 'error'],
+        'the error is on disk',
+      );
       assert.equal(await m.call('ArchiveJob', [id]), true);
       // The scheduler is free for the next job.
       const next = (await m.call('SubmitJob', [[delayOp(0)]])) as number;

@@ -154,7 +154,10 @@ describe('gnt-job actions against the real daemon', () => {
     assert.equal(code, 0);
     assert.equal(stderr, '');
     const header = `Output from job ${id} follows`;
-    assert.deepEqual(lines.slice(0, 2).map((l) => l.line), [header, '-'.repeat(header.length)]);
+    assert.deepEqual(
+      lines.slice(0, 2).map((l) => l.line),
+      [header, '-'.repeat(header.length)],
+    );
     const logs = lines.slice(2);
     assert.equal(logs.length, 3);
     logs.forEach((l, i) => {
@@ -203,7 +206,10 @@ describe('gnt-job actions against the real daemon', () => {
     assert.deepEqual(await statuses(c, jobs), ['canceled']);
     assert.deepEqual([unknown.code, unknown.stdout], [1, 'Job 9999 not found in queue\n']);
     const prereq = 'Failure: prerequisites not met for this operation:\nerror type: wrong_input, error details:\n';
-    assert.deepEqual([neither.code, neither.stderr], [1, `${prereq}Either a status filter or job ID(s) must be specified and never both\n`]);
+    assert.deepEqual(
+      [neither.code, neither.stderr],
+      [1, `${prereq}Either a status filter or job ID(s) must be specified and never both\n`],
+    );
     assert.deepEqual([both.code, both.stderr], [1, `${prereq}Either a status filter or job ID(s) must be specified and never both\n`]);
     assert.deepEqual([kill.code, kill.stderr], [1, `${prereq}The --kill option must be confirmed with --yes-do-it\n`]);
     assert.deepEqual(await statuses(c, [blocker]), ['running'], 'nothing was killed');

@@ -47,7 +47,11 @@ describe('gnt-job command line', () => {
       ['cancel', '-5'],
     ];
     const results = await mapLimit(cases, 3, (args) => gntJob(node, args));
-    assert.deepEqual(results[0], {code: 2, stdout: '', stderr: 'Usage\n=====\n  gnt-job autoarchive <age>\n\ngnt-job: error: no such option: -1\n'});
+    assert.deepEqual(results[0], {
+      code: 2,
+      stdout: '',
+      stderr: 'Usage\n=====\n  gnt-job autoarchive <age>\n\ngnt-job: error: no such option: -1\n',
+    });
     for (const [i, r] of results.entries()) {
       assert.equal(r.code, 2, `${cases[i]!.join(' ')}`);
       assert.match(r.stderr, /\ngnt-job: error: no such option: -[15]\n$/);
@@ -85,7 +89,10 @@ describe('gnt-job command line', () => {
     assert.match(version.stdout, /^gnt-job \(ganeti-ts \d+\.\d+\.\d+\) 3\.0\.2\n$/);
     for (const r of [none, unknown, debugFirst]) {
       assert.equal(r.code, 1);
-      assert.match(r.stdout, /^Usage: gnt-job \{command\} \[options\.\.\.\] \[argument\.\.\.\]\ngnt-job <command> --help to see details, or man gnt-job\n\nCommands:\n archive +- Archive specified jobs\n/);
+      assert.match(
+        r.stdout,
+        /^Usage: gnt-job \{command\} \[options\.\.\.\] \[argument\.\.\.\]\ngnt-job <command> --help to see details, or man gnt-job\n\nCommands:\n archive +- Archive specified jobs\n/,
+      );
       assert.ok(!r.stdout.includes(' show '), 'aliases are not listed');
       assert.equal(r.stderr, '');
     }
@@ -95,10 +102,14 @@ describe('gnt-job command line', () => {
   it('ends with status 1 and no stack trace when the reader goes away or stdout is full', async () => {
     // Rows far larger than a pipe buffer: head has left long before the last one is written.
     const wide = ['list', '-o', 'id,status,id', `--separator=${'x'.repeat(100_000)}`];
-    const status = spawnSync('bash', ['-c', `"${join(REPO, 'bin', 'gnt-job')}" "$@" | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`, 'bash', ...wide], {
-      env: node.env,
-      encoding: 'utf8',
-    });
+    const status = spawnSync(
+      'bash',
+      ['-c', `"${join(REPO, 'bin', 'gnt-job')}" "$@" | head -c 10 >/dev/null; exit \${PIPESTATUS[0]}`, 'bash', ...wide],
+      {
+        env: node.env,
+        encoding: 'utf8',
+      },
+    );
     assert.equal(status.status, 1);
     assert.equal(status.stderr, '');
 
@@ -112,7 +123,10 @@ describe('gnt-job command line', () => {
   it('submit reads standard input from a pipe that the writer fills over time', () => {
     // A job text far larger than a pipe buffer, written by another process as the reader drains it.
     const writer = `import json; print(json.dumps([{"OP_ID": "OP_TEST_DELAY", "duration": 0, "comment": "x" * 1000000}]))`;
-    const res = spawnSync('sh', ['-c', `python3 -c '${writer}' | "${join(REPO, 'bin', 'gnt-job')}" submit`], {env: node.env, encoding: 'utf8'});
+    const res = spawnSync('sh', ['-c', `python3 -c '${writer}' | "${join(REPO, 'bin', 'gnt-job')}" submit`], {
+      env: node.env,
+      encoding: 'utf8',
+    });
     assert.equal(res.stderr, '');
     assert.equal(res.status, 0);
     assert.match(res.stdout, /^\d+\n$/);

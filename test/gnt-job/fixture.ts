@@ -99,7 +99,7 @@ export function fixtureJobs(): Array<{id: number; archived: boolean; text: strin
         [
           {input: delayInput(2, 0, 0.5), status: 'success', start: at(10, 1), exec: at(10, 2), end: at(10, 500003)},
           {
-            input: delayInput(2, 1, -1, {comment: "it's \"quoted\" and ünïcode"}),
+            input: delayInput(2, 1, -1, {comment: 'it\'s "quoted" and ünïcode'}),
             status: 'error',
             result: ['OpPrereqError', ['Duration must be greater than zero']],
             start: at(10, 500010),
@@ -139,12 +139,22 @@ export function fixtureJobs(): Array<{id: number; archived: boolean; text: strin
       text: jobText(
         12,
         [
-          {input: delayInput(12, 0, 2, {priority: -10}), status: 'success', priority: -10, start: at(40, 0), exec: at(40, 5), end: at(42, 5)},
+          {
+            input: delayInput(12, 0, 2, {priority: -10}),
+            status: 'success',
+            priority: -10,
+            start: at(40, 0),
+            exec: at(40, 5),
+            end: at(42, 5),
+          },
           {
             input: delayInput(12, 1, 0.1, {priority: -10}),
             status: 'success',
             priority: -10,
-            log: [[1, at(42, 10), 'delay-test', ['/tmp/sock-12']], [2, at(42, 20), 'message', 'héllo "world"']],
+            log: [
+              [1, at(42, 10), 'delay-test', ['/tmp/sock-12']],
+              [2, at(42, 20), 'message', 'héllo "world"'],
+            ],
             start: at(42, 6),
             exec: at(42, 7),
             end: at(42, 100007),
@@ -237,4 +247,3 @@ export async function blockQueue(c: LuxiClient, waiting: number): Promise<{block
   );
   return {blocker, jobs};
 }
-

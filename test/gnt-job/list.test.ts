@@ -57,7 +57,11 @@ describe('gnt-job list, list-fields, info: golden output', () => {
     assert.equal(r.stdout, 'Summary\n-\nTEST_DELAY(1.5)\n-\n');
     assert.deepEqual([r.code, r.stderr], [1, 'Job ID 7 not found\nJob ID 99 not found\n']);
     const filtered = await gntJob(node, ['list', 'id > 1000']);
-    assert.deepEqual([filtered.code, filtered.stdout, filtered.stderr], [0, 'ID Status Summary\n', ''], 'a filter that matches nothing is not an error');
+    assert.deepEqual(
+      [filtered.code, filtered.stdout, filtered.stderr],
+      [0, 'ID Status Summary\n', ''],
+      'a filter that matches nothing is not an error',
+    );
   });
 
   it('keeps nanosecond reason timestamps exact in --json', async () => {
@@ -95,7 +99,10 @@ describe('gnt-job list, list-fields, info: golden output', () => {
     assert.equal(badFilter.code, 1);
     assert.equal(badFilter.stdout, '');
     const lines = badFilter.stderr.split('\n');
-    assert.match(lines[0]!, /^Error while parsing query filter: Failed to parse query filter 'id == 1 and': .*\(at char 11\), \(line:1, col:12\)$/);
+    assert.match(
+      lines[0]!,
+      /^Error while parsing query filter: Failed to parse query filter 'id == 1 and': .*\(at char 11\), \(line:1, col:12\)$/,
+    );
     assert.equal(lines[1], 'id == 1 and');
     assert.equal(lines[2], `${' '.repeat(11)}^`);
     assert.match(lines[3]!, /\(at char 11\), \(line:1, col:12\)$/);

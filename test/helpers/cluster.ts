@@ -206,6 +206,7 @@ export async function settleQueue(c: LuxiClient, blockers: number[]): Promise<vo
   const ids = blockers.splice(0);
   for (const id of ids) await c.cancelJob(id, true).catch(() => undefined);
   for (const id of ids) await waitJob(c, id);
-  const rest = (await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']])).data;
+  const rest = (await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']]))
+    .data;
   for (const row of rest) await waitJob(c, row[0]![1] as number);
 }

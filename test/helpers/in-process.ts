@@ -69,7 +69,8 @@ export async function startInProcessDaemon(node: TestNode, args: string[] = []):
     if (args[i] === '--job-queue-size-limit') opts.queueSizeLimit = Number(value);
     else if (args[i] === '--lock-attempts-timeout') opts.lockAgingMs = Number(value) * 1000;
     else if (args[i] === '--max-running-jobs') opts.maxRunningJobs = Number(value);
-    else if (args[i] === '--auto-archive-age') opts.housekeeping.autoArchiveAgeS = Number(value); // seconds only
+    else if (args[i] === '--auto-archive-age')
+      opts.housekeeping.autoArchiveAgeS = Number(value); // seconds only
     else throw new Error(`startInProcessDaemon: unknown option ${args[i]}`);
   }
   const cfg = await readConfig(node.paths.configFile);

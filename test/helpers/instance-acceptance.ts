@@ -69,13 +69,20 @@ export async function acceptance(vc: VirtualCluster, G: Runner, nodeds: Map<stri
   ]);
   onlyOn('inst1', 'node1', '0\n128\n1\n');
   await waitFor(
-    () => vc.nodes.every((n) => existsSync(n.paths.ssconf('instance_list')) && readFileSync(n.paths.ssconf('instance_list'), 'utf8') === 'inst1\n'),
+    () =>
+      vc.nodes.every(
+        (n) => existsSync(n.paths.ssconf('instance_list')) && readFileSync(n.paths.ssconf('instance_list'), 'utf8') === 'inst1\n',
+      ),
     10_000,
     'ssconf_instance_list on every node',
   );
   for (const n of vc.nodes) {
     const cfg = JSON.parse(readFileSync(n.paths.configFile, 'utf8')) as {instances: Record<string, {name: string; admin_state: string}>};
-    assert.deepEqual(Object.values(cfg.instances).map((i) => [i.name, i.admin_state]), [['inst1', 'up']], `config.data on ${n.name}`);
+    assert.deepEqual(
+      Object.values(cfg.instances).map((i) => [i.name, i.admin_state]),
+      [['inst1', 'up']],
+      `config.data on ${n.name}`,
+    );
   }
   // 2. list
   assert.equal(
@@ -84,7 +91,12 @@ export async function acceptance(vc: VirtualCluster, G: Runner, nodeds: Map<stri
   );
   // 3. info
   const info = (await ok('info', 'inst1')).stdout;
-  for (const line of ['State: configured to be up, actual state is up', 'Disk template: diskless', 'Allocated network port: None', 'maxmem: default (128)']) {
+  for (const line of [
+    'State: configured to be up, actual state is up',
+    'Disk template: diskless',
+    'Allocated network port: None',
+    'maxmem: default (128)',
+  ]) {
     assert.ok(info.includes(line), `info: ${line}\n${info}`);
   }
   assert.ok((await ok('info', '-s', 'inst1')).stdout.includes('State: configured to be up\n'));
@@ -133,11 +145,20 @@ export async function acceptance(vc: VirtualCluster, G: Runner, nodeds: Map<stri
   // 10. migrate of a stopped instance
   await fail(['migrate', '-f', '-n', 'node1', 'inst2'], "Can't migrate, please use failover: Instance inst2 is not running");
   // 15. status with a node daemon down, a file moved, a node offline
-  renameSync(join(vc.node('node3').paths.runDir, 'fake-hypervisor', 'inst1'), join(vc.node('node1').paths.runDir, 'fake-hypervisor', 'inst1'));
+  renameSync(
+    join(vc.node('node3').paths.runDir, 'fake-hypervisor', 'inst1'),
+    join(vc.node('node1').paths.runDir, 'fake-hypervisor', 'inst1'),
+  );
   await ok(...ADD, '--no-start', '-n', 'node1', 'inst5');
   assert.equal(await column('status', 'inst1'), 'ERROR_down');
-  assert.equal((await ok('list', '--no-headers', '-o', 'name,status', 'inst1', 'inst5')).stdout, 'inst1 ERROR_wrongnode\ninst5 ADMIN_down\n');
-  renameSync(join(vc.node('node1').paths.runDir, 'fake-hypervisor', 'inst1'), join(vc.node('node3').paths.runDir, 'fake-hypervisor', 'inst1'));
+  assert.equal(
+    (await ok('list', '--no-headers', '-o', 'name,status', 'inst1', 'inst5')).stdout,
+    'inst1 ERROR_wrongnode\ninst5 ADMIN_down\n',
+  );
+  renameSync(
+    join(vc.node('node1').paths.runDir, 'fake-hypervisor', 'inst1'),
+    join(vc.node('node3').paths.runDir, 'fake-hypervisor', 'inst1'),
+  );
   const noded3 = nodeds.get('node3')!;
   await noded3.stop();
   assert.equal((await ok('list', '--no-headers', '-o', 'status,oper_state,oper_ram', 'inst1')).stdout, 'ERROR_nodedown ? ?\n');
@@ -146,7 +167,10 @@ export async function acceptance(vc: VirtualCluster, G: Runner, nodeds: Map<stri
   // 11. rename
   await fail(['rename', '-f', '--no-name-check', '--no-ip-check', 'inst1', 'inst9'], "Instance 'inst1' is marked to be up, cannot rename");
   await ok('stop', 'inst1');
-  assert.equal((await ok('rename', '-f', '--no-name-check', '--no-ip-check', 'inst1', 'inst9')).stdout, "Instance 'inst1' renamed to 'inst9'\n");
+  assert.equal(
+    (await ok('rename', '-f', '--no-name-check', '--no-ip-check', 'inst1', 'inst9')).stdout,
+    "Instance 'inst1' renamed to 'inst9'\n",
+  );
   // 12. console
   assert.equal((await ok('console', 'inst9')).stdout, 'Console not available for fake hypervisor\n');
   // 16. node remove refused while primary
@@ -157,7 +181,10 @@ export async function acceptance(vc: VirtualCluster, G: Runner, nodeds: Map<stri
   await fail([...ADD, '-n', 'node1', 'inst2'], "Instance 'inst2' is already in the cluster");
   await fail(['remove', '-f', 'nosuch'], "Instance 'nosuch' not known");
   await fail(['startup', 'nosuch'], 'Selection filter does not match any instances');
-  await fail([...ADD, '-B', 'memory=100000', '-n', 'node1', 'inst7'], 'violates policy: memory-size value 100000 is not in range [128, 32768]');
+  await fail(
+    [...ADD, '-B', 'memory=100000', '-n', 'node1', 'inst7'],
+    'violates policy: memory-size value 100000 is not in range [128, 32768]',
+  );
   // 13. remove
   await ok('remove', '-f', 'inst9');
   await ok('remove', '-f', 'inst2');

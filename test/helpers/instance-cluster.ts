@@ -135,7 +135,13 @@ export class InstanceCluster {
   }
 }
 
-export const A = {disk_template: 'diskless', os_type: 'noop', name_check: false, ip_check: false, nics: [{mode: 'openvswitch', link: 'sw0'}]};
+export const A = {
+  disk_template: 'diskless',
+  os_type: 'noop',
+  name_check: false,
+  ip_check: false,
+  nics: [{mode: 'openvswitch', link: 'sw0'}],
+};
 
 export function create(name: string, pnode: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {OP_ID: 'OP_INSTANCE_CREATE', instance_name: name, mode: 'create', pnode, ...A, ...extra};

@@ -13,7 +13,8 @@ const skip = stockMissing('gnt-cluster');
 
 type Tool = 'gnt-cluster' | 'gnt-debug';
 const stock = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> => runStock(tool, args, node.env);
-const ours = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> => runDetached(join(REPO, 'bin', tool), args, {...node.env, TZ: 'UTC'});
+const ours = (node: TestNode, tool: Tool, args: string[]): Promise<CliResult> =>
+  runDetached(join(REPO, 'bin', tool), args, {...node.env, TZ: 'UTC'});
 
 /** Job IDs and wall-clock times differ between two runs; everything else must not. */
 function normalize(text: string): string {
@@ -71,7 +72,13 @@ describe('stock gnt-cluster / gnt-debug and ours print the same', {skip}, () => 
   });
 
   it('gnt-cluster queue drain | undrain | info', async () => {
-    for (const args of [['queue', 'info'], ['queue', 'drain'], ['queue', 'info'], ['queue', 'undrain'], ['queue', 'info']]) {
+    for (const args of [
+      ['queue', 'info'],
+      ['queue', 'drain'],
+      ['queue', 'info'],
+      ['queue', 'undrain'],
+      ['queue', 'info'],
+    ]) {
       // Each client changes the flag in turn; the answers must match at every step.
       const s = await stock(node, 'gnt-cluster', args);
       const o = await ours(node, 'gnt-cluster', args);
@@ -80,18 +87,37 @@ describe('stock gnt-cluster / gnt-debug and ours print the same', {skip}, () => 
   });
 
   it('gnt-cluster watcher pause DURATION | continue | info', async () => {
-    const steps = [['watcher', 'info'], ['watcher', 'pause', '1h'], ['watcher', 'info'], ['watcher', 'continue'], ['watcher', 'info']];
+    const steps = [
+      ['watcher', 'info'],
+      ['watcher', 'pause', '1h'],
+      ['watcher', 'info'],
+      ['watcher', 'continue'],
+      ['watcher', 'info'],
+    ];
     for (const args of steps) await assertSame(node, 'gnt-cluster', args, {sequential: true});
   });
 
   it('gnt-debug locks', async () => {
-    const cases = [['locks'], ['locks', '-v', '--no-headers'], ['locks', '-o', 'name,mode,foo'], ['locks', '--separator=|'], ['locks', 'x'], ['locks', '--interval', 'x']];
+    const cases = [
+      ['locks'],
+      ['locks', '-v', '--no-headers'],
+      ['locks', '-o', 'name,mode,foo'],
+      ['locks', '--separator=|'],
+      ['locks', 'x'],
+      ['locks', '--interval', 'x'],
+    ];
     await mapLimit(cases, 4, (args) => assertSame(node, 'gnt-debug', args));
   });
 
   it('gnt-debug delay and submit-job', async () => {
     const file = join(node.base, 'ops.json');
-    writeFileSync(file, JSON.stringify([{OP_ID: 'OP_TEST_DELAY', duration: 0.1}, {OP_ID: 'OP_TEST_DELAY', duration: 0}]));
+    writeFileSync(
+      file,
+      JSON.stringify([
+        {OP_ID: 'OP_TEST_DELAY', duration: 0.1},
+        {OP_ID: 'OP_TEST_DELAY', duration: 0},
+      ]),
+    );
     const cases = [
       ['delay', '0.2'],
       ['delay', '--no-master', '-n', 'node1', '0'],
@@ -103,7 +129,10 @@ describe('stock gnt-cluster / gnt-debug and ours print the same', {skip}, () => 
       ['submit-job'],
     ];
     await mapLimit(cases, 4, (args) => assertSame(node, 'gnt-debug', args));
-    for (const args of [['submit-job', file], ['submit-job', '-v', '--job-repeat', '2', file, file]]) {
+    for (const args of [
+      ['submit-job', file],
+      ['submit-job', '-v', '--job-repeat', '2', file, file],
+    ]) {
       await assertSame(node, 'gnt-debug', args, {sequential: true});
     }
   });

@@ -4,7 +4,15 @@
 import assert from 'node:assert/strict';
 import {after, before, describe, test} from 'node:test';
 import type {VirtualCluster} from '../cluster/virtual-cluster.js';
-import {ADD, ourGntInstance, startInstanceCluster, stockGntInstance, stockSkip, type Cli, type Runner} from '../helpers/instance-acceptance.js';
+import {
+  ADD,
+  ourGntInstance,
+  startInstanceCluster,
+  stockGntInstance,
+  stockSkip,
+  type Cli,
+  type Runner,
+} from '../helpers/instance-acceptance.js';
 
 /** Job IDs and log timestamps out; the client's own instance names back to NAME / NAME2. */
 function normalise(r: Cli, names: string[]): Cli {

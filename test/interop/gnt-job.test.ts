@@ -117,7 +117,10 @@ describe('stock gnt-job and ours print the same', {skip}, () => {
       assertSame(args, stock, ours);
     }
     // Without a terminal the stock client silently takes "no"; ours says why on stderr.
-    for (const args of [['cancel', '--pending'], ['change-priority', '--priority', 'high', '--pending']]) {
+    for (const args of [
+      ['cancel', '--pending'],
+      ['change-priority', '--priority', 'high', '--pending'],
+    ]) {
       const {stock, ours} = await both(node, args);
       assertSame(args, stock, {...ours, stderr: ''});
       assert.match(ours.stderr, /^Not confirmed: .* standard input is not a terminal\. Use --force to /);
@@ -129,12 +132,7 @@ describe('stock gnt-job and ours print the same', {skip}, () => {
     const [a, b] = jobs as [number, number, number, number];
     // The stock client acts on job a, ours on job b, in the same state.
     const swap = (r: CliResult): CliResult => ({...r, stdout: r.stdout.replaceAll(`ob ${a} `, `ob ${b} `)});
-    for (const args of [
-      ['change-priority', '--priority', 'high'],
-      ['cancel'],
-      ['change-priority', '--priority', 'low'],
-      ['cancel'],
-    ]) {
+    for (const args of [['change-priority', '--priority', 'high'], ['cancel'], ['change-priority', '--priority', 'low'], ['cancel']]) {
       const stock = await stockGntJob(node, [...args, String(a)]);
       const ours = await gntJob(node, [...args, String(b)]);
       assertSame([...args, String(b)], swap(stock), ours);
@@ -145,7 +143,11 @@ describe('stock gnt-job and ours print the same', {skip}, () => {
     // A status selection with --force: both act on the two waiting jobs left.
     const stockPrio = await stockGntJob(node, ['change-priority', '--priority', 'high', '--pending', '--force']);
     const oursPrio = await gntJob(node, ['change-priority', '--priority', 'low', '--pending', '--force']);
-    assertSame(['change-priority', '--pending', '--force'], {...stockPrio, stdout: stockPrio.stdout.replaceAll('to -10\n', 'to 10\n')}, oursPrio);
+    assertSame(
+      ['change-priority', '--pending', '--force'],
+      {...stockPrio, stdout: stockPrio.stdout.replaceAll('to -10\n', 'to 10\n')},
+      oursPrio,
+    );
     const stockCancel = await stockGntJob(node, ['cancel', '--pending', '--force']);
     assert.equal(stockCancel.stdout, 'Job successfully cancelled\nJob successfully cancelled\n');
     const more = [await c.submitJob([delayOp(0.1, {no_locks: false})]), await c.submitJob([delayOp(0.1, {no_locks: false})])];

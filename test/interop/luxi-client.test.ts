@@ -87,9 +87,18 @@ print(json.dumps(out))
     assert.equal(out.jid, 1);
     assert.deepEqual(out.msgs, [' - INFO: Test delay iteration 0/1', ' - INFO: Test delay iteration 1/1']);
     assert.deepEqual(out.queryjobs, [['success', ['success'], ['TEST_DELAY(0.1)']]]);
-    assert.deepEqual(out.query, [[[0, 1], [0, 'success'], [0, ['TEST_DELAY(0.1)']]]]);
+    assert.deepEqual(out.query, [
+      [
+        [0, 1],
+        [0, 'success'],
+        [0, ['TEST_DELAY(0.1)']],
+      ],
+    ]);
     assert.ok((out.fields as string[]).includes('oplog'));
-    assert.deepEqual(out.many, [[true, 2], [true, 3]]);
+    assert.deepEqual(out.many, [
+      [true, 2],
+      [true, 3],
+    ]);
     assert.equal((out.cancel as unknown[])[0], true);
     assert.deepEqual(out.cancel_kill, [true, 'SIGKILL send to the process']);
     assert.deepEqual(out.prio, [false, 'Job 1 is finished']);

@@ -42,7 +42,8 @@ describe('our masterd with the stock Ganeti 3.0 node daemon on node2', {skip}, (
     await vc.startNoded(n1);
     await vc.startNoded(n3);
     // What Ganeti's ensure-dirs creates and the stock daemon expects.
-    for (const d of ['var/log/ganeti', 'var/run/ganeti/instance-reason', 'var/lib/ganeti/queue', 'var/lock']) mkdirSync(join(n2.root, d), {recursive: true});
+    for (const d of ['var/log/ganeti', 'var/run/ganeti/instance-reason', 'var/lib/ganeti/queue', 'var/lock'])
+      mkdirSync(join(n2.root, d), {recursive: true});
     stock = spawn('/usr/bin/python3', ['-c', WRAPPER, '-f', '--no-mlock', '-b', n2.ip, '-p', String(vc.port)], {
       env: {...n2.env, PYTHONPATH: STOCK_DIR},
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,7 +75,11 @@ describe('our masterd with the stock Ganeti 3.0 node daemon on node2', {skip}, (
     await g(...ADD, '-n', 'node1', 'inst1');
     assert.equal(hvFile(n1), '0\n128\n1\n');
     // config.data (upload_file) and ssconf (write_ssconf_files) reach the stock daemon's node.
-    await waitFor(() => existsSync(n2.paths.ssconf('instance_list')) && readFileSync(n2.paths.ssconf('instance_list'), 'utf8') === 'inst1\n', 20_000, 'ssconf on node2');
+    await waitFor(
+      () => existsSync(n2.paths.ssconf('instance_list')) && readFileSync(n2.paths.ssconf('instance_list'), 'utf8') === 'inst1\n',
+      20_000,
+      'ssconf on node2',
+    );
     assert.match(readFileSync(n2.paths.configFile, 'utf8'), /"name":\s*"inst1"/);
     await g('stop', 'inst1');
     assert.equal(hvFile(n1), null);
@@ -95,6 +100,10 @@ describe('our masterd with the stock Ganeti 3.0 node daemon on node2', {skip}, (
     assert.equal(hvFile(n1), '0\n128\n1\n');
 
     // The job queue is replicated to the stock daemon (one file per jobqueue_update).
-    await waitFor(() => readdirSync(join(n2.root, 'var/lib/ganeti/queue')).filter((f) => f.startsWith('job-')).length >= 8, 20_000, 'queue on node2');
+    await waitFor(
+      () => readdirSync(join(n2.root, 'var/lib/ganeti/queue')).filter((f) => f.startsWith('job-')).length >= 8,
+      20_000,
+      'queue on node2',
+    );
   });
 });

@@ -80,6 +80,9 @@ describe('stock Ganeti 3.0 cluster tools against masterd', {skip}, () => {
     const nodes = ok(await stock(node, 'gnt-node', ['list']), 'gnt-node list');
     assert.equal(nodes, 'Node  DTotal DFree MTotal MNode MFree Pinst Sinst\nnode1      ?     ?      ?     ?     ?     0     0\n');
     const groups = ok(await stock(node, 'gnt-group', ['list']), 'gnt-group list');
-    assert.match(groups, /^Group +Nodes +Instances +AllocPolicy +NDParams\ndefault +1 +0 +preferred +cpu_speed=1, exclusive_storage=False, /);
+    assert.match(
+      groups,
+      /^Group +Nodes +Instances +AllocPolicy +NDParams\ndefault +1 +0 +preferred +cpu_speed=1, exclusive_storage=False, /,
+    );
   });
 });

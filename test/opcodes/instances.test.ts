@@ -36,7 +36,10 @@ function stockLog(command: string): string[] {
 /** The error of a failed opcode as the CLI prints its details, checked against the capture. */
 function assertStockError(result: unknown, cls: string, message: string, code?: string): void {
   assert.deepEqual(result, [cls, code === undefined ? [message] : [message, code]]);
-  assert.ok(STOCK.includes(message.replace(/group [0-9a-f-]{36}/, 'group a157dbbc-a815-46cf-b741-89a32cb34a93')), `not in the capture: ${message}`);
+  assert.ok(
+    STOCK.includes(message.replace(/group [0-9a-f-]{36}/, 'group a157dbbc-a815-46cf-b741-89a32cb34a93')),
+    `not in the capture: ${message}`,
+  );
 }
 
 function hv(ic: InstanceCluster, node: string, inst: string): string | null {
@@ -55,7 +58,12 @@ describe('instance opcodes on the fake hypervisor', () => {
     ic.calls.length = 0;
     const out = await ic.ok(create(I1, N1));
     assert.deepEqual(out.result, [N1]);
-    assert.deepEqual(out.log, stockLog('add -t diskless -o noop --no-name-check --no-ip-check --net 0:mode=openvswitch,link=sw0 -n node1.ganeti.test inst1.ganeti.test'));
+    assert.deepEqual(
+      out.log,
+      stockLog(
+        'add -t diskless -o noop --no-name-check --no-ip-check --net 0:mode=openvswitch,link=sw0 -n node1.ganeti.test inst1.ganeti.test',
+      ),
+    );
     assert.equal(hv(ic, N1, I1), '0\n128\n1\n');
     assert.equal(statSync(ic.hvFile(N1, I1)).mode & 0o777, 0o600);
     assert.deepEqual(
@@ -63,7 +71,11 @@ describe('instance opcodes on the fake hypervisor', () => {
       ['hypervisor_validate_params', 'os_validate', 'node_info', 'os_diagnose', 'instance_start'],
     );
     const inst = Object.values(ic.cfg.instances)[0]!;
-    const captured = Object.values(JSON.parse(readFileSync(join(FIXTURES, 'config-and-results.json'), 'utf8'))['config.data: instances (after create/migrate/failover/modify)'] as Record<string, Record<string, unknown>>)[2]!;
+    const captured = Object.values(
+      JSON.parse(readFileSync(join(FIXTURES, 'config-and-results.json'), 'utf8'))[
+        'config.data: instances (after create/migrate/failover/modify)'
+      ] as Record<string, Record<string, unknown>>,
+    )[2]!;
     assert.deepEqual(Object.keys(inst).sort(), Object.keys(captured).sort());
     assert.equal(inst.primary_node, ic.cfg.cluster.master_node);
     assert.equal(inst.admin_state, 'up');
@@ -79,7 +91,12 @@ describe('instance opcodes on the fake hypervisor', () => {
 
   test('--no-install: INFO line, stopped, serial 1', async () => {
     const out = await ic.ok(create('inst3.ganeti.test', N1, {no_install: true}));
-    assert.deepEqual(out.log, stockLog('add -t diskless -o noop --no-install --no-name-check --no-ip-check --net 0:mode=openvswitch,link=sw0 -n node1.ganeti.test inst3.ganeti.test'));
+    assert.deepEqual(
+      out.log,
+      stockLog(
+        'add -t diskless -o noop --no-install --no-name-check --no-ip-check --net 0:mode=openvswitch,link=sw0 -n node1.ganeti.test inst3.ganeti.test',
+      ),
+    );
     const inst = Object.values(ic.cfg.instances).find((i) => i.name === 'inst3.ganeti.test')!;
     assert.equal(inst.admin_state, 'down');
     assert.equal(inst.disks_active, false);
@@ -91,23 +108,50 @@ describe('instance opcodes on the fake hypervisor', () => {
     let r = await ic.run(create(I1, N1));
     assertStockError(r.result, 'OpPrereqError', `Instance '${I1}' is already in the cluster`, 'already_exists');
     r = await ic.run(create('inst9.ganeti.test', N1, {name_check: true, ip_check: false}));
-    assertStockError(r.result, 'OpPrereqError', 'The given name (inst9.ganeti.test) does not resolve: Name or service not known', 'resolver_error');
+    assertStockError(
+      r.result,
+      'OpPrereqError',
+      'The given name (inst9.ganeti.test) does not resolve: Name or service not known',
+      'resolver_error',
+    );
     r = await ic.run(create('inst9.ganeti.test', N1, {ip_check: true}));
     assertStockError(r.result, 'OpPrereqError', 'Cannot do IP address check without a name check', 'wrong_input');
     r = await ic.run(create('inst9.ganeti.test', N1, {beparams: {memory: 100000}}));
-    assertStockError(r.result, 'OpPrereqError', `Instance allocation to group ${Object.keys(ic.cfg.nodegroups)[0]} (default) violates policy: memory-size value 100000 is not in range [128, 32768]`, 'wrong_input');
+    assertStockError(
+      r.result,
+      'OpPrereqError',
+      `Instance allocation to group ${Object.keys(ic.cfg.nodegroups)[0]} (default) violates policy: memory-size value 100000 is not in range [128, 32768]`,
+      'wrong_input',
+    );
     r = await ic.run(create('inst9.ganeti.test', N1, {nics: []}));
-    assertStockError(r.result, 'OpPrereqError', `Instance allocation to group ${Object.keys(ic.cfg.nodegroups)[0]} (default) violates policy: nic-count value 0 is not in range [1, 8]`, 'wrong_input');
+    assertStockError(
+      r.result,
+      'OpPrereqError',
+      `Instance allocation to group ${Object.keys(ic.cfg.nodegroups)[0]} (default) violates policy: nic-count value 0 is not in range [1, 8]`,
+      'wrong_input',
+    );
     r = await ic.run(create('inst9.ganeti.test', N1, {os_type: null}));
     assertStockError(r.result, 'OpPrereqError', 'No guest OS or OS image specified', 'wrong_input');
     r = await ic.run(create('inst9.ganeti.test', N1, {os_type: 'nosuch'}));
-    assert.deepEqual(r.result, ['OpExecError', [`OS Parameters validation failed on node ${N1}: Directory for OS nosuch not found in search path`]]);
+    assert.deepEqual(r.result, [
+      'OpExecError',
+      [`OS Parameters validation failed on node ${N1}: Directory for OS nosuch not found in search path`],
+    ]);
     if (!existsSync('/sys/class/net/xen-br0/bridge')) {
       r = await ic.run(create('inst9.ganeti.test', N1, {nics: [{}]}));
-      assertStockError(r.result, 'OpPrereqError', `Error checking bridges on destination node '${N1}': Missing bridges xen-br0`, 'environment_error');
+      assertStockError(
+        r.result,
+        'OpPrereqError',
+        `Error checking bridges on destination node '${N1}': Missing bridges xen-br0`,
+        'environment_error',
+      );
     }
     r = await ic.run(create('inst9.ganeti.test', N1, {beparams: {memory: 30000}, ignore_ipolicy: true}));
-    if (!r.ok) assert.match((r.result as [string, string[]])[1][0]!, /^Not enough memory on node node1\.ganeti\.test for creating instance inst9\.ganeti\.test: needed 30000 MiB, available \d+ MiB$/);
+    if (!r.ok)
+      assert.match(
+        (r.result as [string, string[]])[1][0]!,
+        /^Not enough memory on node node1\.ganeti\.test for creating instance inst9\.ganeti\.test: needed 30000 MiB, available \d+ MiB$/,
+      );
     else await ic.ok(op('REMOVE', 'inst9.ganeti.test'));
     r = await ic.run(create('inst9.ganeti.test', N1, {pnode: null}));
     assert.equal((r.result as [string, string[]])[1][1], 'wrong_input');
@@ -120,7 +164,12 @@ describe('instance opcodes on the fake hypervisor', () => {
     await ic.ok(op('SHUTDOWN', 'inst1'));
     assert.equal(hv(ic, N1, I1), null);
     assert.deepEqual(await ic.list(['name', 'status', 'oper_ram', 'oper_state'], ['==', 'name', I1]), [
-      [[0, I1], [0, 'ADMIN_down'], [3, null], [0, false]],
+      [
+        [0, I1],
+        [0, 'ADMIN_down'],
+        [3, null],
+        [0, false],
+      ],
     ]);
     await ic.ok(op('SHUTDOWN', I1));
     await ic.ok(op('STARTUP', I1));
@@ -133,12 +182,20 @@ describe('instance opcodes on the fake hypervisor', () => {
 
   test('modify -B, hard and soft reboot, reboot of a stopped instance', async () => {
     const out = await ic.ok(op('SET_PARAMS', I1, {beparams: {memory: 256, vcpus: 2}}));
-    assert.deepEqual(out.result, [['be/memory', 256], ['be/vcpus', 2]]);
+    assert.deepEqual(out.result, [
+      ['be/memory', 256],
+      ['be/vcpus', 2],
+    ]);
     assert.equal(hv(ic, N1, I1), '0\n128\n1\n');
     await ic.ok(op('REBOOT', I1, {reboot_type: 'hard'}));
     assert.equal(hv(ic, N1, I1), '0\n256\n2\n');
     assert.deepEqual(await ic.list(['oper_ram', 'oper_vcpus', 'be/maxmem', 'be/minmem'], ['==', 'name', I1]), [
-      [[0, 256], [0, 2], [0, 256], [0, 256]],
+      [
+        [0, 256],
+        [0, 2],
+        [0, 256],
+        [0, 256],
+      ],
     ]);
     await ic.ok(op('SET_PARAMS', I1, {beparams: {memory: 'default', vcpus: 'default'}}));
     const soft = statSync(ic.hvFile(N1, I1)).mtimeMs;
@@ -159,13 +216,19 @@ describe('instance opcodes on the fake hypervisor', () => {
     assert.deepEqual(await refused({foo: '1'}), ['TypeEnforcementError', ["Unknown parameter 'foo'"]]);
     assert.deepEqual(await refused({migration_mode: 'live'}), [
       'OpPrereqError',
-      ['The following hypervisor parameters are global and cannot be customized at instance level, please modify them at cluster level: migration_mode', 'wrong_input'],
+      [
+        'The following hypervisor parameters are global and cannot be customized at instance level, please modify them at cluster level: migration_mode',
+        'wrong_input',
+      ],
     ]);
     const reset = await ic.ok(op('SET_PARAMS', I1, {hvparams: {kernel_path: 'default'}}));
     assert.deepEqual(reset.result, [['hv/kernel_path', 'default']]);
     // Temporary parameters of a start are checked the same way.
     const start = await ic.run(op('STARTUP', I1, {hvparams: {migration_mode: 'sideways'}}));
-    assert.deepEqual(start.result, ['HypervisorError', ["Parameter 'migration_mode' fails syntax check: invalid migration mode (current value: 'sideways')"]]);
+    assert.deepEqual(start.result, [
+      'HypervisorError',
+      ["Parameter 'migration_mode' fails syntax check: invalid migration mode (current value: 'sideways')"],
+    ]);
     assert.equal((await ic.run(op('STARTUP', I1, {hvparams: {migration_mode: 'non-live'}}))).ok, true);
   });
 
@@ -174,19 +237,31 @@ describe('instance opcodes on the fake hypervisor', () => {
     assert.deepEqual(out.log, stockLog('migrate -f -n node2.ganeti.test inst1.ganeti.test'));
     assert.equal(hv(ic, N1, I1), null);
     assert.equal(hv(ic, N2, I1), '0\n128\n1\n');
-    assert.deepEqual(await ic.list(['pnode', 'status'], ['==', 'name', I1]), [[[0, N2], [0, 'running']]]);
+    assert.deepEqual(await ic.list(['pnode', 'status'], ['==', 'name', I1]), [
+      [
+        [0, N2],
+        [0, 'running'],
+      ],
+    ]);
     let r = await ic.run(op('MIGRATE', I1));
     assert.match(JSON.stringify(r.result), /No iallocator or node given/);
     await ic.ok(op('SHUTDOWN', 'inst3.ganeti.test'));
     r = await ic.run(op('MIGRATE', 'inst3.ganeti.test', {target_node: N2}));
-    assertStockError(r.result, 'OpPrereqError', "Can't migrate, please use failover: Instance inst3.ganeti.test is not running", 'wrong_state');
+    assertStockError(
+      r.result,
+      'OpPrereqError',
+      "Can't migrate, please use failover: Instance inst3.ganeti.test is not running",
+      'wrong_state',
+    );
   });
 
   test('failover of a running and of a stopped instance', async () => {
     const out = await ic.ok(op('FAILOVER', I1, {target_node: N3}));
     assert.deepEqual(
       out.log,
-      stockLog('failover -f -n node1.ganeti.test inst1.ganeti.test').map((l) => l.replace(/node2/g, 'nodeX').replace(/node1/g, 'node3').replace(/nodeX/g, 'node2')),
+      stockLog('failover -f -n node1.ganeti.test inst1.ganeti.test').map((l) =>
+        l.replace(/node2/g, 'nodeX').replace(/node1/g, 'node3').replace(/nodeX/g, 'node2'),
+      ),
     );
     assert.equal(hv(ic, N2, I1), null);
     assert.equal(hv(ic, N3, I1), '0\n128\n1\n');
@@ -203,17 +278,37 @@ describe('instance opcodes on the fake hypervisor', () => {
       Object.fromEntries((await ic.list(fields)).map((r) => [(r[0] as [number, string])[1], r.slice(1)]));
     // A file moved to another queried primary: wrong node.
     renameSync(ic.hvFile(N3, I1), ic.hvFile(N2, I1));
-    assert.deepEqual((await rows())[I1], [[0, 'ERROR_wrongnode'], [0, true], [0, 128]]);
+    assert.deepEqual((await rows())[I1], [
+      [0, 'ERROR_wrongnode'],
+      [0, true],
+      [0, 128],
+    ]);
     rmSync(ic.hvFile(N2, I1));
-    assert.deepEqual((await rows())[I1], [[0, 'ERROR_down'], [0, false], [3, null]]);
+    assert.deepEqual((await rows())[I1], [
+      [0, 'ERROR_down'],
+      [0, false],
+      [3, null],
+    ]);
     mkdirSync(dirname(ic.hvFile(N2, 'inst4.ganeti.test')), {recursive: true});
     writeFileSync(ic.hvFile(N2, 'inst4.ganeti.test'), '0\n64\n3\n');
-    assert.deepEqual((await rows())['inst4.ganeti.test'], [[0, 'ERROR_up'], [0, true], [0, 64]]);
+    assert.deepEqual((await rows())['inst4.ganeti.test'], [
+      [0, 'ERROR_up'],
+      [0, true],
+      [0, 64],
+    ]);
     ic.down.add(N2);
-    assert.deepEqual((await rows())['inst4.ganeti.test'], [[0, 'ERROR_nodedown'], [2, null], [2, null]]);
+    assert.deepEqual((await rows())['inst4.ganeti.test'], [
+      [0, 'ERROR_nodedown'],
+      [2, null],
+      [2, null],
+    ]);
     ic.down.delete(N2);
     Object.values(ic.cfg.nodes).find((n) => n.name === N2)!.offline = true;
-    assert.deepEqual((await rows())['inst3.ganeti.test'], [[0, 'ERROR_nodeoffline'], [4, null], [4, null]]);
+    assert.deepEqual((await rows())['inst3.ganeti.test'], [
+      [0, 'ERROR_nodeoffline'],
+      [4, null],
+      [4, null],
+    ]);
     Object.values(ic.cfg.nodes).find((n) => n.name === N2)!.offline = false;
     await ic.ok(op('STARTUP', I1));
     rmSync(ic.hvFile(N2, 'inst4.ganeti.test'));
@@ -221,30 +316,82 @@ describe('instance opcodes on the fake hypervisor', () => {
 
   test('default list fields, console, QueryInstances expansion, unknown names', async () => {
     const res = await query(ic.sources(), 'instance', ['name', 'hypervisor', 'os', 'pnode', 'status', 'oper_ram'], ['==', 'name', 'inst1']);
-    assert.deepEqual(res.fields.map((f) => [f.title, f.kind]), [
-      ['Instance', 'text'], ['Hypervisor', 'text'], ['OS', 'text'], ['Primary_node', 'text'], ['Status', 'text'], ['Memory', 'unit'],
+    assert.deepEqual(
+      res.fields.map((f) => [f.title, f.kind]),
+      [
+        ['Instance', 'text'],
+        ['Hypervisor', 'text'],
+        ['OS', 'text'],
+        ['Primary_node', 'text'],
+        ['Status', 'text'],
+        ['Memory', 'unit'],
+      ],
+    );
+    assert.deepEqual(res.data, [
+      [
+        [0, I1],
+        [0, 'fake'],
+        [0, 'noop'],
+        [0, N3],
+        [0, 'running'],
+        [0, 128],
+      ],
     ]);
-    assert.deepEqual(res.data, [[[0, I1], [0, 'fake'], [0, 'noop'], [0, N3], [0, 'running'], [0, 128]]]);
     await assert.rejects(query(ic.sources(), 'instance', ['name'], ['==', 'name', 'nosuch']), /Instance name nosuch not found/);
     assert.deepEqual(await queryInstancesOldStyle(ic.sources(), ['inst1', 'nosuch'], ['name', 'console', 'oper_state']), [
       [I1, {instance: I1, kind: 'msg', message: 'Console not available for fake hypervisor'}, true],
     ]);
-    const all = JSON.parse(readFileSync(join(FIXTURES, 'instance-query-fields.json'), 'utf8')) as Array<{name: string; title: string; kind: string}>;
-    const defs = (await query(ic.sources(), 'instance', all.map((f) => f.name), null)).fields;
-    assert.deepEqual(defs.map((d) => [d.name, d.title, d.kind]), all.map((f) => [f.name, f.title, f.kind]));
+    const all = JSON.parse(readFileSync(join(FIXTURES, 'instance-query-fields.json'), 'utf8')) as Array<{
+      name: string;
+      title: string;
+      kind: string;
+    }>;
+    const defs = (
+      await query(
+        ic.sources(),
+        'instance',
+        all.map((f) => f.name),
+        null,
+      )
+    ).fields;
+    assert.deepEqual(
+      defs.map((d) => [d.name, d.title, d.kind]),
+      all.map((f) => [f.name, f.title, f.kind]),
+    );
   });
 
   test('query data: static and live', async () => {
-    const live = (await ic.ok({OP_ID: 'OP_INSTANCE_QUERY_DATA', instances: ['inst1'], static: false, use_locking: true})).result as Record<string, Record<string, unknown>>;
-    const captured = JSON.parse(readFileSync(join(FIXTURES, 'config-and-results.json'), 'utf8'))['OP_INSTANCE_QUERY_DATA result (gnt-instance info inst1, running, before modify)'][I1] as Record<string, unknown>;
+    const live = (await ic.ok({OP_ID: 'OP_INSTANCE_QUERY_DATA', instances: ['inst1'], static: false, use_locking: true})).result as Record<
+      string,
+      Record<string, unknown>
+    >;
+    const captured = JSON.parse(readFileSync(join(FIXTURES, 'config-and-results.json'), 'utf8'))[
+      'OP_INSTANCE_QUERY_DATA result (gnt-instance info inst1, running, before modify)'
+    ][I1] as Record<string, unknown>;
     const d = live[I1]!;
     assert.deepEqual(Object.keys(d).sort(), Object.keys(captured).sort());
     assert.equal(d.run_state, 'up');
-    for (const key of ['be_actual', 'hv_actual', 'hv_instance', 'be_instance', 'disks', 'snodes', 'disk_template', 'network_port', 'os_actual']) {
+    for (const key of [
+      'be_actual',
+      'hv_actual',
+      'hv_instance',
+      'be_instance',
+      'disks',
+      'snodes',
+      'disk_template',
+      'network_port',
+      'os_actual',
+    ]) {
       assert.deepEqual(d[key], captured[key], key);
     }
-    assert.deepEqual((d.nics as unknown[][])[0]!.filter((_, i) => i !== 1 && i !== 3), [null, null, 'openvswitch', 'sw0', '', null, null]);
-    const stat = (await ic.ok({OP_ID: 'OP_INSTANCE_QUERY_DATA', instances: [], static: true})).result as Record<string, Record<string, unknown>>;
+    assert.deepEqual(
+      (d.nics as unknown[][])[0]!.filter((_, i) => i !== 1 && i !== 3),
+      [null, null, 'openvswitch', 'sw0', '', null, null],
+    );
+    const stat = (await ic.ok({OP_ID: 'OP_INSTANCE_QUERY_DATA', instances: [], static: true})).result as Record<
+      string,
+      Record<string, unknown>
+    >;
     assert.equal(stat[I1]!.run_state, null);
     assert.equal(Object.keys(stat).length, 3);
   });
@@ -255,18 +402,21 @@ describe('instance opcodes on the fake hypervisor', () => {
     await ic.ok(op('SHUTDOWN', I1));
     r = await ic.ok(op('RENAME', I1, {new_name: 'inst2.ganeti.test', name_check: false, ip_check: false}));
     assert.equal(r.result, 'inst2.ganeti.test');
-    assert.match(ssconfValues(ic.cfg).instance_list ?? "", /inst2\.ganeti\.test/);
-    assert.doesNotMatch(ssconfValues(ic.cfg).instance_list ?? "", /inst1/);
+    assert.match(ssconfValues(ic.cfg).instance_list ?? '', /inst2\.ganeti\.test/);
+    assert.doesNotMatch(ssconfValues(ic.cfg).instance_list ?? '', /inst1/);
   });
 
   test('remove: node remove refused while an instance lives there; remove leaves nothing', async () => {
     const nodeRemove = LOGICAL_UNITS.get('OP_NODE_REMOVE')!;
     const n2 = validateOpcode({OP_ID: 'OP_NODE_REMOVE', node_name: N2}, {allowRelativeDepends: false});
-    assert.throws(() => nodeRemove.locks(n2, ic.env([])), /Instance inst\d\.ganeti\.test is still running on the node, please remove first/);
+    assert.throws(
+      () => nodeRemove.locks(n2, ic.env([])),
+      /Instance inst\d\.ganeti\.test is still running on the node, please remove first/,
+    );
     for (const name of ['inst2.ganeti.test', 'inst3.ganeti.test', 'inst4.ganeti.test']) await ic.ok(op('REMOVE', name));
     assert.deepEqual(ic.cfg.instances, {});
     assert.equal(ssconfValues(ic.cfg).instance_list, '');
-    for (const n of [N1, N2, N3]) for (const i of ["inst2.ganeti.test", "inst3.ganeti.test"]) assert.equal(hv(ic, n, i), null);
+    for (const n of [N1, N2, N3]) for (const i of ['inst2.ganeti.test', 'inst3.ganeti.test']) assert.equal(hv(ic, n, i), null);
   });
 });
 
@@ -289,7 +439,10 @@ describe('instance opcodes: summaries and locks', () => {
       for (const [i, name] of names.entries()) await ic.ok(create(name, nodeName((i % 3) + 1), {start: false}));
       const all = async (id: string): Promise<void> => {
         const outs = await Promise.all(names.map((n, i) => ic.run(op(id, n), `job/${100 + i}`)));
-        assert.deepEqual(outs.filter((o) => !o.ok).map((o) => o.result), []);
+        assert.deepEqual(
+          outs.filter((o) => !o.ok).map((o) => o.result),
+          [],
+        );
       };
       await all('STARTUP');
       for (const [i, name] of names.entries()) assert.equal(hv(ic, nodeName((i % 3) + 1), name), '0\n128\n1\n');
@@ -310,7 +463,10 @@ describe('instance opcodes: summaries and locks', () => {
       let heldAtStart: string[] | null = null;
       (ic as {rpc: typeof rpc}).rpc = async (names, procedure, args, tmo) => {
         if (procedure === 'instance_start') {
-          heldAtStart = ic.locks.rows().filter((r) => r.owner?.includes('job/7')).map((r) => r.name);
+          heldAtStart = ic.locks
+            .rows()
+            .filter((r) => r.owner?.includes('job/7'))
+            .map((r) => r.name);
         }
         return rpc(names, procedure, args, tmo);
       };

@@ -15,8 +15,20 @@ const CAPTURED_30 =
   '"depends": null, "comment": null, "reason": [], "OP_ID": "OP_TEST_DELAY"}';
 
 const DELAY_KEYS = [
-  'OP_ID', 'duration', 'on_master', 'on_nodes', 'on_node_uuids', 'repeat', 'interruptible', 'no_locks',
-  'dry_run', 'debug_level', 'priority', 'depends', 'comment', 'reason',
+  'OP_ID',
+  'duration',
+  'on_master',
+  'on_nodes',
+  'on_node_uuids',
+  'repeat',
+  'interruptible',
+  'no_locks',
+  'dry_run',
+  'debug_level',
+  'priority',
+  'depends',
+  'comment',
+  'reason',
 ];
 
 const delay = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -66,18 +78,37 @@ describe('validateOpcode: accepted opcodes', () => {
   test('OP_TEST_JQUEUE defaults', () => {
     const op = validateOpcode({OP_ID: 'OP_TEST_JQUEUE'}, strict);
     assert.deepEqual(op, {
-      OP_ID: 'OP_TEST_JQUEUE', notify_waitlock: false, notify_exec: false, log_messages: [], fail: false,
-      dry_run: null, debug_level: null, priority: 0, depends: null, comment: null, reason: [],
+      OP_ID: 'OP_TEST_JQUEUE',
+      notify_waitlock: false,
+      notify_exec: false,
+      log_messages: [],
+      fail: false,
+      dry_run: null,
+      debug_level: null,
+      priority: 0,
+      depends: null,
+      comment: null,
+      reason: [],
     });
     assert.equal(Object.keys(op)[0], 'OP_ID');
   });
 
   test('OP_TEST_JQUEUE with every parameter set', () => {
     const raw = {
-      OP_ID: 'OP_TEST_JQUEUE', notify_waitlock: true, notify_exec: true, log_messages: ['a', ''], fail: true,
+      OP_ID: 'OP_TEST_JQUEUE',
+      notify_waitlock: true,
+      notify_exec: true,
+      log_messages: ['a', ''],
+      fail: true,
     };
     assert.deepEqual(validateOpcode(raw, strict), {
-      ...raw, dry_run: null, debug_level: null, priority: 0, depends: null, comment: null, reason: [],
+      ...raw,
+      dry_run: null,
+      debug_level: null,
+      priority: 0,
+      depends: null,
+      comment: null,
+      reason: [],
     });
   });
 
@@ -98,7 +129,12 @@ describe('validateOpcode: accepted opcodes', () => {
   test('null means "unset" for parameters with a non-null default', () => {
     const op = validateOpcode(
       delay({
-        on_master: null, on_nodes: null, repeat: null, interruptible: null, no_locks: null, priority: null,
+        on_master: null,
+        on_nodes: null,
+        repeat: null,
+        interruptible: null,
+        no_locks: null,
+        priority: null,
         reason: null,
       }),
       strict,
@@ -110,14 +146,8 @@ describe('validateOpcode: accepted opcodes', () => {
   });
 
   test('nullable parameters keep null and accept values', () => {
-    const op = validateOpcode(
-      delay({on_node_uuids: ['uuid-1'], dry_run: true, debug_level: 3, comment: 'why', depends: []}),
-      strict,
-    );
-    assert.deepEqual(
-      [op.on_node_uuids, op.dry_run, op.debug_level, op.comment, op.depends],
-      [['uuid-1'], true, 3, 'why', []],
-    );
+    const op = validateOpcode(delay({on_node_uuids: ['uuid-1'], dry_run: true, debug_level: 3, comment: 'why', depends: []}), strict);
+    assert.deepEqual([op.on_node_uuids, op.dry_run, op.debug_level, op.comment, op.depends], [['uuid-1'], true, 3, 'why', []]);
   });
 
   test('submit priorities -10, 0 and 10', () => {
@@ -143,10 +173,22 @@ describe('validateOpcode: accepted opcodes', () => {
 
   test('depends: absolute IDs, decimal-string IDs stored as integers, empty status lists', () => {
     const op = validateOpcode(
-      delay({depends: [[3, ['success', 'error']], ['7', []], ['007', ['canceled']], [9007199254740991, []]]}),
+      delay({
+        depends: [
+          [3, ['success', 'error']],
+          ['7', []],
+          ['007', ['canceled']],
+          [9007199254740991, []],
+        ],
+      }),
       strict,
     );
-    assert.deepEqual(op.depends, [[3, ['success', 'error']], [7, []], [7, ['canceled']], [9007199254740991, []]]);
+    assert.deepEqual(op.depends, [
+      [3, ['success', 'error']],
+      [7, []],
+      [7, ['canceled']],
+      [9007199254740991, []],
+    ]);
   });
 
   test('depends: an id no job can have (2^53 and beyond) is refused at submission', () => {
@@ -160,14 +202,22 @@ describe('validateOpcode: accepted opcodes', () => {
   });
 
   test('depends: relative (negative) IDs only with allowRelativeDepends', () => {
-    assert.deepEqual(validateOpcode(delay({depends: [[-1, []], [-2, ['success']]]}), relative).depends, [
-      [-1, []],
-      [-2, ['success']],
-    ]);
-    rejects(
-      delay({depends: [[-1, []]]}),
-      "key 'depends': Relative job ID -1 in dependency [-1,[]] is only allowed in SubmitManyJobs",
+    assert.deepEqual(
+      validateOpcode(
+        delay({
+          depends: [
+            [-1, []],
+            [-2, ['success']],
+          ],
+        }),
+        relative,
+      ).depends,
+      [
+        [-1, []],
+        [-2, ['success']],
+      ],
     );
+    rejects(delay({depends: [[-1, []]]}), "key 'depends': Relative job ID -1 in dependency [-1,[]] is only allowed in SubmitManyJobs");
   });
 
   test('a validated opcode validates to itself (property)', () => {
@@ -207,10 +257,7 @@ describe('validateOpcode: rejected opcodes', () => {
     rejects(5, 'Unable to read opcode: expected a JSON object, got 5');
     rejects(null, 'Unable to read opcode: expected a JSON object, got null');
     rejects('OP_TEST_DELAY', 'Unable to read opcode: expected a JSON object, got "OP_TEST_DELAY"');
-    rejects(
-      [{OP_ID: 'OP_TEST_DELAY'}],
-      'Unable to read opcode: expected a JSON object, got [{"OP_ID":"OP_TEST_DELAY"}]',
-    );
+    rejects([{OP_ID: 'OP_TEST_DELAY'}], 'Unable to read opcode: expected a JSON object, got [{"OP_ID":"OP_TEST_DELAY"}]');
     rejects(undefined, 'Unable to read opcode: expected a JSON object, got undefined');
   });
 
@@ -220,10 +267,7 @@ describe('validateOpcode: rejected opcodes', () => {
 
   test('missing OP_ID', () => {
     rejects({}, "key 'OP_ID' not found, object contains only []");
-    rejects(
-      {duration: 1, op_id: 'OP_TEST_DELAY'},
-      'key \'OP_ID\' not found, object contains only ["duration","op_id"]',
-    );
+    rejects({duration: 1, op_id: 'OP_TEST_DELAY'}, 'key \'OP_ID\' not found, object contains only ["duration","op_id"]');
   });
 
   test('OP_ID not a string', () => {
@@ -238,19 +282,13 @@ describe('validateOpcode: rejected opcodes', () => {
   });
 
   test('a Ganeti opcode that ganeti-ts does not implement', () => {
-    rejects(
-      {OP_ID: 'OP_INSTANCE_REINSTALL', instance_name: 'inst1'},
-      'Unknown opcode OP_INSTANCE_REINSTALL (not supported by ganeti-ts)',
-    );
+    rejects({OP_ID: 'OP_INSTANCE_REINSTALL', instance_name: 'inst1'}, 'Unknown opcode OP_INSTANCE_REINSTALL (not supported by ganeti-ts)');
     rejects({OP_ID: 'OP_TEST_DUMMY'}, 'Unknown opcode OP_TEST_DUMMY (not supported by ganeti-ts)');
   });
 
   test('missing required parameter', () => {
     rejects({OP_ID: 'OP_TEST_DELAY'}, 'key \'duration\' not found, object contains only ["OP_ID"]');
-    rejects(
-      {on_master: true, OP_ID: 'OP_TEST_DELAY'},
-      'key \'duration\' not found, object contains only ["on_master","OP_ID"]',
-    );
+    rejects({on_master: true, OP_ID: 'OP_TEST_DELAY'}, 'key \'duration\' not found, object contains only ["on_master","OP_ID"]');
   });
 
   test('duration of the wrong type', () => {
@@ -297,12 +335,15 @@ describe('validateOpcode: rejected opcodes', () => {
   });
 
   test('priority outside {-10, 0, 10}', () => {
-    const cases = [[5, '5'], [-20, '-20'], [1.5, '1.5'], ['high', '"high"'], [true, 'true']] as const;
+    const cases = [
+      [5, '5'],
+      [-20, '-20'],
+      [1.5, '1.5'],
+      ['high', '"high"'],
+      [true, 'true'],
+    ] as const;
     for (const [priority, shown] of cases) {
-      rejects(
-        delay({priority}),
-        `key 'priority': Invalid value for type OpSubmitPriority: ${shown}, expected one of -10, 0, 10`,
-      );
+      rejects(delay({priority}), `key 'priority': Invalid value for type OpSubmitPriority: ${shown}, expected one of -10, 0, 10`);
     }
   });
 
@@ -321,10 +362,7 @@ describe('validateOpcode: rejected opcodes', () => {
   });
 
   test('keys named like Object.prototype members are superfluous, not inherited', () => {
-    rejects(
-      parseJson('{"OP_ID": "OP_TEST_DELAY", "duration": 1, "__proto__": {"x": 1}}'),
-      /^Superfluous dictionary keys: \["__proto__"\]/,
-    );
+    rejects(parseJson('{"OP_ID": "OP_TEST_DELAY", "duration": 1, "__proto__": {"x": 1}}'), /^Superfluous dictionary keys: \["__proto__"\]/);
     rejects(delay({constructor: 1}), /^Superfluous dictionary keys: \["constructor"\]/);
     const inherited = Object.assign(Object.create({duration: 1}) as object, {OP_ID: 'OP_TEST_DELAY'});
     rejects(inherited, /^key 'duration' not found/);
@@ -338,10 +376,7 @@ describe('validateOpcode: rejected opcodes', () => {
     rejects(delay({depends: 5}), "key 'depends': Unable to read list");
     rejects(delay({depends: [5]}), "key 'depends': Invalid job dependency 5, expected [job_id, [status, ...]]");
     rejects(delay({depends: [[1]]}), "key 'depends': Invalid job dependency [1], expected [job_id, [status, ...]]");
-    rejects(
-      delay({depends: [[1, [], 2]]}),
-      "key 'depends': Invalid job dependency [1,[],2], expected [job_id, [status, ...]]",
-    );
+    rejects(delay({depends: [[1, [], 2]]}), "key 'depends': Invalid job dependency [1,[],2], expected [job_id, [status, ...]]");
     rejects(delay({depends: [[1.5, []]]}), "key 'depends': Invalid job ID 1.5 in dependency [1.5,[]]");
     rejects(delay({depends: [['abc', []]]}), 'key \'depends\': Invalid job ID "abc" in dependency ["abc",[]]');
     rejects(delay({depends: [['-1', []]]}), 'key \'depends\': Invalid job ID "-1" in dependency ["-1",[]]', relative);
@@ -388,8 +423,7 @@ test('isImplementedOpcode', () => {
 });
 
 test('parameter tables match Ganeti 3.0 (name, default, required, float)', () => {
-  const table = (id: string): unknown[] =>
-    OPCODES.get(id)!.params.map((p) => [p.name, p.default, p.required, p.float]);
+  const table = (id: string): unknown[] => OPCODES.get(id)!.params.map((p) => [p.name, p.default, p.required, p.float]);
   const common = [
     ['dry_run', null, false, false],
     ['debug_level', null, false, false],

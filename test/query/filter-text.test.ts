@@ -56,10 +56,7 @@ describe('parseFilterText: queries.md examples', () => {
     ['id > 100 and not archived', ['&', ['>', 'id', 100], ['!', ['?', 'archived']]]],
     ['"TEST_DELAY(1.0)" in summary', ['=[]', 'summary', 'TEST_DELAY(1.0)']],
     ['status =~ /^(queued|waiting)$/', ['=~', 'status', '^(queued|waiting)$']],
-    [
-      '(priority < 0 or id == 7) and status != "success"',
-      ['&', ['|', ['<', 'priority', 0], ['==', 'id', 7]], ['!=', 'status', 'success']],
-    ],
+    ['(priority < 0 or id == 7) and status != "success"', ['&', ['|', ['<', 'priority', 0], ['==', 'id', 7]], ['!=', 'status', 'success']]],
     ['status == "running" or id > 5', ['|', ['==', 'status', 'running'], ['>', 'id', 5]]],
   ];
   for (const [text, json] of examples) {
@@ -245,7 +242,14 @@ describe('makeIdFilter', () => {
   });
 
   it('reads IDs like Python int()', () => {
-    assert.deepEqual(makeIdFilter([' 7 ', '1_0', '+3', '-2', '007']), ['|', ['==', 'id', 7], ['==', 'id', 10], ['==', 'id', 3], ['==', 'id', -2], ['==', 'id', 7]]);
+    assert.deepEqual(makeIdFilter([' 7 ', '1_0', '+3', '-2', '007']), [
+      '|',
+      ['==', 'id', 7],
+      ['==', 'id', 10],
+      ['==', 'id', 3],
+      ['==', 'id', -2],
+      ['==', 'id', 7],
+    ]);
     assert.deepEqual(makeIdFilter(['99999999999999999999']), ['|', ['==', 'id', 99999999999999999999n]]);
   });
 
@@ -259,12 +263,15 @@ describe('makeIdFilter', () => {
   ];
   for (const [arg, repr] of invalid) {
     it(`refuses ${JSON.stringify(arg)}`, () => {
-      assert.throws(() => makeIdFilter(['1', arg]), (err: unknown) => {
-        assert.ok(err instanceof GanetiError);
-        assert.equal(err.cls, 'OpPrereqError');
-        assert.deepEqual(err.args, [`Invalid job ID passed: invalid literal for int() with base 10: ${repr}`, 'wrong_input']);
-        return true;
-      });
+      assert.throws(
+        () => makeIdFilter(['1', arg]),
+        (err: unknown) => {
+          assert.ok(err instanceof GanetiError);
+          assert.equal(err.cls, 'OpPrereqError');
+          assert.deepEqual(err.args, [`Invalid job ID passed: invalid literal for int() with base 10: ${repr}`, 'wrong_input']);
+          return true;
+        },
+      );
     });
   }
 });
@@ -335,7 +342,10 @@ const expressible = (json: unknown[]): boolean => {
 };
 
 const stringValue = fc
-  .string({unit: fc.constantFrom('a', 'Z', '0', ' ', '"', "'", '\\', 'x', '4', 'f', 'é', '€', '\t', '(', ')', 'in', 'and', '\n'), maxLength: 8})
+  .string({
+    unit: fc.constantFrom('a', 'Z', '0', ' ', '"', "'", '\\', 'x', '4', 'f', 'é', '€', '\t', '(', ')', 'in', 'and', '\n'),
+    maxLength: 8,
+  })
   .filter((s) => expressible(['==', 'a', s]));
 
 const integerValue = fc
@@ -348,7 +358,30 @@ const regex = fc
   .tuple(
     fc.constantFrom('', '(?i)', '(?s)', '(?is)'),
     fc.array(
-      fc.constantFrom('a', 'é', '.', '*', '\\.', '\\\\', '/', '#', '^', '$', '|', '[a-z]', '(x)', '\\d', '\n', '\r', '\t', ' ', '\\/', '(?:y)', 't', 'n'),
+      fc.constantFrom(
+        'a',
+        'é',
+        '.',
+        '*',
+        '\\.',
+        '\\\\',
+        '/',
+        '#',
+        '^',
+        '$',
+        '|',
+        '[a-z]',
+        '(x)',
+        '\\d',
+        '\n',
+        '\r',
+        '\t',
+        ' ',
+        '\\/',
+        '(?:y)',
+        't',
+        'n',
+      ),
       {maxLength: 8},
     ),
   )
@@ -390,24 +423,63 @@ describe('properties', () => {
   });
 
   const token = fc.constantFrom(
-    'a', 'status', 'not', 'and', 'or', 'in', 'm', '==', '=', '!=', '<', '<=', '>', '>=', '=~', '!~', '=*', '!*',
-    '(', ')', '"x"', "'y'", '"a\\"b"', '"', '5', '-3', '1.5', '/x/', '/x/i', 'm#y#s', '/(/', '/x/q', '/a\\tb/',
-    '"a\\tb"', ' ', ' ', '\t', '\n', '\v',
+    'a',
+    'status',
+    'not',
+    'and',
+    'or',
+    'in',
+    'm',
+    '==',
+    '=',
+    '!=',
+    '<',
+    '<=',
+    '>',
+    '>=',
+    '=~',
+    '!~',
+    '=*',
+    '!*',
+    '(',
+    ')',
+    '"x"',
+    "'y'",
+    '"a\\"b"',
+    '"',
+    '5',
+    '-3',
+    '1.5',
+    '/x/',
+    '/x/i',
+    'm#y#s',
+    '/(/',
+    '/x/q',
+    '/a\\tb/',
+    '"a\\tb"',
+    ' ',
+    ' ',
+    '\t',
+    '\n',
+    '\v',
   );
 
   it('any text either fails with QueryFilterParseError or yields a filter the server accepts', () => {
     fc.assert(
-      fc.property(fc.array(token, {maxLength: 12}).map((t) => t.join('')), (text) => {
-        let f: unknown[];
-        try {
-          f = parseFilterText(text);
-        } catch (err) {
-          assert.ok(err instanceof GanetiError && err.cls === 'QueryFilterParseError', String(err));
-          return;
-        }
-        compileFilter(f, () => anyField);
-        if (expressible(f)) assert.deepEqual(parseFilterText(formatFilterText(f)), f);
-      }),
+      fc.property(
+        fc.array(token, {maxLength: 12}).map((t) => t.join('')),
+        (text) => {
+          let f: unknown[];
+          try {
+            f = parseFilterText(text);
+          } catch (err) {
+            assert.ok(err instanceof GanetiError && err.cls === 'QueryFilterParseError', String(err));
+            return;
+          }
+          compileFilter(f, () => anyField);
+          if (expressible(f)) assert.deepEqual(parseFilterText(formatFilterText(f)), f);
+        },
+      ),
       {numRuns: 3000},
     );
   });

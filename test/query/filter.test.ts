@@ -41,8 +41,15 @@ const lookup = (name: string): FilterField<Item> | undefined => (Object.hasOwn(F
 
 function job(id: number, status: string, more: Partial<Item> = {}): Item {
   return {
-    id, status, archived: false, summary: [`TEST_DELAY(${id})`], prios: [0, id], received: [1700000000 + id, 500],
-    name: `job${id}`, ctime: id + 0.5, ...more,
+    id,
+    status,
+    archived: false,
+    summary: [`TEST_DELAY(${id})`],
+    prios: [0, id],
+    received: [1700000000 + id, 500],
+    name: `job${id}`,
+    ctime: id + 0.5,
+    ...more,
   };
 }
 
@@ -68,12 +75,14 @@ function ganetiError(cls: string, message: string): (err: unknown) => boolean {
   };
 }
 
-const parseError = (message: string | RegExp) => (err: unknown): boolean => {
-  assert.ok(err instanceof LuxiParseError, `expected LuxiParseError, got ${String(err)}`);
-  if (typeof message === 'string') assert.equal(err.message, message);
-  else assert.match(err.message, message);
-  return true;
-};
+const parseError =
+  (message: string | RegExp) =>
+  (err: unknown): boolean => {
+    assert.ok(err instanceof LuxiParseError, `expected LuxiParseError, got ${String(err)}`);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    return true;
+  };
 
 describe('compileFilter: logic', () => {
   it('null and [] match everything', () => {
@@ -216,9 +225,18 @@ describe('compileFilter: ?, =~ and =[]', () => {
   });
 
   it('=[] needs a list of the value type', () => {
-    assert.throws(() => ids(['=[]', 'status', 'x']), ganetiError('GenericError', `Cannot convert value '"success"', error: Unable to read list`));
-    assert.throws(() => ids(['=[]', 'summary', 1]), ganetiError('GenericError', `Cannot convert value '["TEST_DELAY(1)"]', error: Unable to read Integer`));
-    assert.throws(() => ids(['=[]', 'prios', '1']), ganetiError('GenericError', "Cannot convert value '[0, 1]', error: Unable to read String"));
+    assert.throws(
+      () => ids(['=[]', 'status', 'x']),
+      ganetiError('GenericError', `Cannot convert value '"success"', error: Unable to read list`),
+    );
+    assert.throws(
+      () => ids(['=[]', 'summary', 1]),
+      ganetiError('GenericError', `Cannot convert value '["TEST_DELAY(1)"]', error: Unable to read Integer`),
+    );
+    assert.throws(
+      () => ids(['=[]', 'prios', '1']),
+      ganetiError('GenericError', "Cannot convert value '[0, 1]', error: Unable to read String"),
+    );
     // the whole list is checked, even after a match
     assert.throws(
       () => ids(['=[]', 'extra', 'a'], [job(1, 'x', {extra: ['a', 1]})]),
@@ -301,7 +319,10 @@ describe('compileFilter: errors', () => {
     [['~', 'a', 1], "Unknown filter operand '~'"],
     [['toString', 'a', 1], "Unknown filter operand 'toString'"],
     [['!'], 'Cannot deserialise field, expected [filter] but got []'],
-    [['!', ['?', 'archived'], ['?', 'archived']], 'Cannot deserialise field, expected [filter] but got [["?", "archived"], ["?", "archived"]]'],
+    [
+      ['!', ['?', 'archived'], ['?', 'archived']],
+      'Cannot deserialise field, expected [filter] but got [["?", "archived"], ["?", "archived"]]',
+    ],
     [['?'], 'Cannot deserialise field, expected [fieldname] but got []'],
     [['?', 'a', 'b'], 'Cannot deserialise field, expected [fieldname] but got ["a", "b"]'],
     [['?', 5], 'Cannot deserialise field name, expecting string, got 5'],
@@ -397,10 +418,13 @@ describe('compileFilter: long OR of equality tests', () => {
     assert.deepEqual(ids(many('received_ts', [1, 2, 3, 4, 5, 6, 7, 1700000001, 1700000001])), [1, 3]);
     assert.deepEqual(ids(['!', many('id', values)]), [1, 2]);
     assert.throws(() => ids(many('nosuch', values)), ganetiError('ParameterError', "Can't find field named 'nosuch'"));
-    assert.deepEqual(filterFieldNames(['&', many('name', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']), ['?', 'archived']]), ['name', 'archived']);
+    assert.deepEqual(filterFieldNames(['&', many('name', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']), ['?', 'archived']]), [
+      'name',
+      'archived',
+    ]);
   });
 
-  it('fails on a value of the other type with the first test\'s error', () => {
+  it("fails on a value of the other type with the first test's error", () => {
     assert.throws(
       () => ids(many('status', [1, 2, 3, 4, 5, 6, 7, 8, 9])),
       ganetiError('ParameterError', `Invalid types in comparison, trying to compare "success" with '1'`),
@@ -421,7 +445,13 @@ describe('filterFieldNames', () => {
     assert.deepEqual(filterFieldNames(null), []);
     assert.deepEqual(filterFieldNames([]), []);
     assert.deepEqual(
-      filterFieldNames(['&', ['==', 'status', 'x'], ['|', ['?', 'archived'], ['!', ['=~', 'status', 'y']]], ['=[]', 'summary', 'z'], ['!=', 'id', 1]]),
+      filterFieldNames([
+        '&',
+        ['==', 'status', 'x'],
+        ['|', ['?', 'archived'], ['!', ['=~', 'status', 'y']]],
+        ['=[]', 'summary', 'z'],
+        ['!=', 'id', 1],
+      ]),
       ['status', 'archived', 'summary', 'id'],
     );
   });
@@ -447,7 +477,10 @@ describe('requestedIdsFromFilter', () => {
   });
 
   it('keeps the order of appearance and drops duplicates', () => {
-    assert.deepEqual(requestedIdsFromFilter(['|', ['==', 'id', 5], ['==', 'id', 1], ['==', 'id', 5], ['==', 'id', 3], ['==', 'id', 1]], 'id'), [5, 1, 3]);
+    assert.deepEqual(
+      requestedIdsFromFilter(['|', ['==', 'id', 5], ['==', 'id', 1], ['==', 'id', 5], ['==', 'id', 3], ['==', 'id', 1]], 'id'),
+      [5, 1, 3],
+    );
   });
 
   it('accepts decimal strings and bigints', () => {
@@ -489,7 +522,13 @@ describe('requestedIdsFromFilter', () => {
 describe('compileFilter: scale', () => {
   it('runs a compound filter over 100,000 items', () => {
     const items = Array.from({length: 100_000}, (_, i) => job(i, i % 3 === 0 ? 'success' : 'error', {archived: i % 2 === 0}));
-    const filter = ['&', ['|', ['==', 'status', 'success'], ['=~', 'status', '^err']], ['!', ['?', 'archived']], ['>', 'received_ts', 1700000100], ['=[]', 'prios', 0]];
+    const filter = [
+      '&',
+      ['|', ['==', 'status', 'success'], ['=~', 'status', '^err']],
+      ['!', ['?', 'archived']],
+      ['>', 'received_ts', 1700000100],
+      ['=[]', 'prios', 0],
+    ];
     const match = compileFilter(filter, lookup);
     assert.equal(items.filter(match).length, 49_950); // odd i from 101 on
   });

@@ -112,7 +112,11 @@ describe('crash: kill -9 under load', () => {
       const c = d.client();
       const deadline = Date.now() + 120_000;
       for (;;) {
-        const open = await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']]);
+        const open = await c.query(
+          'job',
+          ['id'],
+          ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']],
+        );
         if (open.data.length === 0) break;
         assert.ok(Date.now() < deadline, `${open.data.length} jobs still unfinished`);
         await sleep(100);
@@ -144,7 +148,8 @@ describe('crash: kill -9 under load', () => {
           if (job.status !== before) wrong.push(`job ${job.id}: was ${before} at a kill, now ${job.status}`);
         } else {
           if (before !== undefined) requeuedRan++;
-          if (job.status !== 'success') wrong.push(`job ${job.id}: ${before ?? 'created after the last kill'}, now ${job.status} ${JSON.stringify(job.ops)}`);
+          if (job.status !== 'success')
+            wrong.push(`job ${job.id}: ${before ?? 'created after the last kill'}, now ${job.status} ${JSON.stringify(job.ops)}`);
         }
       }
       assert.deepEqual(wrong.slice(0, 20), [], `${wrong.length} jobs in the wrong final state`);

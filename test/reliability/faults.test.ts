@@ -34,7 +34,11 @@ async function settle(d: Masterd, timeoutMs = 20_000): Promise<void> {
   const c = d.client();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const open = await c.query('job', ['id', 'status'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']]);
+    const open = await c.query(
+      'job',
+      ['id', 'status'],
+      ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']],
+    );
     if (open.data.length === 0) return;
     if (Date.now() > deadline) throw new Error(`jobs still unfinished: ${JSON.stringify(open.data.slice(0, 5))}`);
     await sleep(50);
@@ -58,7 +62,10 @@ async function checkAfterRestart(node: TestNode, d: Masterd, acked: number[], wh
     if (status !== onDisk.status) wrong.push(`job ${id}: daemon says ${String(status)}, file says ${onDisk.status}`);
     // Jobs finished while the disk was bad may end as error ("Unclean master daemon
     // shutdown") if their last write never happened; anything else must have succeeded.
-    if (onDisk.status !== 'success' && !(onDisk.status === 'error' && JSON.stringify(onDisk.ops).includes('Unclean master daemon shutdown'))) {
+    if (
+      onDisk.status !== 'success' &&
+      !(onDisk.status === 'error' && JSON.stringify(onDisk.ops).includes('Unclean master daemon shutdown'))
+    ) {
       wrong.push(`job ${id}: ${onDisk.status} ${JSON.stringify(onDisk.ops)}`);
     }
   }
@@ -66,7 +73,10 @@ async function checkAfterRestart(node: TestNode, d: Masterd, acked: number[], wh
 }
 
 describe('faults: the queue disk', () => {
-  it('disk full: submissions fail cleanly, nothing acknowledged is lost, the daemon recovers', {skip: !isRoot && 'needs root for a tmpfs (mount -t tmpfs -o size=64k)', timeout: 90_000}, async (t) => {
+  it('disk full: submissions fail cleanly, nothing acknowledged is lost, the daemon recovers', {
+    skip: !isRoot && 'needs root for a tmpfs (mount -t tmpfs -o size=64k)',
+    timeout: 90_000,
+  }, async (t) => {
     const node = await makeNode();
     const unmount = mountTmpfs(node.paths.queueDir, '64k');
     let d: Masterd | null = null;
@@ -95,7 +105,10 @@ describe('faults: the queue disk', () => {
       assert.ok(acked.length > 0);
       assert.ok(d.alive(), 'the daemon survives a full disk');
       checkQueue(node, acked, 'disk full');
-      assert.ok(errors.some((e) => /ENOSPC|no space/i.test(e)), `the error says why: ${errors[0]}`);
+      assert.ok(
+        errors.some((e) => /ENOSPC|no space/i.test(e)),
+        `the error says why: ${errors[0]}`,
+      );
       // Still serving: queries and WaitForJobChange of an acknowledged job work.
       assert.ok((await c.query('job', ['id'], null)).data.length >= 1);
       await c.waitForJobChange(acked[0]!, ['status'], null, null, 1);
@@ -112,7 +125,9 @@ describe('faults: the queue disk', () => {
       for (const id of acked) assert.equal(await waitJob(c, id), 'success');
       const reported = checkQueue(node, acked, 'space returned');
       const stale = acked.filter((id) => reported.jobs.get(id)!.status !== 'success');
-      report(`faults: after space returned: ${stale.length} of ${acked.length} acknowledged job files older than the final state WaitForJobChange reported`);
+      report(
+        `faults: after space returned: ${stale.length} of ${acked.length} acknowledged job files older than the final state WaitForJobChange reported`,
+      );
       // A job whose last write failed waits for its retry before WaitForJobChange reports
       // its final state.
       await t.test('a final state is reported only once it is on disk, also after failed writes', () => {
@@ -159,16 +174,16 @@ describe('faults: the queue disk', () => {
       setReadOnly(true);
       const refused: string[] = [];
       for (let i = 0; i < 5; i++) {
-        await assert.rejects(
-          i % 2 === 0 ? c.submitJob([delayOp(0)]) : c.submitManyJobs([[delayOp(0)], [delayOp(0)]]),
-          (err: unknown) => {
-            assert.ok(err instanceof GanetiError, `decodable error, got ${String(err)}`);
-            refused.push(err.message);
-            return true;
-          },
-        );
+        await assert.rejects(i % 2 === 0 ? c.submitJob([delayOp(0)]) : c.submitManyJobs([[delayOp(0)], [delayOp(0)]]), (err: unknown) => {
+          assert.ok(err instanceof GanetiError, `decodable error, got ${String(err)}`);
+          refused.push(err.message);
+          return true;
+        });
       }
-      assert.ok(refused.every((m) => /EROFS|EACCES|read-only|permission/i.test(m)), `the error says why: ${refused[0]}`);
+      assert.ok(
+        refused.every((m) => /EROFS|EACCES|read-only|permission/i.test(m)),
+        `the error says why: ${refused[0]}`,
+      );
       await assert.rejects(c.call('SetDrainFlag', true), (err: unknown) => {
         assert.ok(err instanceof GanetiError && err.cls === 'JobQueueError', `a queue error, got ${String(err)}`);
         assert.match(err.message, /^Cannot set the drain flag: .*(EROFS|EACCES)/);
@@ -237,7 +252,10 @@ describe('faults: the queue disk', () => {
     }
   });
 
-  it('AutoArchiveJobs never archives a job file older than the job', {skip: !isRoot && 'needs root for a tmpfs', timeout: 60_000}, async () => {
+  it('AutoArchiveJobs never archives a job file older than the job', {
+    skip: !isRoot && 'needs root for a tmpfs',
+    timeout: 60_000,
+  }, async () => {
     const node = await makeNode();
     const q = node.paths.queueDir;
     const unmount = mountTmpfs(q, '256k');
@@ -283,7 +301,10 @@ describe('faults: the queue disk', () => {
 // A submission is refused as a whole if one of its writes fails; the job files that were
 // written are removed again, so that a refused job never runs after a restart.
 describe('faults: refused submissions', () => {
-  it('a refused SubmitManyJobs leaves no job file behind, and none of its jobs runs after a restart', {skip: !isRoot && 'needs root for a tmpfs', timeout: 60_000}, async () => {
+  it('a refused SubmitManyJobs leaves no job file behind, and none of its jobs runs after a restart', {
+    skip: !isRoot && 'needs root for a tmpfs',
+    timeout: 60_000,
+  }, async () => {
     const node = await makeNode();
     const q = node.paths.queueDir;
     const unmount = mountTmpfs(q, '64k');
@@ -303,7 +324,9 @@ describe('faults: refused submissions', () => {
       await assert.rejects(c.submitManyJobs(Array.from({length: 6}, () => [delayOp(0, {comment: 'y'.repeat(1500)})])), GanetiError);
       const leftovers = [...scanQueue(node.paths).jobs.keys()].filter((id) => !before.has(id));
       const known = (await c.query('job', ['id'], null)).data.length;
-      report(`faults: refused SubmitManyJobs left ${leftovers.length} job files (${JSON.stringify(leftovers)}); the daemon knows ${known} jobs`);
+      report(
+        `faults: refused SubmitManyJobs left ${leftovers.length} job files (${JSON.stringify(leftovers)}); the daemon knows ${known} jobs`,
+      );
       rmSync(filler, {force: true});
       assert.equal(await d.stop(), 0);
       d = await startMasterd(node);
@@ -339,7 +362,9 @@ describe('faults: node daemons that hang or answer garbage', () => {
     return (server.address() as AddressInfo).port;
   };
 
-  it('OP_TEST_DELAY on such a node fails with a clear error within the RPC timeout; the daemon stays healthy', {timeout: 90_000}, async () => {
+  it('OP_TEST_DELAY on such a node fails with a clear error within the RPC timeout; the daemon stays healthy', {
+    timeout: 90_000,
+  }, async () => {
     const node = await makeNode();
     let d: Masterd | null = null;
     try {

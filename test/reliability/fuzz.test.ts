@@ -20,12 +20,60 @@ const SLOW = new Set(['WaitForJobChange', 'CancelJob', 'AutoArchiveJobs']);
 // --- generators (they produce JSON *text*, so numbers JSON.stringify cannot write appear) --
 
 const weirdToken = fc.constantFrom(
-  '1e309', '-1e309', '99999999999999999999999999999', '-0', '1.5e-400', '0.5', '1e3', '-1', '0', '1', '7',
-  '4294967296', '9007199254740993', '-9007199254740993', '2.0', 'NaN', 'Infinity', '-Infinity', '0x10', '1_0', '01',
-  '"\\ud800"', '"\\u0000"', '"\\u0003"', '"../../../../etc/passwd"', '"/etc/shadow"', '"job-1"', '"1/../2"', '""', '"007"',
-  '" 1 "', '"1"', '"-1"', '"1e3"', '"status"', '"id"', '"job"', '"node"', '"cluster"', '"OP_TEST_DELAY"', '"__proto__"',
-  'true', 'false', 'null', '{}', '[]', '[[]]', '{"__proto__": {"x": 1}}', '{"constructor": {"prototype": {"x": 1}}}',
-  '["==", "id", 1]', '["|"]', '["!", ["=~", "summary", "("]]', '["=~", "summary", "(a+)+$"]', '[1, ["status"]]',
+  '1e309',
+  '-1e309',
+  '99999999999999999999999999999',
+  '-0',
+  '1.5e-400',
+  '0.5',
+  '1e3',
+  '-1',
+  '0',
+  '1',
+  '7',
+  '4294967296',
+  '9007199254740993',
+  '-9007199254740993',
+  '2.0',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '0x10',
+  '1_0',
+  '01',
+  '"\\ud800"',
+  '"\\u0000"',
+  '"\\u0003"',
+  '"../../../../etc/passwd"',
+  '"/etc/shadow"',
+  '"job-1"',
+  '"1/../2"',
+  '""',
+  '"007"',
+  '" 1 "',
+  '"1"',
+  '"-1"',
+  '"1e3"',
+  '"status"',
+  '"id"',
+  '"job"',
+  '"node"',
+  '"cluster"',
+  '"OP_TEST_DELAY"',
+  '"__proto__"',
+  'true',
+  'false',
+  'null',
+  '{}',
+  '[]',
+  '[[]]',
+  '{"__proto__": {"x": 1}}',
+  '{"constructor": {"prototype": {"x": 1}}}',
+  '["==", "id", 1]',
+  '["|"]',
+  '["!", ["=~", "summary", "("]]',
+  '["=~", "summary", "(a+)+$"]',
+  '[1, ["status"]]',
 );
 
 const textValue: fc.Arbitrary<string> = fc.letrec<{v: string}>((tie) => ({
@@ -38,7 +86,10 @@ const textValue: fc.Arbitrary<string> = fc.letrec<{v: string}>((tie) => ({
     {arbitrary: fc.array(tie('v'), {maxLength: 4}).map((xs) => `[${xs.join(', ')}]`), weight: 2},
     {
       arbitrary: fc
-        .array(fc.tuple(fc.constantFrom('OP_ID', 'id', 'status', 'duration', 'a', '__proto__', 'toString', 'valueOf', 'toJSON', ''), tie('v')), {maxLength: 3})
+        .array(
+          fc.tuple(fc.constantFrom('OP_ID', 'id', 'status', 'duration', 'a', '__proto__', 'toString', 'valueOf', 'toJSON', ''), tie('v')),
+          {maxLength: 3},
+        )
         .map((kv) => `{${kv.map(([k, v]) => `${JSON.stringify(k)}: ${v}`).join(', ')}}`),
       weight: 1,
     },
@@ -49,7 +100,10 @@ const textValue: fc.Arbitrary<string> = fc.letrec<{v: string}>((tie) => ({
 const opcodeText = fc
   .record(
     {
-      OP_ID: fc.oneof(fc.constantFrom('"OP_TEST_DELAY"', '"OP_TEST_JQUEUE"', '"OP_NODE_REMOVE"', '"OP_NO_SUCH"', '"op_test_delay"'), textValue),
+      OP_ID: fc.oneof(
+        fc.constantFrom('"OP_TEST_DELAY"', '"OP_TEST_JQUEUE"', '"OP_NODE_REMOVE"', '"OP_NO_SUCH"', '"op_test_delay"'),
+        textValue,
+      ),
       duration: fc.oneof(fc.constantFrom('0', '0.01', '-1', '1e309', '"1"', 'null', '99999999999999999999'), textValue),
       on_master: textValue,
       on_nodes: textValue,
@@ -65,14 +119,28 @@ const opcodeText = fc
     },
     {requiredKeys: []},
   )
-  .map((o) => `{${Object.entries(o).map(([k, v]) => `"${k}": ${v}`).join(', ')}}`);
+  .map(
+    (o) =>
+      `{${Object.entries(o)
+        .map(([k, v]) => `"${k}": ${v}`)
+        .join(', ')}}`,
+  );
 
 /** A request for a real method with arguments of any type and (mostly) the right count. */
 const methodRequest = fc
   .tuple(
-    fc.oneof({arbitrary: fc.constantFrom(...METHOD_NAMES), weight: 9}, {arbitrary: fc.constantFrom('submitjob', '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'), weight: 1}),
+    fc.oneof(
+      {arbitrary: fc.constantFrom(...METHOD_NAMES), weight: 9},
+      {arbitrary: fc.constantFrom('submitjob', '', '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'), weight: 1},
+    ),
     fc.nat({max: 9}),
-    fc.array(fc.oneof(textValue, fc.array(opcodeText, {maxLength: 3}).map((xs) => `[${xs.join(', ')}]`)), {minLength: 6, maxLength: 6}),
+    fc.array(
+      fc.oneof(
+        textValue,
+        fc.array(opcodeText, {maxLength: 3}).map((xs) => `[${xs.join(', ')}]`),
+      ),
+      {minLength: 6, maxLength: 6},
+    ),
     fc.oneof(fc.constant('3000000'), fc.constant('null'), textValue),
   )
   .map(([method, countPick, values, version]) => {
@@ -102,7 +170,12 @@ const VALID = [
 
 type Mutation = (b: Buffer, r: () => number) => Buffer;
 const MUTATIONS: Mutation[] = [
-  (b, r) => Buffer.concat([b.subarray(0, Math.floor(r() * b.length)), Buffer.from([Math.floor(r() * 256)]), b.subarray(Math.floor(r() * b.length))]),
+  (b, r) =>
+    Buffer.concat([
+      b.subarray(0, Math.floor(r() * b.length)),
+      Buffer.from([Math.floor(r() * 256)]),
+      b.subarray(Math.floor(r() * b.length)),
+    ]),
   (b, r) => {
     const c = Buffer.from(b);
     c[Math.floor(r() * c.length)] = Math.floor(r() * 256);
@@ -158,7 +231,11 @@ const deep = fc
   });
 
 const hugeNumbers = fc
-  .tuple(fc.constantFrom('WaitForJobChange', 'ChangeJobPriority', 'AutoArchiveJobs', 'ArchiveJob', 'CancelJob', 'QueryJobs', 'SetWatcherPause'), fc.integer({min: 20, max: 5000}), fc.boolean())
+  .tuple(
+    fc.constantFrom('WaitForJobChange', 'ChangeJobPriority', 'AutoArchiveJobs', 'ArchiveJob', 'CancelJob', 'QueryJobs', 'SetWatcherPause'),
+    fc.integer({min: 20, max: 5000}),
+    fc.boolean(),
+  )
   .map(([method, digits, negative]) => {
     const n = `${negative ? '-' : ''}9${'9'.repeat(digits)}`;
     const args: Record<string, string> = {
@@ -190,7 +267,12 @@ const caseArb: fc.Arbitrary<Case> = fc
         {arbitrary: deep.map((b) => ({bytes: b, slow: false})), weight: 3},
         {arbitrary: hugeNumbers.map((b) => ({bytes: b, slow: true})), weight: 6},
         {arbitrary: fc.uint8Array({maxLength: 200}).map((a) => ({bytes: Buffer.from(a), slow: false})), weight: 8},
-        {arbitrary: fc.constantFrom(Buffer.from(''), Buffer.from(' \n\t'), Buffer.from('null'), Buffer.from('"x"'), Buffer.from('{}')).map((b) => ({bytes: b, slow: false})), weight: 4},
+        {
+          arbitrary: fc
+            .constantFrom(Buffer.from(''), Buffer.from(' \n\t'), Buffer.from('null'), Buffer.from('"x"'), Buffer.from('{}'))
+            .map((b) => ({bytes: b, slow: false})),
+          weight: 4,
+        },
       ),
       {minLength: 1, maxLength: 4},
     ),
@@ -199,7 +281,9 @@ const caseArb: fc.Arbitrary<Case> = fc
     fc.integer({min: 0, max: 9}),
   )
   .map(([msgs, lastTerminated, cuts, weird]) => {
-    const parts = msgs.map((m, i) => (i < msgs.length - 1 || lastTerminated || weird > 0 ? Buffer.concat([m.bytes, Buffer.from([3])]) : m.bytes));
+    const parts = msgs.map((m, i) =>
+      i < msgs.length - 1 || lastTerminated || weird > 0 ? Buffer.concat([m.bytes, Buffer.from([3])]) : m.bytes,
+    );
     const all = Buffer.concat(parts);
     const points = [...new Set(cuts.map((c) => (all.length === 0 ? 0 : c % all.length)))].sort((a, b) => a - b);
     const chunks: Buffer[] = [];
@@ -282,7 +366,9 @@ function check(c: Case, replies: string[], closed: boolean, timedOut: boolean, t
 }
 
 describe('fuzz: LUXI messages', () => {
-  it(`${MESSAGES} answered generated and mutated messages leave the daemon up and the queue intact`, {timeout: 120_000 + MESSAGES * 20}, async () => {
+  it(`${MESSAGES} answered generated and mutated messages leave the daemon up and the queue intact`, {
+    timeout: 120_000 + MESSAGES * 20,
+  }, async () => {
     const seed = seedFromEnv();
     const node = await makeNode();
     let d: Masterd | null = await startMasterd(node, {args: ['--job-queue-size-limit', '100000']});
@@ -294,8 +380,17 @@ describe('fuzz: LUXI messages', () => {
       const rss0 = rssMiB(d.pid());
 
       const tally: Tally = {
-        cases: 0, messages: 0, answered: 0, parseErrors: 0, ganetiErrors: 0, successes: 0,
-        closedEarly: 0, slowUnanswered: 0, internal: new Map(), examples: new Map(), failures: [],
+        cases: 0,
+        messages: 0,
+        answered: 0,
+        parseErrors: 0,
+        ganetiErrors: 0,
+        successes: 0,
+        closedEarly: 0,
+        slowUnanswered: 0,
+        internal: new Map(),
+        examples: new Map(),
+        failures: [],
       };
       const t0 = Date.now();
       let batch = 0;
@@ -306,7 +401,12 @@ describe('fuzz: LUXI messages', () => {
           Array.from({length: CONCURRENCY}, async () => {
             while (next < cases.length) {
               const k = cases[next++]!;
-              const res = await rawExchange(node.paths.querySocket, k.chunks, Math.max(1, k.messages), k.messages === 0 ? 200 : k.slow ? 2500 : 10_000);
+              const res = await rawExchange(
+                node.paths.querySocket,
+                k.chunks,
+                Math.max(1, k.messages),
+                k.messages === 0 ? 200 : k.slow ? 2500 : 10_000,
+              );
               check(k, res.replies, res.closed, res.timedOut, tally);
             }
           }),

@@ -73,7 +73,8 @@ async function crashMode(cfg: CrashConfig): Promise<void> {
         for (const r of res) if (!r[0]) errors.set(`per-job: ${String(r[1])}`, (errors.get(`per-job: ${String(r[1])}`) ?? 0) + 1);
       }
     } catch (err) {
-      const key = err instanceof GanetiError ? `${err.cls}: ${err.message}` : err instanceof LuxiClientError ? `client ${err.kind}` : String(err);
+      const key =
+        err instanceof GanetiError ? `${err.cls}: ${err.message}` : err instanceof LuxiClientError ? `client ${err.kind}` : String(err);
       errors.set(key, (errors.get(key) ?? 0) + 1);
       client.close();
       client = null;

@@ -9,7 +9,9 @@ import {LONG, report} from './helpers.js';
 describe('hostile requests: bounded memory, other clients served', () => {
   // Full size only (RELIABILITY_LONG=1, npm run test:reliability); npm test has the short
   // forms in test/daemon/luxi-server.test.ts and test/unit/bounded-parse.test.ts.
-  it('any single request of up to 64 MiB, then 1,000 hostile connections', {skip: !LONG && 'full size: set RELIABILITY_LONG=1'}, async () => {
+  it('any single request of up to 64 MiB, then 1,000 hostile connections', {
+    skip: !LONG && 'full size: set RELIABILITY_LONG=1',
+  }, async () => {
     const {cases, conns} = await runHostileBench(false, report);
     for (const c of cases) {
       assert.ok(c.peakRssMb < 1024, `${c.name}: peak RSS ${c.peakRssMb} MB`);

@@ -124,7 +124,11 @@ async function steadyStream(jobs: number, seconds: number, limit: number): Promi
     await waitFor(() => archiveFiles(archiveDir).count === 0, 60_000, 'the archive to be emptied by the retention');
 
     const ends = await jobEnds(node.paths.masterdLog);
-    assert.equal([...ends.values()].reduce((a, b) => a + b, 0), jobs, 'one job-end line per job');
+    assert.equal(
+      [...ends.values()].reduce((a, b) => a + b, 0),
+      jobs,
+      'one job-end line per job',
+    );
     assert.equal(ends.get('success'), jobs, 'every job succeeded');
     report(
       `housekeeping: ${jobs} jobs submitted in ${submitSeconds.toFixed(1)} s (limit ${limit}, age ${AGE}, retention ${RETENTION}): ` +
@@ -137,8 +141,10 @@ async function steadyStream(jobs: number, seconds: number, limit: number): Promi
 }
 
 describe('queue housekeeping under load', () => {
-  it(`${JOBS} jobs over ${SECONDS} s with a limit of ${LIMIT}: none refused, the queue and the archive stay bounded`, {timeout: 120_000 + SECONDS * 3000}, () =>
-    steadyStream(JOBS, SECONDS, LIMIT),
+  it(
+    `${JOBS} jobs over ${SECONDS} s with a limit of ${LIMIT}: none refused, the queue and the archive stay bounded`,
+    {timeout: 120_000 + SECONDS * 3000},
+    () => steadyStream(JOBS, SECONDS, LIMIT),
   );
   it(
     `${MILLION_JOBS} jobs over ${MILLION_SECONDS} s with the default limit: none refused, the queue and the archive stay bounded`,

@@ -36,8 +36,15 @@ describe('kill -9 of masterd during migrations', () => {
     const c0 = vc.client();
     const id0 = await c0.submitJob([
       {
-        OP_ID: 'OP_INSTANCE_CREATE', instance_name: 'mig', mode: 'create', disk_template: 'diskless', os_type: 'noop',
-        pnode: 'node1', nics: [{mode: 'openvswitch', link: 'sw0'}], name_check: false, ip_check: false,
+        OP_ID: 'OP_INSTANCE_CREATE',
+        instance_name: 'mig',
+        mode: 'create',
+        disk_template: 'diskless',
+        os_type: 'noop',
+        pnode: 'node1',
+        nics: [{mode: 'openvswitch', link: 'sw0'}],
+        name_check: false,
+        ip_check: false,
       },
     ]);
     assert.equal(await waitJob(c0, id0), 'success');
@@ -62,7 +69,11 @@ describe('kill -9 of masterd during migrations', () => {
       } else {
         assert.equal(status, 'success');
       }
-      await waitFor(() => runningOn().length === 1 && runningOn()[0] === primaryInConfig(), 15_000, `round ${round}: configuration matching the node the instance runs on`);
+      await waitFor(
+        () => runningOn().length === 1 && runningOn()[0] === primaryInConfig(),
+        15_000,
+        `round ${round}: configuration matching the node the instance runs on`,
+      );
     }
     process.stderr.write(`${ROUNDS} rounds, ${interrupted} migrations interrupted by kill -9\n`);
   });

@@ -32,7 +32,13 @@ describe('load', () => {
       d = await startMasterd(node, {args: ['--job-queue-size-limit', '1000000']});
       const daemon = d;
       const drivers = Array.from({length: PROCS}, (_, i) =>
-        spawnDriver(node, {mode: 'load', clients: Math.floor(CLIENTS / PROCS) + (i < CLIENTS % PROCS ? 1 : 0), durationMs, warmupMs, archive: true}),
+        spawnDriver(node, {
+          mode: 'load',
+          clients: Math.floor(CLIENTS / PROCS) + (i < CLIENTS % PROCS ? 1 : 0),
+          durationMs,
+          warmupMs,
+          archive: true,
+        }),
       );
       const archiver = daemon.client();
       const sampler = daemon.client();
@@ -87,7 +93,9 @@ describe('load', () => {
       const end = rss[rss.length - 1]!;
       const fmt = (xs: number[]): string =>
         `p50 ${pct(xs, 50).toFixed(1)} ms, p99 ${pct(xs, 99).toFixed(1)} ms, max ${xs.reduce((a, b) => Math.max(a, b), 0).toFixed(1)} ms (${xs.length})`;
-      report(`load: ${CLIENTS} clients in ${PROCS} processes, ${SECONDS} s: ${jobs} jobs (${(jobs / SECONDS).toFixed(0)}/s), ${ops} requests, ${errors.length} errors; ${archived} jobs archived by the archiver`);
+      report(
+        `load: ${CLIENTS} clients in ${PROCS} processes, ${SECONDS} s: ${jobs} jobs (${(jobs / SECONDS).toFixed(0)}/s), ${ops} requests, ${errors.length} errors; ${archived} jobs archived by the archiver`,
+      );
       report(`load: SubmitJob ${fmt(lat.submit)}`);
       report(`load: WaitForJobChange ${fmt(lat.wfjc)}`);
       report(`load: Query ${fmt(lat.query)}`);
@@ -103,7 +111,10 @@ describe('load', () => {
       // A 10-s run has 5 s after warm-up, in which V8 may still be sizing its heap on a busy
       // machine; the 60-s run holds the daemon to 20%.
       const allowed = SECONDS >= 30 ? 1.2 : 1.4;
-      assert.ok(end[1] <= warm[1] * allowed, `RSS grew from ${warm[1].toFixed(0)} to ${end[1].toFixed(0)} MiB (> ${Math.round((allowed - 1) * 100)}%)`);
+      assert.ok(
+        end[1] <= warm[1] * allowed,
+        `RSS grew from ${warm[1].toFixed(0)} to ${end[1].toFixed(0)} MiB (> ${Math.round((allowed - 1) * 100)}%)`,
+      );
       assert.ok(d.alive());
       assert.equal(await d.stop(), 0);
       d = null;

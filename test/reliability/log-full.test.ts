@@ -17,7 +17,10 @@ function fill(dir: string): void {
 }
 
 describe('log file system full', () => {
-  it('the daemon keeps serving, submissions are durable, dropped lines are reported, SIGTERM exits', {skip: !isRoot && 'needs root to mount a tmpfs', timeout: 180_000}, async () => {
+  it('the daemon keeps serving, submissions are durable, dropped lines are reported, SIGTERM exits', {
+    skip: !isRoot && 'needs root to mount a tmpfs',
+    timeout: 180_000,
+  }, async () => {
     const jobs = setting('LOG_FULL_JOBS', 200, 5000);
     const node = await makeNode();
     mkdirSync(node.paths.logDir, {recursive: true});
@@ -45,12 +48,20 @@ describe('log file system full', () => {
       assert.equal(answers.replies.length, QUERIES, 'every query answered');
       const ms = Date.now() - started;
       const scan = scanQueue(node.paths);
-      assert.deepEqual(acked.filter((id) => scan.jobs.get(id)?.status !== 'success'), [], 'every job is on disk, finished');
+      assert.deepEqual(
+        acked.filter((id) => scan.jobs.get(id)?.status !== 'success'),
+        [],
+        'every job is on disk, finished',
+      );
 
       rmSync(join(node.paths.logDir, 'filler'));
       await c.queryJobs([acked[0]!], ['status']);
       const log = (): string => readFileSync(node.paths.masterdLog, 'utf8');
-      await waitFor(() => /log lines were dropped while the log file could not be written/.test(log()), 20_000, 'the report of dropped lines');
+      await waitFor(
+        () => /log lines were dropped while the log file could not be written/.test(log()),
+        20_000,
+        'the report of dropped lines',
+      );
       const dropped = Number(/"dropped":(\d+)/.exec(log())![1]);
       assert.ok(dropped > 0);
 

@@ -102,7 +102,9 @@ describe('security: socket permissions', () => {
     }
   });
 
-  it('a client outside the owner and group is refused by the kernel', {skip: (!isRoot || !hasTool('setpriv')) && 'needs root and setpriv to run a client as nobody'}, async () => {
+  it('a client outside the owner and group is refused by the kernel', {
+    skip: (!isRoot || !hasTool('setpriv')) && 'needs root and setpriv to run a client as nobody',
+  }, async () => {
     const node = await makeNode();
     let d: Masterd | null = null;
     try {
@@ -128,7 +130,18 @@ describe('security: socket permissions', () => {
 // Hostile values for every place a request names something on disk.
 function hostileRequests(outside: string, queueDir: string): string[] {
   const rel = `${'../'.repeat(12)}${outside.replace(/^\//, '')}`;
-  const strs = [outside, rel, `1/${rel}`, `job-1/${rel}`, '/etc/passwd', '../../../../../../etc/passwd', '1/../../../../etc/shadow', `${queueDir}/../../../../..${outside}`, '1\u0000/etc/passwd', '1%2f..%2f..'];
+  const strs = [
+    outside,
+    rel,
+    `1/${rel}`,
+    `job-1/${rel}`,
+    '/etc/passwd',
+    '../../../../../../etc/passwd',
+    '1/../../../../etc/shadow',
+    `${queueDir}/../../../../..${outside}`,
+    '1\u0000/etc/passwd',
+    '1%2f..%2f..',
+  ];
   const ids: unknown[] = [...strs, -1, 1.5, 1e21, 9007199254740993n, 4294967296 * 10000, '007', ' 1 ', '1e3', '0x10'];
   const j = (v: unknown): string => (typeof v === 'bigint' ? v.toString() : JSON.stringify(v));
   const out: string[] = [];
@@ -173,7 +186,8 @@ function hostileRequests(outside: string, queueDir: string): string[] {
   return out;
 }
 
-const WRITE_CALLS = /^(mkdir|mkdirat|rename|renameat|renameat2|unlink|unlinkat|rmdir|link|linkat|symlink|symlinkat|chmod|fchmodat|truncate|chown|lchown|fchownat|creat|bind|mknod|mknodat|utimensat)$/;
+const WRITE_CALLS =
+  /^(mkdir|mkdirat|rename|renameat|renameat2|unlink|unlinkat|rmdir|link|linkat|symlink|symlinkat|chmod|fchmodat|truncate|chown|lchown|fchownat|creat|bind|mknod|mknodat|utimensat)$/;
 
 interface Access {
   time: number;
@@ -193,11 +207,12 @@ function parseStrace(text: string, cwd: string): Access[] {
     for (const pm of rest!.matchAll(/(sun_path=@)?"((?:[^"\\]|\\.)*)"/g)) {
       if (pm[1] !== undefined) break;
       const raw = pm[2]!.replace(/\\(.)/g, '$1');
-      if (raw === '' ) continue;
+      if (raw === '') continue;
       const path = raw.startsWith('/') ? resolve(raw) : resolve(cwd, raw);
       const write = WRITE_CALLS.test(call!) || ((call === 'open' || call === 'openat') && /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(rest!));
       out.push({time: Number(time), call: call!, path, write});
-      if (call !== 'rename' && call !== 'renameat' && call !== 'renameat2' && call !== 'link' && call !== 'linkat' && call !== 'symlink') break;
+      if (call !== 'rename' && call !== 'renameat' && call !== 'renameat2' && call !== 'link' && call !== 'linkat' && call !== 'symlink')
+        break;
     }
   }
   return out;
@@ -214,7 +229,10 @@ function straceWorks(): boolean {
 }
 
 describe('security: nothing outside the root', () => {
-  it('no request makes masterd read or write outside GANETI_ROOTDIR', {skip: !straceWorks() && 'needs a working strace (ptrace allowed)', timeout: 120_000}, async () => {
+  it('no request makes masterd read or write outside GANETI_ROOTDIR', {
+    skip: !straceWorks() && 'needs a working strace (ptrace allowed)',
+    timeout: 120_000,
+  }, async () => {
     const node: TestNode = await makeNode();
     const outside = join(node.base, 'outside');
     mkdirSync(outside);
@@ -246,20 +264,49 @@ describe('security: nothing outside the root', () => {
       const root = `${node.root}/`;
       const accesses = parseStrace(readFileSync(trace, 'utf8'), REPO);
       assert.ok(accesses.length > 100, 'strace recorded the daemon');
-      assert.ok(accesses.some((a) => a.write && a.path === join(node.paths.queueDir, 'archive', '0', `job-${finished}`)), 'the trace shows the archive rename');
+      assert.ok(
+        accesses.some((a) => a.write && a.path === join(node.paths.queueDir, 'archive', '0', `job-${finished}`)),
+        'the trace shows the archive rename',
+      );
       const notifyDir = /\/ganeti-ts-notify-[^/]+(\/sock)?$/;
-      const writesOutside = accesses.filter((a) => a.write && !a.path.startsWith(root) && !notifyDir.test(a.path) && a.path !== '/dev/null');
-      const readAllowed = [root, `${REPO}/`, '/proc/', '/sys/', '/dev/', '/usr/', '/lib', '/etc/localtime', '/etc/hosts', '/etc/resolv.conf', '/etc/nsswitch.conf', '/etc/host.conf', '/etc/gai.conf', '/etc/ssl/openssl.cnf', '/usr/lib/ssl/'];
+      const writesOutside = accesses.filter(
+        (a) => a.write && !a.path.startsWith(root) && !notifyDir.test(a.path) && a.path !== '/dev/null',
+      );
+      const readAllowed = [
+        root,
+        `${REPO}/`,
+        '/proc/',
+        '/sys/',
+        '/dev/',
+        '/usr/',
+        '/lib',
+        '/etc/localtime',
+        '/etc/hosts',
+        '/etc/resolv.conf',
+        '/etc/nsswitch.conf',
+        '/etc/host.conf',
+        '/etc/gai.conf',
+        '/etc/ssl/openssl.cnf',
+        '/usr/lib/ssl/',
+      ];
       // mkdir -p inside the root stats the root's ancestors, and a module loaded on first use
       // (realpath of its path) stats the repository's: metadata only, allowed.
       const ancestorStat = (a: Access): boolean =>
         /stat|access/.test(a.call) && [node.root, REPO].some((d) => `${d}/`.startsWith(`${a.path}/`));
       const readsOutside = accesses.filter(
-        (a) => !a.write && a.time >= ready && !readAllowed.some((p) => a.path.startsWith(p)) && !notifyDir.test(a.path) && a.path !== REPO && !ancestorStat(a),
+        (a) =>
+          !a.write &&
+          a.time >= ready &&
+          !readAllowed.some((p) => a.path.startsWith(p)) &&
+          !notifyDir.test(a.path) &&
+          a.path !== REPO &&
+          !ancestorStat(a),
       );
       // Without HOME or SHELL in the environment, oclif's start-up asks libc for the user's own
       // passwd entry (getpwuid); that read happens before the socket is served, so it does not count.
-      const touchedBait = accesses.filter((a) => a.path.startsWith(outside) || /shadow/.test(a.path) || (a.time >= ready && /passwd/.test(a.path)));
+      const touchedBait = accesses.filter(
+        (a) => a.path.startsWith(outside) || /shadow/.test(a.path) || (a.time >= ready && /passwd/.test(a.path)),
+      );
       const show = (xs: Access[]): string[] => [...new Set(xs.map((a) => `${a.call} ${a.path}`))].slice(0, 20);
       report(
         `security: ${answered} hostile requests answered; strace saw ${accesses.length} file calls ` +
@@ -309,7 +356,10 @@ function oldLockName(pidFile: string): string {
 }
 
 describe('security: no way in for an unprivileged local user', () => {
-  it('cannot block either daemon, write or create any file under the root, or talk to noded', {skip: (!isRoot || !hasTool('setpriv')) && 'needs root and setpriv to run as nobody', timeout: 120_000}, async () => {
+  it('cannot block either daemon, write or create any file under the root, or talk to noded', {
+    skip: (!isRoot || !hasTool('setpriv')) && 'needs root and setpriv to run as nobody',
+    timeout: 120_000,
+  }, async () => {
     const vc = await VirtualCluster.create(1);
     const node = vc.master;
     let attacker: {output: string; stop(): void} | null = null;
@@ -320,7 +370,9 @@ describe('security: no way in for an unprivileged local user', () => {
       assert.equal(await master.stop(), 0);
       assert.equal(await first.stop(), 0);
       const dirs = searchableTree(vc.base);
-      const files = (readdirSync(node.root, {recursive: true}) as string[]).map((r) => join(node.root, r)).filter((p) => statSync(p).isFile());
+      const files = (readdirSync(node.root, {recursive: true}) as string[])
+        .map((r) => join(node.root, r))
+        .filter((p) => statSync(p).isFile());
       const names = [oldLockName(node.paths.masterdPidFile), oldLockName(node.paths.nodedPidFile)];
       attacker = await startAsNobody(ATTACK, [JSON.stringify([files, dirs, names, vc.port, node.ip])]);
       // Both daemons start while the attacker holds everything it could get.
@@ -331,11 +383,19 @@ describe('security: no way in for an unprivileged local user', () => {
       const readable = seen.filter((l) => l.startsWith('OPENED r '));
       report(
         `security: as nobody: ${files.length} files and ${dirs.length} directories under the root tried, ` +
-          `${got.length} writable or served; ${readable.length} readable (${[...new Set(readable.map((l) => l.replace(/^.*\/(ssconf_)?/, (_m, ss: string | undefined) => (ss ?? ''))))].map((n) => n.replace(/^ssconf_.*/, 'ssconf_*')).filter((n, i, a) => a.indexOf(n) === i).join(', ')}); ` +
+          `${got.length} writable or served; ${readable.length} readable (${[
+            ...new Set(readable.map((l) => l.replace(/^.*\/(ssconf_)?/, (_m, ss: string | undefined) => ss ?? ''))),
+          ]
+            .map((n) => n.replace(/^ssconf_.*/, 'ssconf_*'))
+            .filter((n, i, a) => a.indexOf(n) === i)
+            .join(', ')}); ` +
           'both daemons started while it held what it could',
       );
       assert.deepEqual(got, [], 'nothing writable, creatable or answering for nobody');
-      assert.ok(!readable.some((l) => /queue\/lock|\.pid|server\.pem|config\.data/.test(l)), `lock, pid, key and config files are private: ${readable.join(', ')}`);
+      assert.ok(
+        !readable.some((l) => /queue\/lock|\.pid|server\.pem|config\.data/.test(l)),
+        `lock, pid, key and config files are private: ${readable.join(', ')}`,
+      );
       assert.equal(await masterd.stop(), 0);
       assert.equal(await noded.stop(), 0);
     } finally {

@@ -30,7 +30,10 @@ function start(source: FakeSource, size = SIZE, terminal?: TerminalHooks) {
     for (let i = 0; i < 200 && !pattern.test(screen()); i++) await settle(10);
     assert.match(screen(), pattern, message);
   };
-  const tableLines = (): string[] => screen().split('\n').filter((l) => /^[> ][* ]\s*\d+ [a-z]/.test(l));
+  const tableLines = (): string[] =>
+    screen()
+      .split('\n')
+      .filter((l) => /^[> ][* ]\s*\d+ [a-z]/.test(l));
   const ids = (): number[] => tableLines().map((l) => Number(/\d+/.exec(l)![0]));
   const selectedLine = (): string | undefined => tableLines().find((l) => l.startsWith('>'));
   // The list after a key: polled, for a frame of the clock can come before the key's own.
@@ -51,15 +54,31 @@ const running = () => [job(5, 'running'), job(4, 'queued'), job(3, 'waiting'), j
 function failedDetail(id: number, errorText: string, logLines = 2) {
   const t = Math.floor(NOW) - 20;
   const values = [
-    'error', 0, [t, 0], [t + 1, 0], [t + 2, 0],
+    'error',
+    0,
+    [t, 0],
+    [t + 1, 0],
+    [t + 2, 0],
     ['TEST_JQUEUE', 'TEST_JQUEUE'],
     ['success', 'error'],
     [0, 0],
-    [[t + 1, 0], [t + 1, 0]],
-    [[t + 1, 0], [t + 1, 0]],
-    [[t + 2, 0], [t + 2, 0]],
+    [
+      [t + 1, 0],
+      [t + 1, 0],
+    ],
+    [
+      [t + 1, 0],
+      [t + 1, 0],
+    ],
+    [
+      [t + 2, 0],
+      [t + 2, 0],
+    ],
     [true, ['OpExecError', [errorText]]],
-    [{OP_ID: 'OP_TEST_JQUEUE', fail: false}, {OP_ID: 'OP_TEST_JQUEUE', fail: true, comment: null}],
+    [
+      {OP_ID: 'OP_TEST_JQUEUE', fail: false},
+      {OP_ID: 'OP_TEST_JQUEUE', fail: true, comment: null},
+    ],
   ];
   const log = Array.from({length: logLines}, (_, i) => ({serial: i + 1, time: t + 1, message: `log line ${i + 1}`}));
   return detailFromValues(id, values, log);
@@ -108,7 +127,11 @@ describe('App: the list', () => {
 
   it('searches id, status and summary as you type; Esc in the prompt undoes it', async () => {
     const source = new FakeSource({
-      jobs: [job(12, 'error', {summary: 'INSTANCE_STARTUP(inst1)'}), job(11, 'success', {summary: 'INSTANCE_STARTUP(inst2)'}), job(3, 'error')],
+      jobs: [
+        job(12, 'error', {summary: 'INSTANCE_STARTUP(inst1)'}),
+        job(11, 'success', {summary: 'INSTANCE_STARTUP(inst2)'}),
+        job(3, 'error'),
+      ],
     });
     const app = start(source);
     await app.press('/', 'i', 'n', 's', 't');
@@ -275,7 +298,10 @@ describe('App: the job view', () => {
     assert.match(s, /Opcode 2\/2 {2}error {2}TEST_JQUEUE/);
     assert.match(s, /input:\n {4}fail = true\n/);
     assert.doesNotMatch(s, /comment = null/, 'parameters left at their default are not shown');
-    const joined = s.split('\n').map((l) => l.trim()).join(' ');
+    const joined = s
+      .split('\n')
+      .map((l) => l.trim())
+      .join(' ');
     assert.ok(joined.includes(`error: Failure: command execution error: ${long}`), joined);
     assert.ok(s.indexOf('error: Failure') < s.indexOf('Log (2 entries)'), 'errors before the log');
     assert.match(s, /\d\d:\d\d:\d\d log line 2/);
@@ -365,7 +391,15 @@ describe('App: the lock screen', () => {
     source.set({
       locks: [
         {name: 'cluster/BGL', mode: 'shared', owners: ['job/5', 'job/3'], pending: []},
-        {name: 'node/node1', mode: 'exclusive', owners: ['job/5'], pending: [{mode: 'exclusive', owners: ['job/3']}, {mode: 'shared', owners: ['job/4']}]},
+        {
+          name: 'node/node1',
+          mode: 'exclusive',
+          owners: ['job/5'],
+          pending: [
+            {mode: 'exclusive', owners: ['job/3']},
+            {mode: 'shared', owners: ['job/4']},
+          ],
+        },
       ],
     });
     await app.see(/Locks: 2, 1 with waiters/);
@@ -448,7 +482,10 @@ describe('App: actions', () => {
     await app.see(/Cancel 2 marked jobs\? y\/N/);
     await app.press('y');
     await settle();
-    assert.deepEqual(source.calls, [['cancelJob', 5], ['cancelJob', 4]]);
+    assert.deepEqual(source.calls, [
+      ['cancelJob', 5],
+      ['cancelJob', 4],
+    ]);
     await app.see(/Cancel: 2 of 2 jobs done/);
     assert.doesNotMatch(app.screen(), /marked/, 'the marks go once the action ran');
 
@@ -459,7 +496,11 @@ describe('App: actions', () => {
     await app.see(/Change the priority of 3 marked jobs to -5\? y\/N/);
     await app.press('y');
     await settle();
-    assert.deepEqual(source.calls, [['changePriority', 5, -5], ['changePriority', 4, -5], ['changePriority', 3, -5]]);
+    assert.deepEqual(source.calls, [
+      ['changePriority', 5, -5],
+      ['changePriority', 4, -5],
+      ['changePriority', 3, -5],
+    ]);
 
     source.calls = [];
     source.result = {ok: false, message: 'no'};
@@ -467,7 +508,10 @@ describe('App: actions', () => {
     await app.see(/Archive 2 marked jobs \(3 unfinished jobs skipped\)\? y\/N/);
     await app.press('y');
     await settle();
-    assert.deepEqual(source.calls, [['archiveJob', 2], ['archiveJob', 1]]);
+    assert.deepEqual(source.calls, [
+      ['archiveJob', 2],
+      ['archiveJob', 1],
+    ]);
     await app.see(/Archive: 0 of 2 jobs done; no \(and 1 more failures\)/);
 
     await app.press('*', '*');
@@ -497,7 +541,10 @@ describe('App: actions', () => {
     await app.press('d');
     await app.see(/Unset the drain flag/);
     await app.press('Y');
-    assert.deepEqual(source.calls, [['setDrainFlag', true], ['setDrainFlag', false]]);
+    assert.deepEqual(source.calls, [
+      ['setDrainFlag', true],
+      ['setDrainFlag', false],
+    ]);
   });
 });
 
@@ -550,9 +597,26 @@ describe('App: the terminal', () => {
 
 describe('keyPresses', () => {
   const none: Key = {
-    upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
-    home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
-    backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageDown: false,
+    pageUp: false,
+    home: false,
+    end: false,
+    return: false,
+    escape: false,
+    ctrl: false,
+    shift: false,
+    tab: false,
+    backspace: false,
+    delete: false,
+    meta: false,
+    super: false,
+    hyper: false,
+    capsLock: false,
+    numLock: false,
   };
 
   it('splits plain characters and maps Enter and Backspace', () => {

@@ -26,7 +26,9 @@ describe('JobTable', () => {
       job(11, 'error'),
       job(3, 'queued', {summary: 'TEST_DELAY(1.0),TAGS_GET(cluster)'}),
     ];
-    const {lastFrame} = render(<JobTable rows={rows} selectedId={11} marked={new Set([3])} waits={null} idWidth={2} now={NOW} width={100} height={10} />);
+    const {lastFrame} = render(
+      <JobTable rows={rows} selectedId={11} marked={new Set([3])} waits={null} idWidth={2} now={NOW} width={100} height={10} />,
+    );
     const out = lines(lastFrame());
     assert.match(out[0]!, /^ {2}ID Status\s+Prio\s+Received\s+Started\s+Ended\s+Runtime Summary$/);
     assert.match(out[1]!, /^ {2}12 running\s+-10\s+1m15s\s+1h02m\s+-\s+1h02m TEST_DELAY\(12\.0\)/);
@@ -37,7 +39,16 @@ describe('JobTable', () => {
 
   it('cuts long summaries to the width', () => {
     const {lastFrame} = render(
-      <JobTable rows={[job(1, 'success', {summary: 'X'.repeat(300)})]} selectedId={null} marked={none} waits={null} idWidth={2} now={NOW} width={80} height={3} />,
+      <JobTable
+        rows={[job(1, 'success', {summary: 'X'.repeat(300)})]}
+        selectedId={null}
+        marked={none}
+        waits={null}
+        idWidth={2}
+        now={NOW}
+        width={80}
+        height={3}
+      />,
     );
     const row = lines(lastFrame())[1]!;
     assert.equal(row.length, 80);
@@ -45,14 +56,26 @@ describe('JobTable', () => {
   });
 
   it('says when there are no jobs', () => {
-    const {lastFrame} = render(<JobTable rows={[]} selectedId={null} marked={none} waits={null} idWidth={2} now={NOW} width={80} height={3} />);
+    const {lastFrame} = render(
+      <JobTable rows={[]} selectedId={null} marked={none} waits={null} idWidth={2} now={NOW} width={80} height={3} />,
+    );
     assert.match(lastFrame()!, /\(no jobs\)/);
   });
 });
 
 describe('Header', () => {
   const view = STATUS_VIEWS[0]!;
-  const list = (v = view): ListStatus => ({view: v, sortKey: 'id', reversed: false, search: '', marked: 0, from: 1, to: 4, total: 4, newAbove: 0});
+  const list = (v = view): ListStatus => ({
+    view: v,
+    sortKey: 'id',
+    reversed: false,
+    search: '',
+    marked: 0,
+    from: 1,
+    to: 4,
+    total: 4,
+    newAbove: 0,
+  });
 
   it('shows cluster, master, connection, drain flag and counts per status', () => {
     const source = new FakeSource({jobs: [job(4, 'running'), job(3, 'queued'), job(2, 'success'), job(1, 'success')]});
@@ -70,10 +93,16 @@ describe('Header', () => {
       textFilter: 'status == "error"',
       problem: 'Filter dropped: bad',
     });
-    const {lastFrame} = render(<Header snapshot={source.snapshot} list={list(STATUS_VIEWS[5]!)} now={Math.floor(NOW)} width={200} compact={false} />);
+    const {lastFrame} = render(
+      <Header snapshot={source.snapshot} list={list(STATUS_VIEWS[5]!)} now={Math.floor(NOW)} width={200} compact={false} />,
+    );
     const [first, second, third] = lines(lastFrame());
     assert.match(first!, /daemon: UNREACHABLE, retrying \(Cannot communicate with the master daemon\.\) {2}queue: DRAINED/);
-    assert.match(second!, /^0 matching jobs: queued 0.* {2}filter status == "error" {2}Filter dropped: bad/, 'with a query filter the counts are of the matching jobs');
+    assert.match(
+      second!,
+      /^0 matching jobs: queued 0.* {2}filter status == "error" {2}Filter dropped: bad/,
+      'with a query filter the counts are of the matching jobs',
+    );
     assert.match(third!, /view error/);
   });
 
@@ -94,7 +123,9 @@ describe('Header', () => {
 describe('the whole list', () => {
   it('renders only the rows that fit', () => {
     const all = jobs(10_000);
-    const {lastFrame} = render(<JobTable rows={all.slice(0, 20)} selectedId={null} marked={none} waits={null} idWidth={5} now={NOW} width={100} height={21} />);
+    const {lastFrame} = render(
+      <JobTable rows={all.slice(0, 20)} selectedId={null} marked={none} waits={null} idWidth={5} now={NOW} width={100} height={21} />,
+    );
     const out = lines(lastFrame());
     assert.equal(out.length, 21);
     assert.match(out[1]!, /^ {2}10000 success/);
@@ -104,11 +135,18 @@ describe('the whole list', () => {
 describe('jobViewLines', () => {
   const t = Math.floor(NOW) - 10;
   const values = [
-    'waiting', 0, [t, 0], [t, 0], null,
+    'waiting',
+    0,
+    [t, 0],
+    [t, 0],
+    null,
     ['TEST_DELAY(1.0)', 'TEST_JQUEUE'],
     ['waiting', 'queued'],
     [3, 0],
-    [[t, 0], null], [null, null], [null, null], [null, null],
+    [[t, 0], null],
+    [null, null],
+    [null, null],
+    [null, null],
     [{OP_ID: 'OP_TEST_DELAY', duration: 1, depends: [[4, ['success']]], comment: null}, {OP_ID: 'OP_TEST_JQUEUE'}],
   ];
 
@@ -116,7 +154,10 @@ describe('jobViewLines', () => {
     const detail = detailFromValues(7, values, [{serial: 1, time: t, message: 'x'.repeat(70)}]);
     const wait = {lock: 'node/node1', mode: 'exclusive', holders: ['job/3'], ahead: 1, dependsOn: null};
     const lines = jobViewLines(7, {detail, wait, gone: null}, NOW, 40).map((l) => l.text);
-    assert.ok(lines.every((l) => l.length <= 40), lines.join('\n'));
+    assert.ok(
+      lines.every((l) => l.length <= 40),
+      lines.join('\n'),
+    );
     const text = lines.join('\n');
     assert.match(text, /Waits for lock node\/node1 \(exclusive\):\n {2}held by job 3; 1 waiting before it/);
     assert.match(text, /Opcode 1\/2 {2}waiting {2}TEST_DELAY\(1\.0\)\nprio 3/);
@@ -128,7 +169,10 @@ describe('jobViewLines', () => {
 
   it('says loading for another job, and why a job went away', () => {
     const detail = detailFromValues(3, values, []);
-    assert.deepEqual(jobViewLines(7, {detail, wait: null, gone: null}, NOW, 80).map((l) => l.text), ['loading…']);
+    assert.deepEqual(
+      jobViewLines(7, {detail, wait: null, gone: null}, NOW, 80).map((l) => l.text),
+      ['loading…'],
+    );
     const gone = jobViewLines(3, {detail, wait: null, gone: 'Job 3 is no longer in the queue: it was archived.'}, NOW, 80);
     assert.equal(gone[0]!.text, 'Job 3 is no longer in the queue: it was archived.');
     assert.equal(gone[0]!.error, true);
@@ -139,7 +183,15 @@ describe('waitsByJob', () => {
   it('finds the lock each job waits for, its holders, and dependencies', () => {
     const waits = waitsByJob([
       {name: 'cluster/BGL', mode: 'shared', owners: ['job/1'], pending: []},
-      {name: 'node/a', mode: 'exclusive', owners: ['job/1'], pending: [{mode: 'exclusive', owners: ['job/2']}, {mode: 'shared', owners: ['job/3', 'job/4']}]},
+      {
+        name: 'node/a',
+        mode: 'exclusive',
+        owners: ['job/1'],
+        pending: [
+          {mode: 'exclusive', owners: ['job/2']},
+          {mode: 'shared', owners: ['job/3', 'job/4']},
+        ],
+      },
       {name: 'job/1', mode: null, owners: [], pending: [{mode: 'job', owners: ['job/5']}]},
     ]);
     assert.deepEqual([...waits.keys()].sort(), [2, 3, 4, 5]);
@@ -151,7 +203,14 @@ describe('waitsByJob', () => {
 
   it('falls back to the unfinished jobs a waiting job depends on', () => {
     const jobs = [job(9, 'waiting'), job(8, 'waiting'), job(7, 'running'), job(6, 'success')];
-    const waits = waitsByJob([], new Map([[9, [6, 7]], [8, [6]]]), jobs);
+    const waits = waitsByJob(
+      [],
+      new Map([
+        [9, [6, 7]],
+        [8, [6]],
+      ]),
+      jobs,
+    );
     assert.equal(shortWait(waits.get(9)!), 'after job 7');
     assert.equal(waits.has(8), false, 'job 6 has finished: not what job 8 waits for');
   });

@@ -36,7 +36,10 @@ describe('JobMonitor', () => {
     const a = await c.submitJob([delayOp(1.5)]);
     const b = await c.submitJob([delayOp(0.3)]);
     await waitFor(() => statusOf(b) === 'queued' && statusOf(a) === 'running', 5000, 'a running, b queued');
-    assert.deepEqual(snap().jobs.map((j) => j.id), [b, a]);
+    assert.deepEqual(
+      snap().jobs.map((j) => j.id),
+      [b, a],
+    );
     assert.equal(snap().jobs[0]!.summary, 'TEST_DELAY(0.3)');
     assert.equal(snap().jobs[1]!.summary, 'TEST_DELAY(1.5)');
     await waitFor(() => statusOf(b) === 'success' && statusOf(a) === 'success', 5000, 'both done');
@@ -61,7 +64,6 @@ describe('JobMonitor', () => {
       delays.push(performance.now() - t);
     }
     console.log(`# change to monitor (interval ${INTERVAL_MS} ms): ${delays.map((d) => d.toFixed(0)).join(', ')} ms`);
-
   });
 
   it('agrees with a full query after many jobs ran', async () => {
@@ -72,7 +74,11 @@ describe('JobMonitor', () => {
       return JSON.stringify(res.data.map((r) => r.map((cell) => cell[1])).reverse());
     };
     const mine = (): string => JSON.stringify(snap().jobs.map((j) => [j.id, j.status, j.priority]));
-    await waitFor(async () => snap().jobs.every((j) => j.status === 'success') && mine() === (await full()), 10_000, 'same as a full query');
+    await waitFor(
+      async () => snap().jobs.every((j) => j.status === 'success') && mine() === (await full()),
+      10_000,
+      'same as a full query',
+    );
   });
 
   it('drops archived jobs, whoever archives them', async () => {
@@ -101,7 +107,10 @@ describe('JobMonitor', () => {
     const slow = await c.submitJob([delayOp(1.5)]);
     await waitFor(() => statusOf(slow) === 'running', 5000, 'slow job shown while running');
     await waitFor(() => statusOf(slow) === undefined, 5000, 'slow job gone when it succeeded');
-    assert.deepEqual(snap().jobs.map((j) => j.id), [failing]);
+    assert.deepEqual(
+      snap().jobs.map((j) => j.id),
+      [failing],
+    );
 
     assert.match((await monitor.setTextFilter('status ==')) ?? '', /^Error while parsing query filter: /);
     assert.match((await monitor.setTextFilter('nosuchfield == 1')) ?? '', /nosuchfield/);
@@ -119,17 +128,21 @@ describe('JobMonitor', () => {
     await waitFor(() => snap().detail?.status === 'error', 3000, 'detail error');
     const detail = snap().detail!;
     assert.equal(detail.id, id);
-    assert.deepEqual(detail.ops.map((o) => [o.summary, o.status]), [
-      ['TEST_JQUEUE', 'success'],
-      ['TEST_DELAY(0.3)', 'success'],
-      ['TEST_JQUEUE', 'error'],
-    ]);
+    assert.deepEqual(
+      detail.ops.map((o) => [o.summary, o.status]),
+      [
+        ['TEST_JQUEUE', 'success'],
+        ['TEST_DELAY(0.3)', 'success'],
+        ['TEST_JQUEUE', 'error'],
+      ],
+    );
     assert.equal(detail.ops[0]!.result, 'true');
     assert.equal(detail.ops[2]!.failed, true);
     assert.match(detail.ops[2]!.result!, /Opcode failure was requested/);
-    assert.deepEqual(detail.log.map((l) => l.message), [
-      ' - INFO: Expanding names', ' - INFO: Executing', ' - INFO: Expanding names', ' - INFO: Executing',
-    ]);
+    assert.deepEqual(
+      detail.log.map((l) => l.message),
+      [' - INFO: Expanding names', ' - INFO: Executing', ' - INFO: Expanding names', ' - INFO: Executing'],
+    );
     monitor.watch(123_456);
     await waitFor(() => snap().detail?.error != null, 2000, 'unknown job reported');
     assert.match(snap().detail!.error!, /Can't load job file/);
@@ -173,7 +186,10 @@ describe('JobMonitor', () => {
     );
     const good = await c.submitJob([delayOp(0)]);
     await waitJob(c, good);
-    assert.deepEqual(await monitor.resubmitJob(good), {ok: false, message: `Job ${good} is success: only failed or canceled jobs can be resubmitted`});
+    assert.deepEqual(await monitor.resubmitJob(good), {
+      ok: false,
+      message: `Job ${good} is success: only failed or canceled jobs can be resubmitted`,
+    });
     // The next test counts the jobs the monitor shows.
     await waitFor(() => statusOf(good) === 'success' && statusOf(again) === 'error', 5000, 'the monitor up to date');
   });

@@ -12,8 +12,7 @@ import {FakeSource, job, jobs, KEYS, settle} from './fake-source.js';
 afterEach(cleanup);
 
 const SIZE = {columns: 110, rows: 30};
-const tableLines = (frame: string | undefined): string[] =>
-  (frame ?? '').split('\n').filter((l) => /^[> ][* ]\s*\d+ [a-z]/.test(l));
+const tableLines = (frame: string | undefined): string[] => (frame ?? '').split('\n').filter((l) => /^[> ][* ]\s*\d+ [a-z]/.test(l));
 
 describe('App with 10,000 jobs', () => {
   it('draws only the visible rows and answers every key with a frame', async () => {

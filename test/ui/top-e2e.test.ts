@@ -46,7 +46,9 @@ describe('gnt-job top on a terminal', () => {
   const topCommand = (exit: string, stdin = '', extraEnv: string[] = []): string => {
     // CI=false for ink (else it draws only the last frame); the colour library sees any CI
     // variable as "no colours", so FORCE_COLOR=1 brings them back.
-    const env = ['FORCE_COLOR=1', ...extraEnv, 'CI=false', `GANETI_ROOTDIR=${node.root}`, `GANETI_HOSTNAME=${node.paths.hostname}`].map(quote).join(' ');
+    const env = ['FORCE_COLOR=1', ...extraEnv, 'CI=false', `GANETI_ROOTDIR=${node.root}`, `GANETI_HOSTNAME=${node.paths.hostname}`]
+      .map(quote)
+      .join(' ');
     return `echo BEFORE-TOP; env ${env} ${quote(process.execPath)} ${quote(BIN)} job top --socket ${quote(node.paths.masterSocket)}${stdin}; echo $? > ${quote(exit)}; exec sleep 600`;
   };
   const exitStatus = async (file: string): Promise<string> => {
@@ -179,8 +181,8 @@ describe('gnt-job top on a terminal', () => {
     const script =
       "import {createRequire} from 'node:module';" +
       "await import('./dist/commands/job/top.js');" +
-      "const loaded = Object.keys(createRequire(import.meta.url).cache);" +
-      "console.log(loaded.filter((f) => /node_modules\\/(react|ink|yoga)/.test(f)).length, loaded.length);";
+      'const loaded = Object.keys(createRequire(import.meta.url).cache);' +
+      'console.log(loaded.filter((f) => /node_modules\\/(react|ink|yoga)/.test(f)).length, loaded.length);';
     const [ui, all] = execFileSync(process.execPath, ['--input-type=module', '-e', script], {cwd: REPO, encoding: 'utf8'})
       .trim()
       .split(' ')

@@ -34,27 +34,49 @@ describe('parseJsonBounded', () => {
   });
 
   it('refuses what JSON.parse refuses', async () => {
-    const bad = ['', '[', '[1,]', '{"a":1,}', '{"a" 1}', '{1: 2}', '01', '1.', '.5', '"\\x"', '"a\nb"', '[1] 2', 'tru', 'nul', '"abc', '{"a":}', '[,1]', '--1'];
+    const bad = [
+      '',
+      '[',
+      '[1,]',
+      '{"a":1,}',
+      '{"a" 1}',
+      '{1: 2}',
+      '01',
+      '1.',
+      '.5',
+      '"\\x"',
+      '"a\nb"',
+      '[1] 2',
+      'tru',
+      'nul',
+      '"abc',
+      '{"a":}',
+      '[,1]',
+      '--1',
+    ];
     for (const text of bad) {
       assert.throws(() => JSON.parse(text), SyntaxError, text);
       await assert.rejects(parseJsonBounded(text, unlimited), BoundedParseError, text);
     }
     await fc.assert(
-      fc.asyncProperty(fc.string({unit: fc.constantFrom('[', ']', '{', '}', '"', ',', ':', '1', 'a', ' ', '\\', 'e', '-', '.')}), async (text) => {
-        let expected: unknown;
-        try {
-          expected = parseJson(text);
-        } catch {
-          await assert.rejects(parseJsonBounded(text, unlimited), BoundedParseError);
-          return;
-        }
-        assert.deepEqual(await parse(text), expected);
-      }),
+      fc.asyncProperty(
+        fc.string({unit: fc.constantFrom('[', ']', '{', '}', '"', ',', ':', '1', 'a', ' ', '\\', 'e', '-', '.')}),
+        async (text) => {
+          let expected: unknown;
+          try {
+            expected = parseJson(text);
+          } catch {
+            await assert.rejects(parseJsonBounded(text, unlimited), BoundedParseError);
+            return;
+          }
+          assert.deepEqual(await parse(text), expected);
+        },
+      ),
       {numRuns: 2000},
     );
   });
 
-  it('stops building past the budget, reads on, and tells the method and the first argument\'s length', async () => {
+  it("stops building past the budget, reads on, and tells the method and the first argument's length", async () => {
     const text = `{"method": "SubmitManyJobs", "args": [[${'[],'.repeat(99_999)}[]]], "version": 3000000}`;
     const res = await parseJsonBounded(text, {budgetBytes: 1_000_000, pause: () => undefined});
     assert.deepEqual(res, {ok: false, method: 'SubmitManyJobs', firstArgLength: 100_000, estimatedBytes: res.ok ? 0 : res.estimatedBytes});
@@ -70,7 +92,10 @@ describe('parseJsonBounded', () => {
     const opts = {budgetBytes: 10_000, pause: () => undefined, distinctFirstArg};
     // 300,000 repeats would be over a 10,000-byte budget if they were kept.
     const text = `{"method": "QueryJobs", "args": [[${'7,"7",3,'.repeat(100_000)}[1],[1],-1,-1,${2 ** 40},${2 ** 40}], ["id"]]}`;
-    assert.deepEqual(await parseJsonBounded(text, opts), {ok: true, value: {method: 'QueryJobs', args: [[7, '7', 3, [1], [1], -1, 2 ** 40], ['id']]}});
+    assert.deepEqual(await parseJsonBounded(text, opts), {
+      ok: true,
+      value: {method: 'QueryJobs', args: [[7, '7', 3, [1], [1], -1, 2 ** 40], ['id']]},
+    });
     // Another method, or the method named after the arguments: every item is kept.
     const other = await parseJsonBounded('{"method": "Echo", "args": [[1,1,1]]}', opts);
     assert.deepEqual(other, {ok: true, value: {method: 'Echo', args: [[1, 1, 1]]}});

@@ -16,9 +16,11 @@ describe('configuration writer', () => {
       const paths = resolvePaths({GANETI_ROOTDIR: join(base, 'node1'), GANETI_HOSTNAME: 'node1'});
       const cfg = await initCluster(paths, {clusterName: 'c.example.com', primaryIp: '127.0.0.1', certificate: false});
       const w = new ConfigWriter(paths, cfg, pino({level: 'silent'}), null);
-      const tag = (t: string) => (c: typeof cfg): void => {
-        c.cluster.tags = [...((c.cluster.tags as string[] | undefined) ?? []), t];
-      };
+      const tag =
+        (t: string) =>
+        (c: typeof cfg): void => {
+          c.cluster.tags = [...((c.cluster.tags as string[] | undefined) ?? []), t];
+        };
       const results = await Promise.allSettled([
         w.update(tag('a')),
         w.update(tag('b')),
@@ -29,7 +31,10 @@ describe('configuration writer', () => {
         w.update(tag('c')),
         w.update(tag('d')),
       ]);
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'],
+      );
       assert.equal((results[2] as PromiseRejectedResult).reason.message, 'refused');
       assert.deepEqual(w.current.cluster.tags, ['a', 'b', 'c', 'd']);
       assert.equal(w.current.serial_no, cfg.serial_no + 4);

@@ -18,7 +18,10 @@ function job(id: number, end: number | null): QueuedJob {
 
 const matches = (jobs: Iterable<QueuedJob>, filter: unknown): number[] => {
   const test = compileFilter(filter, (name) => JOB_FIELDS.get(name));
-  return [...jobs].filter((j) => test({id: j.id, job: j} as JobItem)).map((j) => j.id).sort((a, b) => a - b);
+  return [...jobs]
+    .filter((j) => test({id: j.id, job: j} as JobItem))
+    .map((j) => j.id)
+    .sort((a, b) => a - b);
 };
 
 describe('job table', () => {
@@ -45,7 +48,10 @@ describe('job table', () => {
     assert.deepEqual(matches(t.candidates(f)!, f), matches(t.values(), f));
     assert.ok(!t.candidates(f)!.some((j) => j.id === 3), 'an archived job is never a candidate');
     const range = ['&', ['>=', 'id', 10], ['<', 'id', 20]];
-    assert.deepEqual(t.candidates(range)!.map((j) => j.id), [10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    assert.deepEqual(
+      t.candidates(range)!.map((j) => j.id),
+      [10, 11, 12, 13, 14, 15, 16, 17, 18, 19],
+    );
   });
 
   it('leaves filters it does not understand to a full scan', () => {

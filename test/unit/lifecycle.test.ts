@@ -20,7 +20,10 @@ const T1: Timestamp = [100, 1];
 const T2: Timestamp = [200, 2];
 
 function job(...statuses: OpStatus[]): QueuedJob {
-  const j = new QueuedJob(1, statuses.map(() => new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 1})));
+  const j = new QueuedJob(
+    1,
+    statuses.map(() => new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 1})),
+  );
   for (const [i, s] of statuses.entries()) j.ops[i]!.status = s;
   return j;
 }
@@ -70,9 +73,15 @@ describe('job lifecycle', () => {
     assert.deepEqual([q.status, q.ops[0]!.result, q.ops[0]!.endTimestamp, q.endTimestamp], ['canceled', CANCEL_MESSAGE, null, T1]);
     const w = job('success', 'waiting', 'queued');
     markCanceling(w);
-    assert.deepEqual(w.ops.map((op) => op.status), ['success', 'canceling', 'canceling']);
+    assert.deepEqual(
+      w.ops.map((op) => op.status),
+      ['success', 'canceling', 'canceling'],
+    );
     finishCanceled(w, T2);
-    assert.deepEqual(w.ops.map((op) => op.status), ['success', 'canceled', 'canceled']);
+    assert.deepEqual(
+      w.ops.map((op) => op.status),
+      ['success', 'canceled', 'canceled'],
+    );
     assert.deepEqual([w.ops[2]!.endTimestamp, w.endTimestamp], [T2, T2]);
   });
 
@@ -88,11 +97,21 @@ describe('job lifecycle', () => {
     const w = job('success', 'waiting', 'queued');
     w.ops[1]!.result = 'x';
     assert.equal(recoverAtStart(w), 'repaired');
-    assert.deepEqual(w.ops.map((op) => [op.status, op.result]), [['success', null], ['queued', null], ['queued', null]]);
+    assert.deepEqual(
+      w.ops.map((op) => [op.status, op.result]),
+      [
+        ['success', null],
+        ['queued', null],
+        ['queued', null],
+      ],
+    );
     for (const s of ['running', 'canceling'] as const) {
       const j = job('success', s, 'queued');
       assert.equal(recoverAtStart(j, T2), 'failed');
-      assert.deepEqual(j.ops.map((op) => op.status), ['success', 'error', 'error']);
+      assert.deepEqual(
+        j.ops.map((op) => op.status),
+        ['success', 'error', 'error'],
+      );
       assert.deepEqual(j.ops[2]!.result, ['OpExecError', ['Unclean master daemon shutdown']]);
       assert.deepEqual(j.endTimestamp, T2);
     }
@@ -102,7 +121,10 @@ describe('job lifecycle', () => {
   it('priority: changed on queued and waiting opcodes, raised one step up to the highest', () => {
     const j = job('success', 'waiting', 'queued');
     assert.equal(changePriority(j, 10), true);
-    assert.deepEqual(j.ops.map((op) => op.priority), [0, 10, 10]);
+    assert.deepEqual(
+      j.ops.map((op) => op.priority),
+      [0, 10, 10],
+    );
     assert.equal(changePriority(job('running'), 10), false);
     const op = new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', priority: OP_PRIO_HIGHEST + 1});
     assert.equal(raisePriority(op), true);

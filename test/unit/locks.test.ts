@@ -44,15 +44,36 @@ describe('lock manager', () => {
     ac.abort();
     await assert.rejects(p, LockAbortedError);
     const rows = m.rows();
-    assert.deepEqual(rows.find((r) => r.name === 'node/a'), undefined, 'node/a was released and forgotten');
+    assert.deepEqual(
+      rows.find((r) => r.name === 'node/a'),
+      undefined,
+      'node/a was released and forgotten',
+    );
     assert.deepEqual(rows.find((r) => r.name === 'node/b')?.owner, ['x']);
-    assert.deepEqual(rows.find((r) => r.name === 'cluster/BGL'), {name: 'cluster/BGL', mode: null, owner: null, pending: []});
+    assert.deepEqual(
+      rows.find((r) => r.name === 'cluster/BGL'),
+      {name: 'cluster/BGL', mode: null, owner: null, pending: []},
+    );
   });
 
   it('acquires in level order regardless of request order (no deadlock)', async () => {
     const m = new LockManager();
-    const one = m.acquire('1', [{level: 'node', names: ['n'], shared: false}, {level: 'cluster', names: [BGL], shared: false}], 0);
-    const two = m.acquire('2', [{level: 'cluster', names: [BGL], shared: false}, {level: 'node', names: ['n'], shared: false}], 0);
+    const one = m.acquire(
+      '1',
+      [
+        {level: 'node', names: ['n'], shared: false},
+        {level: 'cluster', names: [BGL], shared: false},
+      ],
+      0,
+    );
+    const two = m.acquire(
+      '2',
+      [
+        {level: 'cluster', names: [BGL], shared: false},
+        {level: 'node', names: ['n'], shared: false},
+      ],
+      0,
+    );
     await one;
     m.release('1');
     await two;

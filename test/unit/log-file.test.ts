@@ -17,7 +17,12 @@ describe('best-effort log file', () => {
     const path = join(dir, 'daemon.log');
     let full = true;
     const reports: Array<[number, string]> = [];
-    const file = new LogFile(path, {maxBufferedBytes: 2000, retryMs: 20, fault: () => (full ? enospc() : null), onRecovered: (n, cause) => reports.push([n, cause])});
+    const file = new LogFile(path, {
+      maxBufferedBytes: 2000,
+      retryMs: 20,
+      fault: () => (full ? enospc() : null),
+      onRecovered: (n, cause) => reports.push([n, cause]),
+    });
     const log = pino({base: null, timestamp: false}, file);
     try {
       for (let i = 0; i < 100; i++) log.info(`line ${i}`);

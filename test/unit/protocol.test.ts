@@ -30,13 +30,17 @@ describe('ETX framing', () => {
 
 describe('lossless JSON', () => {
   it('keeps integers beyond 2^53 exact and round-trips them', () => {
-    const text = '{"reason": [["gnt:client", "x", 1795541175805849856]], "small": 12, "f": 1.5, "neg": -9007199254740993, "s": "12345678901234567890"}';
+    const text =
+      '{"reason": [["gnt:client", "x", 1795541175805849856]], "small": 12, "f": 1.5, "neg": -9007199254740993, "s": "12345678901234567890"}';
     const v = parseJson(text) as Record<string, unknown>;
     assert.equal((v.reason as unknown[][])[0]![2], 1795541175805849856n);
     assert.equal(v.neg, -9007199254740993n);
     assert.equal(v.small, 12);
     assert.equal(v.s, '12345678901234567890');
-    assert.equal(stringifyJson(v), '{"reason":[["gnt:client","x",1795541175805849856]],"small":12,"f":1.5,"neg":-9007199254740993,"s":"12345678901234567890"}');
+    assert.equal(
+      stringifyJson(v),
+      '{"reason":[["gnt:client","x",1795541175805849856]],"small":12,"f":1.5,"neg":-9007199254740993,"s":"12345678901234567890"}',
+    );
   });
 
   it('is JSON.parse for ordinary text and rejects what JSON.parse rejects', () => {
@@ -72,7 +76,10 @@ describe('LUXI envelopes', () => {
     assert.equal(decodeError(['NoSuchClass', ['x']]), null);
     const e = decodeError(['JobLost', ['gone']]);
     assert.ok(e instanceof GanetiError && e.cls === 'JobLost');
-    assert.equal(formatError('OpPrereqError', ['Duration must be greater than zero']), 'Failure: prerequisites not met for this operation:\nDuration must be greater than zero');
+    assert.equal(
+      formatError('OpPrereqError', ['Duration must be greater than zero']),
+      'Failure: prerequisites not met for this operation:\nDuration must be greater than zero',
+    );
     assert.equal(formatError('GenericError', ['Queue drained']), 'Unhandled Ganeti error: Queue drained');
   });
 });

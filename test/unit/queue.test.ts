@@ -8,7 +8,10 @@ import {archiveBucket, parseJobFile, QueuedJob, QueuedOpcode, type OpStatus} fro
 import {QueueStore} from '../../src/queue/store.js';
 
 function job(...statuses: OpStatus[]): QueuedJob {
-  const j = new QueuedJob(1, statuses.map(() => new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 1})));
+  const j = new QueuedJob(
+    1,
+    statuses.map(() => new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 1})),
+  );
   for (const [i, s] of statuses.entries()) j.ops[i]!.status = s;
   return j;
 }

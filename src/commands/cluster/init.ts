@@ -22,11 +22,22 @@ export default class ClusterInit extends Command {
   };
 
   async run(): Promise<void> {
-    const {args, flags} = await this.parse(ClusterInit, optparseTokens(this, ClusterInit.flags, 'gnt-cluster', 'init [--master-node NODE] [--primary-ip IP] [--port N] [--master-netdev DEV] NAME'));
+    const {args, flags} = await this.parse(
+      ClusterInit,
+      optparseTokens(
+        this,
+        ClusterInit.flags,
+        'gnt-cluster',
+        'init [--master-node NODE] [--primary-ip IP] [--port N] [--master-netdev DEV] NAME',
+      ),
+    );
     const paths = resolvePaths();
     const master = flags['master-node'];
     if (master !== undefined && master.toLowerCase() !== paths.hostname.toLowerCase()) {
-      exitWithFailure(this, new CommandFailure(`The master node must be the node that runs "cluster init": this is ${paths.hostname}, not ${master}`));
+      exitWithFailure(
+        this,
+        new CommandFailure(`The master node must be the node that runs "cluster init": this is ${paths.hostname}, not ${master}`),
+      );
     }
     try {
       await initCluster(paths, {

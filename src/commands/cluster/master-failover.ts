@@ -41,11 +41,16 @@ export default class ClusterMasterFailover extends Command {
   };
 
   async run(): Promise<void> {
-    const {flags} = await this.parse(ClusterMasterFailover, optparseTokens(this, ClusterMasterFailover.flags, 'gnt-cluster', 'master-failover [--no-voting [--yes-do-it]]'));
+    const {flags} = await this.parse(
+      ClusterMasterFailover,
+      optparseTokens(this, ClusterMasterFailover.flags, 'gnt-cluster', 'master-failover [--no-voting [--yes-do-it]]'),
+    );
     if (flags['no-voting'] && !flags['yes-do-it'] && !(await confirm())) {
       exitWithFailure(
         this,
-        new CommandFailure(process.stdin.isTTY === true ? 'Aborting.' : `${NO_VOTING_WARNING}\nAdd --yes-do-it to proceed without a terminal. Aborting.`),
+        new CommandFailure(
+          process.stdin.isTTY === true ? 'Aborting.' : `${NO_VOTING_WARNING}\nAdd --yes-do-it to proceed without a terminal. Aborting.`,
+        ),
       );
     }
     let result;
@@ -62,7 +67,12 @@ export default class ClusterMasterFailover extends Command {
     for (const w of result.warnings) process.stderr.write(`Warning: ${w}\n`);
     const code = await startMasterd(flags['no-voting']);
     if (code !== 0) {
-      exitWithFailure(this, new CommandFailure(`Could not start the master role on the new master ${result.newMaster}, please check (masterd exited with ${code})`));
+      exitWithFailure(
+        this,
+        new CommandFailure(
+          `Could not start the master role on the new master ${result.newMaster}, please check (masterd exited with ${code})`,
+        ),
+      );
     }
     process.stdout.write(`Master failed over from ${result.oldMaster} to ${result.newMaster}\n`);
   }

@@ -18,7 +18,8 @@ export default class DebugDelay extends LuxiCommand {
     'Submits a job with one OP_TEST_DELAY opcode that sleeps DURATION seconds on the master (unless ' +
     '--no-master) and on each node given with -n, REPEAT more times with -r; then follows the job ' +
     'and prints its log, or with --submit prints its ID ("JobID: N" on stderr) and returns at once.';
-  static override usage = 'debug delay [--no-master] [-n NODE...] [-r N] [-i] [-l] [--dry-run] [--priority P] [--submit] [--print-jobid] DURATION';
+  static override usage =
+    'debug delay [--no-master] [-n NODE...] [-r N] [-i] [-l] [--dry-run] [--priority P] [--submit] [--print-jobid] DURATION';
   static override synopsis = '[<opts>...] <duration>';
   static override args = {duration: Args.string({description: 'Seconds to sleep', ignoreStdin: true})};
   static override flags = {

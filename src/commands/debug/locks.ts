@@ -22,7 +22,9 @@ export const LOCK_LIST_FORMAT: Readonly<Record<string, ColumnFormatter>> = {
   mode: dashIfEmpty(pyStr),
   owner: dashIfEmpty((v) => (v as unknown[]).map(pyStr).join(',')),
   // [[mode, [job, ...]], ...] as "mode:job,job, mode:job"
-  pending: dashIfEmpty((v) => (v as Array<[unknown, unknown[]]>).map(([mode, owners]) => `${pyStr(mode)}:${owners.map(pyStr).join(',')}`).join(', ')),
+  pending: dashIfEmpty((v) =>
+    (v as Array<[unknown, unknown[]]>).map(([mode, owners]) => `${pyStr(mode)}:${owners.map(pyStr).join(',')}`).join(', '),
+  ),
 };
 
 export default class DebugLocks extends LuxiCommand {

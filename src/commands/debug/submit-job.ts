@@ -13,7 +13,8 @@ function readOpcodes(file: string): Record<string, unknown>[] {
   } catch (err) {
     throw new CommandFailure(`Cannot load opcodes from ${file}: ${(err as Error).message}`);
   }
-  const isOpcode = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as {OP_ID?: unknown}).OP_ID === 'string';
+  const isOpcode = (v: unknown): boolean =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && typeof (v as {OP_ID?: unknown}).OP_ID === 'string';
   if (!Array.isArray(value) || !value.every(isOpcode)) {
     throw new CommandFailure(`Cannot load opcodes from ${file}: expected a list of opcode objects, each with an "OP_ID"`);
   }
@@ -28,7 +29,8 @@ export default class DebugSubmitJob extends LuxiCommand {
     'Each FILE holds a JSON list of opcodes and makes one job (--op-repeat repeats its opcodes, ' +
     '--job-repeat submits every file that many times). The jobs are submitted in one SubmitManyJobs call ' +
     '(with --each one SubmitJob per job), then followed to their end; a job that fails is reported on stderr.';
-  static override usage = 'debug submit-job [-v] [--op-repeat N] [--job-repeat N] [--timing-stats] [--each] [--dry-run] [--priority P] FILE...';
+  static override usage =
+    'debug submit-job [-v] [--op-repeat N] [--job-repeat N] [--timing-stats] [--each] [--dry-run] [--priority P] FILE...';
   static override synopsis = '<op-list-file>...';
   static override args = {files: Args.string({description: 'JSON files with a list of opcodes each', ignoreStdin: true})};
   static override flags = {
@@ -72,10 +74,14 @@ export default class DebugSubmitJob extends LuxiCommand {
     if (timing) writeOut('Submitting...\n');
     const client = this.client();
     let t2 = 0;
-    await executeJobs(client, jobs, {verbose: flags.verbose === true, each: flags.each === true, submitted: () => {
-      t2 = performance.now();
-      if (timing) writeOut('Executing...\n');
-    }});
+    await executeJobs(client, jobs, {
+      verbose: flags.verbose === true,
+      each: flags.each === true,
+      submitted: () => {
+        t2 = performance.now();
+        if (timing) writeOut('Executing...\n');
+      },
+    });
     const t3 = performance.now();
     if (timing) {
       writeOut(

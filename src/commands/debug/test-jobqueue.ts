@@ -6,7 +6,7 @@ import {EXIT_SUCCESS} from '../../process/exit-codes.js';
 export default class DebugTestJobqueue extends LuxiCommand {
   static override summary = 'Test a few aspects of the job queue';
   static override description =
-    'Checks the master daemon\'s job queue: submissions with an invalid priority are refused (one job alone ' +
+    "Checks the master daemon's job queue: submissions with an invalid priority are refused (one job alone " +
     'and within SubmitManyJobs), dependencies between the jobs of one submission are resolved and run in ' +
     'order, and OP_TEST_JQUEUE jobs that succeed, fail, or fail part-way report their status and log ' +
     'messages at each step (through notification sockets). Prints each step; exits 1 at the first failure.';

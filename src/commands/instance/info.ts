@@ -17,7 +17,9 @@ export default class InstanceInfo extends LuxiCommand {
   protected async execute(): Promise<number> {
     const {args, flags} = await this.parseCommand(InstanceInfo);
     if (args.length === 0 && !flags.all) {
-      writeErr('No instance selected. Please pass in --all if you want to query all instances.\nNote that this can take a long time on a big cluster.\n');
+      writeErr(
+        'No instance selected. Please pass in --all if you want to query all instances.\nNote that this can take a long time on a big cluster.\n',
+      );
       return 1;
     }
     if (args.length > 0 && flags.all) {

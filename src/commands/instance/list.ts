@@ -7,7 +7,19 @@ import {parseFields} from '../job/list.js';
 /** gnt_instance.ListInstances: list fields printed as comma-separated items. */
 const joined = (value: unknown): string => (Array.isArray(value) ? value.map((v) => pyStr(v)).join(',') : pyStr(value));
 const LIST_FORMAT_OVERRIDE = Object.fromEntries(
-  ['tags', 'disk.sizes', 'nic.macs', 'nic.ips', 'nic.modes', 'nic.links', 'nic.bridges', 'nic.networks', 'snodes', 'snodes.group', 'snodes.group.uuid'].map((f) => [f, joined]),
+  [
+    'tags',
+    'disk.sizes',
+    'nic.macs',
+    'nic.ips',
+    'nic.modes',
+    'nic.links',
+    'nic.bridges',
+    'nic.networks',
+    'snodes',
+    'snodes.group',
+    'snodes.group.uuid',
+  ].map((f) => [f, joined]),
 );
 
 export const DEFAULT_INSTANCE_FIELDS = ['name', 'hypervisor', 'os', 'pnode', 'status', 'oper_ram'];

@@ -36,7 +36,9 @@ export default class InstanceModify extends LuxiCommand {
       force: flags.force,
       reason: extendReasonTrail([], flags.reason, 'gnt-instance', 'modify'),
     };
-    const result = (await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']})) as Array<[string, unknown]> | null;
+    const result = (await submitOrSend(this.client(), op, {submitOnly: flags.submit, printJobId: flags['print-jobid']})) as Array<
+      [string, unknown]
+    > | null;
     if (result !== null && result.length > 0) {
       writeOut(`Modified instance ${args[0]!}\n`);
       for (const [key, value] of result) writeOut(` - ${pyStr(key).padEnd(5)} -> ${pyStr(value)}\n`);

@@ -25,7 +25,10 @@ export default class InstanceRename extends LuxiCommand {
       const question = `As you disabled the check of the DNS entry, please verify that '${newName}' is a FQDN. Continue?`;
       const answer = await askYesNo(question);
       if (answer === 'no-tty') {
-        throw new CommandFailure(`Not confirmed: "${question}" needs an answer and standard input is not a terminal. Use -f to go ahead without confirmation.`, EXIT_CONFIRMATION);
+        throw new CommandFailure(
+          `Not confirmed: "${question}" needs an answer and standard input is not a terminal. Use -f to go ahead without confirmation.`,
+          EXIT_CONFIRMATION,
+        );
       }
       if (!answer) return 1;
     }

@@ -6,7 +6,7 @@ export default class JobArchive extends LuxiCommand {
   static override summary = 'Archive specified jobs';
   static override description =
     'Moves finished jobs to the archive (queue/archive/). A job that is not finished or does not exist is ' +
-    "reported as \"Failed to archive job with ID 'N'\" and the exit status is 1.";
+    'reported as "Failed to archive job with ID \'N\'" and the exit status is 1.';
   static override usage = 'job archive JOB-ID [JOB-ID...]';
   static override synopsis = '<job-id> [<job-id>...]';
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};

@@ -8,10 +8,9 @@ export default class JobCancel extends LuxiCommand {
     'Cancels the given jobs, or all jobs in a status (--pending: queued, waiting or canceling; --queued; ' +
     '--waiting). Jobs selected by status are listed and the cancellation must be confirmed on the terminal ' +
     'unless --force is given; without a terminal the command refuses (exit status 13). A running job can ' +
-    'only be stopped with --kill --yes-do-it. Prints the daemon\'s answer for each job; the exit status is 1 ' +
+    "only be stopped with --kill --yes-do-it. Prints the daemon's answer for each job; the exit status is 1 " +
     'if any job could not be cancelled.';
-  static override usage =
-    'job cancel {[--force] [--kill --yes-do-it] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
+  static override usage = 'job cancel {[--force] [--kill --yes-do-it] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
   static override synopsis = '{[--force] [--kill --yes-do-it] {--pending | --queued | --waiting} | <job-id> [<job-id>...]}';
   static override args = {jobs: Args.string({description: 'Job IDs', ignoreStdin: true})};
   static override flags = {

@@ -10,7 +10,7 @@ export default class JobChangePriority extends LuxiCommand {
     'Changes the priority of the opcodes of the given jobs that have not started yet, or of all jobs in a ' +
     'status (--pending, --queued, --waiting). Jobs selected by status are listed and the change must be ' +
     'confirmed on the terminal unless --force is given; without a terminal the command refuses (exit status ' +
-    '13). Prints the daemon\'s answer for each job; the exit status is 1 if any change failed.';
+    "13). Prints the daemon's answer for each job; the exit status is 1 if any change failed.";
   static override usage =
     'job change-priority --priority low|normal|high {[--force] {--pending | --queued | --waiting} | JOB-ID [JOB-ID...]}';
   static override synopsis = '--priority <priority> {[--force] {--pending | --queued | --waiting} | <job-id> [<job-id>...]}';

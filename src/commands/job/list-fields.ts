@@ -5,8 +5,7 @@ import {LuxiCommand} from '../../cli/luxi-command.js';
 export default class JobListFields extends LuxiCommand {
   static override summary = 'Lists all available fields for jobs';
   static override description =
-    'Prints name, type, title and description of the given job fields (all fields without arguments), ' +
-    'as used by "list -o".';
+    'Prints name, type, title and description of the given job fields (all fields without arguments), ' + 'as used by "list -o".';
   static override usage = 'job list-fields [--no-headers] [--separator=SEP] [FIELD...]';
   static override synopsis = '[<fields>...]';
   static override args = {fields: Args.string({description: 'Fields to describe (default: all)', ignoreStdin: true})};

@@ -54,7 +54,8 @@ export default class JobList extends LuxiCommand {
     'Arguments are job IDs; a single argument containing a space or one of !"\'()/<=>\\~ (or any argument ' +
     'with -F) is a query filter, e.g. \'status == "error" and id > 100\'. A job named by ID that does not ' +
     'exist is listed with "-" values and reported on stderr, and the exit status is 1.';
-  static override usage = 'job list [--no-headers] [--separator=SEP] [-o [+]FIELD,...] [-v] [-F] ' +
+  static override usage =
+    'job list [--no-headers] [--separator=SEP] [-o [+]FIELD,...] [-v] [-F] ' +
     '[--pending|--running|--error|--finished] [--archived] [--json] [JOB-ID...|FILTER]';
   static override synopsis = '[<job-id>...]';
   static override args = {
@@ -63,7 +64,11 @@ export default class JobList extends LuxiCommand {
   static override flags = {
     'no-headers': Flags.boolean({description: "Don't display column headers"}),
     separator: Flags.string({description: 'Separator between output fields (defaults to one space)'}),
-    output: Flags.string({char: 'o', description: 'Comma separated list of output fields ("+a,b" adds to the defaults)', helpValue: 'FIELDS'}),
+    output: Flags.string({
+      char: 'o',
+      description: 'Comma separated list of output fields ("+a,b" adds to the defaults)',
+      helpValue: 'FIELDS',
+    }),
     verbose: Flags.boolean({char: 'v', description: 'Increase the verbosity of the operation'}),
     filter: Flags.boolean({char: 'F', description: 'Whether command argument should be treated as filter'}),
     pending: Flags.boolean({description: 'Select jobs pending execution or being cancelled'}),
@@ -91,7 +96,10 @@ export default class JobList extends LuxiCommand {
     const answer = await this.client().query('job', queried, filter);
     const [idAt, statusAt] = [queried.indexOf('id'), queried.indexOf('status')];
     const missing = namedIds ? answer.data.filter((row) => row[statusAt]?.[0] !== RS_NORMAL).map((row) => row[idAt]?.[1]) : [];
-    const response = probes.length === 0 ? answer : {fields: answer.fields.slice(0, fields.length), data: answer.data.map((row) => row.slice(0, fields.length))};
+    const response =
+      probes.length === 0
+        ? answer
+        : {fields: answer.fields.slice(0, fields.length), data: answer.data.map((row) => row.slice(0, fields.length))};
     const missingExit = (code: number): number => {
       if (code !== EXIT_SUCCESS || missing.length === 0) return code;
       writeErr(missing.map((id) => `Job ID ${String(id)} not found\n`).join(''));

@@ -26,8 +26,7 @@ export function parseSubmission(text: string, source: string): {jobs: OpcodeInpu
     throw new CommandFailure(`Cannot parse ${source} as JSON: ${(err as Error).message}`);
   }
   const shape =
-    'expected a list of opcodes (one job) or a list of lists of opcodes (several jobs), ' +
-    'each opcode an object with an "OP_ID"';
+    'expected a list of opcodes (one job) or a list of lists of opcodes (several jobs), ' + 'each opcode an object with an "OP_ID"';
   if (!Array.isArray(value) || value.length === 0) throw new CommandFailure(`Invalid job description in ${source}: ${shape}`);
   if (value.every(isOpcode)) return {jobs: [value], many: false};
   if (value.every((job) => Array.isArray(job) && job.every(isOpcode))) return {jobs: value as OpcodeInput[][], many: true};

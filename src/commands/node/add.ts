@@ -10,7 +10,7 @@ export default class NodeAdd extends LuxiCommand {
   static override summary = 'Add a node to the cluster (OP_NODE_ADD, run by the master daemon)';
   static override description =
     "The node's daemon (ganeti noded) must already run, with a copy of the cluster certificate " +
-    "(var/lib/ganeti/server.pem) when the cluster has one. The master checks it answers, adds it to the " +
+    '(var/lib/ganeti/server.pem) when the cluster has one. The master checks it answers, adds it to the ' +
     'configuration and sends the configuration to every node; a new master candidate receives the job queue.';
   static override usage = 'node add --primary-ip IP [--port N] [--secondary-ip IP] [--readd] [-g GROUP] NAME';
   static override args = {name: Args.string({description: 'Name of the new node', ignoreStdin: true})};

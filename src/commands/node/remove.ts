@@ -13,7 +13,11 @@ export default class NodeRemove extends LuxiCommand {
   protected async execute(): Promise<number> {
     const {args, flags} = await this.parseCommand(NodeRemove);
     checkArgCount('remove', args, 1, 1);
-    await submitOpcode(this.client(), {OP_ID: 'OP_NODE_REMOVE', node_name: args[0], reason: extendReasonTrail([], flags.reason, 'gnt-node', 'remove')}, writeOut);
+    await submitOpcode(
+      this.client(),
+      {OP_ID: 'OP_NODE_REMOVE', node_name: args[0], reason: extendReasonTrail([], flags.reason, 'gnt-node', 'remove')},
+      writeOut,
+    );
     return EXIT_SUCCESS;
   }
 }

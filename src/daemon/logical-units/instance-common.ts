@@ -3,14 +3,7 @@
 // wording, and the re-check that an instance did not move while its locks were awaited.
 import {lookup} from 'node:dns/promises';
 import {Socket} from 'node:net';
-import {
-  expandNode,
-  instanceByName,
-  type ConfigData,
-  type InstanceConfig,
-  type NicConfig,
-  type NodeConfig,
-} from '../../config/config.js';
+import {expandNode, instanceByName, type ConfigData, type InstanceConfig, type NicConfig, type NodeConfig} from '../../config/config.js';
 import {checkFakeHvSyntax} from '../../config/hv-params.js';
 import {opExecError, opPrereqError, type GanetiError} from '../../protocol/errors.js';
 import {DEFAULT_NODED_PORT} from '../../rpc/client.js';
@@ -88,7 +81,14 @@ export function filledNic(cfg: ConfigData, nic: NicConfig): {mode: string; link:
 
 /** The bridges an instance's NICs need on its node (bridged NICs only). */
 export function bridgesOf(cfg: ConfigData, nics: NicConfig[]): string[] {
-  return [...new Set(nics.map((n) => filledNic(cfg, n)).filter((p) => p.mode === 'bridged').map((p) => p.link))];
+  return [
+    ...new Set(
+      nics
+        .map((n) => filledNic(cfg, n))
+        .filter((p) => p.mode === 'bridged')
+        .map((p) => p.link),
+    ),
+  ];
 }
 
 /** The instance as node daemons receive it: parameters filled, no disks, no secondaries. */
@@ -122,7 +122,13 @@ export class NodeCallError extends Error {
 }
 
 /** One procedure on one node; rejects with the node's own message. */
-export async function callNode<P extends NodedProcedure>(env: OpEnv, node: NodeConfig, procedure: P, args: NodedArgs<P>, timeoutMs: number): Promise<NodedResult<P>> {
+export async function callNode<P extends NodedProcedure>(
+  env: OpEnv,
+  node: NodeConfig,
+  procedure: P,
+  args: NodedArgs<P>,
+  timeoutMs: number,
+): Promise<NodedResult<P>> {
   const {rpc} = rpcOf(env);
   const [result] = await rpc([node.name], procedure, args, timeoutMs);
   if (result === undefined || !result.ok) throw new NodeCallError(node.name, String(result?.payload ?? 'no answer'));
@@ -156,11 +162,19 @@ export async function nodeFreeMemory(env: OpEnv, cfg: ConfigData, node: NodeConf
   );
   const hvInfo = Array.isArray(reply) && Array.isArray(reply[2]) ? (reply[2][0] as Record<string, unknown>) : undefined;
   const free = hvInfo?.memory_free;
-  if (typeof free !== 'number') throw opPrereqError(`Can't compute free memory on node ${node.name}, result was '${String(free)}'`, 'environment_error');
+  if (typeof free !== 'number')
+    throw opPrereqError(`Can't compute free memory on node ${node.name}, result was '${String(free)}'`, 'environment_error');
   return free;
 }
 
-export async function checkFreeMemory(env: OpEnv, cfg: ConfigData, node: NodeConfig, hv: string, needed: number, reason: string): Promise<void> {
+export async function checkFreeMemory(
+  env: OpEnv,
+  cfg: ConfigData,
+  node: NodeConfig,
+  hv: string,
+  needed: number,
+  reason: string,
+): Promise<void> {
   const free = await nodeFreeMemory(env, cfg, node, hv);
   if (needed > free) {
     throw opPrereqError(
@@ -238,7 +252,11 @@ export function lockedInstance(env: OpEnv, op: Record<string, unknown>): {cfg: C
 }
 
 /** Changes one instance in the configuration (its serial number and mtime go up). */
-export async function updateInstance(env: OpEnv, uuid: string, change: (inst: InstanceConfig, cfg: ConfigData) => void): Promise<InstanceConfig> {
+export async function updateInstance(
+  env: OpEnv,
+  uuid: string,
+  change: (inst: InstanceConfig, cfg: ConfigData) => void,
+): Promise<InstanceConfig> {
   const {cluster} = rpcOf(env);
   let updated: InstanceConfig | undefined;
   await cluster.updateConfig((cfg) => {
@@ -253,7 +271,12 @@ export async function updateInstance(env: OpEnv, uuid: string, change: (inst: In
 }
 
 /** Marks the instance up/down in the configuration unless it already is. */
-export async function setAdminState(env: OpEnv, inst: InstanceConfig, state: 'up' | 'down', source: 'admin' | 'user' = 'admin'): Promise<void> {
+export async function setAdminState(
+  env: OpEnv,
+  inst: InstanceConfig,
+  state: 'up' | 'down',
+  source: 'admin' | 'user' = 'admin',
+): Promise<void> {
   const active = state === 'up';
   if (inst.admin_state === state && inst.disks_active === active && inst.admin_state_source === source) return;
   await updateInstance(env, inst.uuid, (i) => {
@@ -287,7 +310,12 @@ export async function checkedName(
     resolved = await lookup(lower);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const text = code === 'ENOTFOUND' ? 'Name or service not known' : code === 'EAI_AGAIN' ? 'Temporary failure in name resolution' : (err as Error).message;
+    const text =
+      code === 'ENOTFOUND'
+        ? 'Name or service not known'
+        : code === 'EAI_AGAIN'
+          ? 'Temporary failure in name resolution'
+          : (err as Error).message;
     throw opPrereqError(`The given name (${given}) does not resolve: ${text}`, 'resolver_error');
   }
   const fqdn = lower;

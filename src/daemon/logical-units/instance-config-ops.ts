@@ -65,9 +65,14 @@ export const instanceSetParams: LogicalUnit = {
   locks(op, env): LockRequest[] {
     const inst = opInstance(env.cfg, op.instance_name);
     const refused = refusedChange(op);
-    if (refused !== null) throw opPrereqError(`Changing the ${refused} of an instance is not supported by ganeti-ts; only backend parameters (-B) can be modified`, 'wrong_input');
+    if (refused !== null)
+      throw opPrereqError(
+        `Changing the ${refused} of an instance is not supported by ganeti-ts; only backend parameters (-B) can be modified`,
+        'wrong_input',
+      );
     const hvGiven = (op.hvparams ?? {}) as Record<string, unknown>;
-    if (Object.keys(op.beparams ?? {}).length === 0 && Object.keys(hvGiven).length === 0) throw opPrereqError('No changes submitted', 'wrong_input');
+    if (Object.keys(op.beparams ?? {}).length === 0 && Object.keys(hvGiven).length === 0)
+      throw opPrereqError('No changes submitted', 'wrong_input');
     checkHvNotGlobal(hvGiven);
     parseBeparams((op.beparams ?? {}) as Record<string, unknown>, true);
     rememberLocked(op, inst, [inst.primary_node]);
@@ -155,8 +160,13 @@ export const instanceRename: LogicalUnit = {
     });
     if (!pnode.offline) {
       try {
-        await callOr(env, pnode, 'instance_run_rename', [instanceDict(cluster.current(), renamed), oldName, op.debug_level ?? 0], TMO_SLOW, (m) =>
-          opExecError(m),
+        await callOr(
+          env,
+          pnode,
+          'instance_run_rename',
+          [instanceDict(cluster.current(), renamed), oldName, op.debug_level ?? 0],
+          TMO_SLOW,
+          (m) => opExecError(m),
         );
       } catch (err) {
         warning(

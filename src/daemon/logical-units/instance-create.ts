@@ -46,9 +46,11 @@ interface Plan {
 
 function refuseOutOfScope(op: Record<string, unknown>): void {
   if (op.mode !== 'create') throw opPrereqError(`Instance creation mode '${String(op.mode)}' is not supported by ganeti-ts`, 'wrong_input');
-  if (op.forthcoming === true || op.commit === true) throw opPrereqError('Forthcoming instances are not supported by ganeti-ts', 'wrong_input');
+  if (op.forthcoming === true || op.commit === true)
+    throw opPrereqError('Forthcoming instances are not supported by ganeti-ts', 'wrong_input');
   if (op.instance_communication === true) throw opPrereqError('Instance communication is not supported by ganeti-ts', 'wrong_input');
-  if (op.snode !== null || op.snode_uuid !== null) throw opPrereqError('Secondary node given, but disk template is diskless', 'wrong_input');
+  if (op.snode !== null || op.snode_uuid !== null)
+    throw opPrereqError('Secondary node given, but disk template is diskless', 'wrong_input');
 }
 
 function diskTemplate(op: Record<string, unknown>, cfg: ConfigData): string {
@@ -67,7 +69,8 @@ function diskTemplate(op: Record<string, unknown>, cfg: ConfigData): string {
 function hypervisorOf(op: Record<string, unknown>, cfg: ConfigData): string {
   const enabled = (cfg.cluster.enabled_hypervisors ?? ['fake']) as string[];
   const hv = (op.hypervisor as string | null) ?? enabled[0]!;
-  if (!enabled.includes(hv)) throw opPrereqError(`Selected hypervisor (${hv}) not enabled in the cluster (${enabled.join(',')})`, 'wrong_state');
+  if (!enabled.includes(hv))
+    throw opPrereqError(`Selected hypervisor (${hv}) not enabled in the cluster (${enabled.join(',')})`, 'wrong_state');
   return hv;
 }
 
@@ -190,8 +193,13 @@ export const instanceCreate: LogicalUnit = {
     if (pnode.drained) throw opPrereqError(`Cannot use drained primary node '${pnode.name}'`, 'wrong_state');
     if (!pnode.vm_capable) throw opPrereqError(`Cannot use non-vm_capable primary node '${pnode.name}'`, 'wrong_state');
     if (op.ignore_ipolicy !== true) checkIpolicy(cfg, pnode, p.be, p.nics.length);
-    await callOr(env, pnode, 'hypervisor_validate_params', [p.hypervisor, {...clusterHv(cfg, p.hypervisor), ...p.hvparams}], TMO_NORMAL, (m) =>
-      opPrereqError(`Hypervisor parameter validation failed on node ${pnode.name}: ${m}`, 'wrong_input'),
+    await callOr(
+      env,
+      pnode,
+      'hypervisor_validate_params',
+      [p.hypervisor, {...clusterHv(cfg, p.hypervisor), ...p.hvparams}],
+      TMO_NORMAL,
+      (m) => opPrereqError(`Hypervisor parameter validation failed on node ${pnode.name}: ${m}`, 'wrong_input'),
     );
     await callOr(env, pnode, 'os_validate', [true, p.os, ['parameters'], op.osparams ?? {}, op.force_variant], TMO_FAST, (m) =>
       opExecError(`OS Parameters validation failed on node ${pnode.name}: ${m}`),
@@ -250,4 +258,3 @@ export const instanceCreate: LogicalUnit = {
     return [pnode.name];
   },
 };
-

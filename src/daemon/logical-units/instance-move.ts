@@ -88,11 +88,15 @@ export const instanceMigrate: LogicalUnit = {
       opExecError(`Failed fetching source migration information from ${source.name}: ${m}`),
     );
     env.feedback(`* closing instance disks on node ${target.name}`);
-    await callOr(env, target, 'blockdev_close', [inst.name, []], TMO_NORMAL, (m) => opExecError(`Cannot change disk to secondary on node ${target.name}: ${m}`));
+    await callOr(env, target, 'blockdev_close', [inst.name, []], TMO_NORMAL, (m) =>
+      opExecError(`Cannot change disk to secondary on node ${target.name}: ${m}`),
+    );
     env.feedback(`* opening instance disks on node ${source.name} in shared mode`);
     env.feedback(`* opening instance disks on node ${target.name} in shared mode`);
     for (const node of [source, target]) {
-      await callOr(env, node, 'blockdev_open', [inst.name, [], false], TMO_NORMAL, (m) => opExecError(`Cannot open disks on node ${node.name}: ${m}`));
+      await callOr(env, node, 'blockdev_open', [inst.name, [], false], TMO_NORMAL, (m) =>
+        opExecError(`Cannot open disks on node ${node.name}: ${m}`),
+      );
     }
     env.feedback(`* preparing ${target.name} to accept the instance`);
     await callOr(env, target, 'accept_instance', [dict, migrationInfo, target.secondary_ip], TMO_NORMAL, (m) =>
@@ -110,8 +114,12 @@ export const instanceMigrate: LogicalUnit = {
       if (status?.status !== 'completed') throw opExecError(`Migration of instance ${inst.name} failed: status ${String(status?.status)}`);
       env.feedback('* memory transfer complete');
     } catch (err) {
-      await callOr(env, target, 'instance_finalize_migration_dst', [dict, migrationInfo, false], TMO_NORMAL, (m) => opExecError(m)).catch(() => undefined);
-      await callOr(env, source, 'instance_finalize_migration_src', [dict, false, live], TMO_SLOW, (m) => opExecError(m)).catch(() => undefined);
+      await callOr(env, target, 'instance_finalize_migration_dst', [dict, migrationInfo, false], TMO_NORMAL, (m) => opExecError(m)).catch(
+        () => undefined,
+      );
+      await callOr(env, source, 'instance_finalize_migration_src', [dict, false, live], TMO_SLOW, (m) => opExecError(m)).catch(
+        () => undefined,
+      );
       throw err;
     }
     // Target first: whenever the master stops here the instance runs somewhere (see
@@ -124,11 +132,13 @@ export const instanceMigrate: LogicalUnit = {
     );
     await setPrimary(env, inst, target);
     env.feedback(`* closing instance disks on node ${source.name}`);
-    await callOr(env, source, 'blockdev_close', [inst.name, []], TMO_NORMAL, (m) => opExecError(`Cannot change disk to secondary on node ${source.name}: ${m}`)).catch(
-      (err: Error) => warning(env, err.message),
-    );
+    await callOr(env, source, 'blockdev_close', [inst.name, []], TMO_NORMAL, (m) =>
+      opExecError(`Cannot change disk to secondary on node ${source.name}: ${m}`),
+    ).catch((err: Error) => warning(env, err.message));
     env.feedback(`* opening instance disks on node ${target.name} in exclusive mode`);
-    await callOr(env, target, 'blockdev_open', [inst.name, [], true], TMO_NORMAL, (m) => opExecError(m)).catch((err: Error) => warning(env, err.message));
+    await callOr(env, target, 'blockdev_open', [inst.name, [], true], TMO_NORMAL, (m) => opExecError(m)).catch((err: Error) =>
+      warning(env, err.message),
+    );
     env.feedback('* done');
     return null;
   },
@@ -153,7 +163,9 @@ export const instanceFailover: LogicalUnit = {
     }
     const dict = instanceDict(cfg, inst);
     env.feedback(`Failover instance ${inst.name}`);
-    env.feedback(up ? '* checking disk consistency between source and target' : '* not checking disk consistency as instance is not running');
+    env.feedback(
+      up ? '* checking disk consistency between source and target' : '* not checking disk consistency as instance is not running',
+    );
     env.feedback('* shutting down instance on source node');
     try {
       await callOr(env, source, 'instance_shutdown', [dict, op.shutdown_timeout, op.reason], TMO_NORMAL, (m) => opExecError(m));
@@ -173,8 +185,13 @@ export const instanceFailover: LogicalUnit = {
     if (up) {
       env.feedback(`* activating the instance's disks on target node ${target.name}`);
       env.feedback(`* starting the instance on the target node ${target.name}`);
-      await callOr(env, target, 'instance_start', [instanceDict(cluster.current(), {...inst, primary_node: target.uuid}), false, op.reason], TMO_NORMAL, (m) =>
-        opExecError(`Could not start instance ${inst.name} on node ${target.name}: ${m}`),
+      await callOr(
+        env,
+        target,
+        'instance_start',
+        [instanceDict(cluster.current(), {...inst, primary_node: target.uuid}), false, op.reason],
+        TMO_NORMAL,
+        (m) => opExecError(`Could not start instance ${inst.name} on node ${target.name}: ${m}`),
       );
     }
     return null;

@@ -64,8 +64,13 @@ export const instanceStartup: LogicalUnit = {
       await checkFreeMemory(env, cfg, pnode, inst.hypervisor, be.minmem, `starting instance ${inst.name}`);
     }
     if (op.no_remember !== true) await setAdminState(env, inst, 'up');
-    await callOr(env, pnode, 'instance_start', [instanceDict(cfg, inst, overrides, hvOverrides), op.startup_paused, op.reason], TMO_NORMAL, (m) =>
-      opExecError(`Could not start instance: ${m}`),
+    await callOr(
+      env,
+      pnode,
+      'instance_start',
+      [instanceDict(cfg, inst, overrides, hvOverrides), op.startup_paused, op.reason],
+      TMO_NORMAL,
+      (m) => opExecError(`Could not start instance: ${m}`),
     );
     return null;
   },
@@ -79,7 +84,11 @@ function instanceOnlyLocks(op: Record<string, unknown>, env: OpEnv): LockRequest
 }
 
 /** The instance under its lock, up or down unless `refusal` is null, and its primary node. */
-function lockedOnPrimary(env: OpEnv, op: Record<string, unknown>, refusal: string | null): {cfg: ConfigData; inst: InstanceConfig; pnode: NodeConfig} {
+function lockedOnPrimary(
+  env: OpEnv,
+  op: Record<string, unknown>,
+  refusal: string | null,
+): {cfg: ConfigData; inst: InstanceConfig; pnode: NodeConfig} {
   const {cfg, inst} = lockedInstance(env, op);
   if (refusal !== null) checkAdminState(inst, ['up', 'down'], refusal);
   return {cfg, inst, pnode: nodeOf(cfg, inst.primary_node)};
@@ -101,9 +110,7 @@ export const instanceShutdown: LogicalUnit = {
       return null;
     }
     try {
-      await callOr(env, pnode, 'instance_shutdown', [instanceDict(cfg, inst), op.timeout, op.reason], TMO_NORMAL, (m) =>
-        opExecError(m),
-      );
+      await callOr(env, pnode, 'instance_shutdown', [instanceDict(cfg, inst), op.timeout, op.reason], TMO_NORMAL, (m) => opExecError(m));
     } catch (err) {
       warning(env, `Could not shutdown instance: ${(err as Error).message}`);
     }

@@ -2,17 +2,7 @@
 // state comes from the primary node unless the query is static.
 import {niceSort, type ConfigData, type InstanceConfig} from '../../config/config.js';
 import type {LockRequest} from '../locks.js';
-import {
-  bglShared,
-  filledBe,
-  filledNic,
-  groupOf,
-  instanceLocks,
-  nodeOf,
-  opInstance,
-  rpcOf,
-  runningInfo,
-} from './instance-common.js';
+import {bglShared, filledBe, filledNic, groupOf, instanceLocks, nodeOf, opInstance, rpcOf, runningInfo} from './instance-common.js';
 import {warning, type LogicalUnit, type OpEnv} from './logical-unit.js';
 
 function wanted(cfg: ConfigData, names: string[]): InstanceConfig[] {
@@ -75,7 +65,10 @@ export const instanceQueryData: LogicalUnit = {
     const groups = [...new Set(nodes.map((u) => env.cfg.nodes[u]?.group).filter((g): g is string => g !== undefined))];
     return [
       bglShared(),
-      instanceLocks(insts.map((i) => i.name), true),
+      instanceLocks(
+        insts.map((i) => i.name),
+        true,
+      ),
       {level: 'nodegroup', names: groups, shared: true},
       {level: 'node', names: nodes, shared: true},
     ];

@@ -28,7 +28,12 @@ export interface ClusterServices {
 }
 
 /** Calls several nodes at once; never rejects (a node's failure is its result). */
-export type NodeRpc = <P extends NodedProcedure>(nodes: string[], procedure: P, args: NodedArgs<P>, timeoutMs: number) => Promise<Array<NodeRpcResult<NodedResult<P>>>>;
+export type NodeRpc = <P extends NodedProcedure>(
+  nodes: string[],
+  procedure: P,
+  args: NodedArgs<P>,
+  timeoutMs: number,
+) => Promise<Array<NodeRpcResult<NodedResult<P>>>>;
 
 export interface LogicalUnit {
   /**

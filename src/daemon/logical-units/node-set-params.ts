@@ -25,8 +25,10 @@ function check(op: Record<string, unknown>, cfg: ConfigData): NodeConfig {
     if (op.master_capable === false || (!node.master_capable && op.master_capable !== true)) {
       throw opPrereqError(`Node ${node.name} is not master capable, cannot make it a master candidate`, 'wrong_state');
     }
-    if (node.offline && op.offline !== false) throw opPrereqError(`Node ${node.name} is offline, it cannot be a master candidate`, 'wrong_state');
-    if (node.drained && op.drained !== false) throw opPrereqError(`Node ${node.name} is drained, it cannot be a master candidate`, 'wrong_state');
+    if (node.offline && op.offline !== false)
+      throw opPrereqError(`Node ${node.name} is offline, it cannot be a master candidate`, 'wrong_state');
+    if (node.drained && op.drained !== false)
+      throw opPrereqError(`Node ${node.name} is drained, it cannot be a master candidate`, 'wrong_state');
   }
   if (node.master_candidate && demotes && op.auto_promote !== true && op.force !== true) {
     const {now, should} = candidateStats(cfg, [node.uuid]);
