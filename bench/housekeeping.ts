@@ -7,7 +7,7 @@ import {readdirSync} from 'node:fs';
 import {loadavg} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
-import {delayOp, makeNode, REPO, waitFor} from '../test/helpers/cluster.js';
+import {delayOp, makeNode, REPO, untilAnswering, waitFor} from '../test/helpers/cluster.js';
 import {LuxiClient} from '../src/protocol/client.js';
 
 const {values} = parseArgs({
@@ -56,18 +56,7 @@ const proc = spawn(
 const c = new LuxiClient({paths: node.paths, timeoutMs: 120_000});
 const q = new LuxiClient({paths: node.paths, timeoutMs: 120_000});
 try {
-  await waitFor(
-    async () => {
-      try {
-        await c.queryConfigValues(['cluster_name']);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    30_000,
-    'masterd',
-  );
+  await untilAnswering(c);
   console.log(
     `housekeeping: ${JOBS} jobs over ${SECONDS} s in batches of ${BATCH}, age ${values.age}, retention ${values.retention}; load ${loadavg()
       .map((l) => l.toFixed(2))

@@ -7,7 +7,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
-import {delayOp, makeNode, REPO, waitFor} from '../test/helpers/cluster.js';
+import {delayOp, makeNode, REPO, untilAnswering} from '../test/helpers/cluster.js';
 import {LuxiClient} from '../src/protocol/client.js';
 
 const {values} = parseArgs({options: {jobs: {type: 'string', default: '4000'}, repo: {type: 'string', default: REPO}}});
@@ -28,18 +28,7 @@ try {
     {env: node.env, stdio: 'ignore'},
   );
   const c = new LuxiClient({paths: node.paths});
-  await waitFor(
-    async () => {
-      try {
-        await c.queryConfigValues(['cluster_name']);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    30_000,
-    'masterd',
-  );
+  await untilAnswering(c);
   const t0 = performance.now();
   for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
   const tSubmit = performance.now() - t0;

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {describe, it} from 'node:test';
 import {LuxiClient} from '../../src/protocol/client.js';
-import {BIN, delayOp, makeNode, waitFor} from '../helpers/cluster.js';
+import {BIN, delayOp, makeNode, untilAnswering, waitFor} from '../helpers/cluster.js';
 
 describe('masterd -f with an unread stderr', () => {
   it('keeps serving after far more log than a pipe holds', async () => {
@@ -16,18 +16,7 @@ describe('masterd -f with an unread stderr', () => {
     });
     const c = new LuxiClient({paths: node.paths, timeoutMs: 60_000});
     try {
-      await waitFor(
-        async () => {
-          try {
-            await c.queryConfigValues(['cluster_name']);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        30_000,
-        'masterd',
-      );
+      await untilAnswering(c);
       // Each job logs its submission and its end: 4,000 jobs are several hundred KiB of lines.
       for (let i = 0; i < 40; i++) await c.submitManyJobs(Array.from({length: 100}, () => [delayOp(0)]));
       await waitFor(

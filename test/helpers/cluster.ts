@@ -49,6 +49,22 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs 
   }
 }
 
+/** Waits until a daemon answers `c` (for daemons started some other way than launchMasterd). */
+export async function untilAnswering(c: LuxiClient, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    async () => {
+      try {
+        await c.queryConfigValues(['cluster_name']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    timeoutMs,
+    'masterd',
+  );
+}
+
 /** Starts `ganeti masterd -f` on the node and waits until its query socket accepts. */
 export interface Masterd {
   proc: ChildProcess;
