@@ -61,22 +61,6 @@ export function opcodeSummary(input: unknown): string {
   return def === undefined ? catalogueSummary(input.OP_ID, input) : implementedSummary(def, input);
 }
 
-const TINY_PREFIXES: ReadonlyArray<[string, string]> = [
-  ['CLUSTER_', 'C_'],
-  ['GROUP_', 'G_'],
-  ['NODE_', 'N_'],
-  ['INSTANCE_', 'I_'],
-];
-
-/** The compact summary used in worker and lock owner names (Ganeti 2.10's worker names), e.g. "I_STARTUP". */
-export function tinySummary(input: unknown): string {
-  const text = bareSummary(input);
-  for (const [prefix, short] of TINY_PREFIXES) {
-    if (text.startsWith(prefix)) return short + text.slice(prefix.length);
-  }
-  return text;
-}
-
 /** The reason-trail source the queue appends for an opcode: "gnt:opcode:test_delay". */
 export function reasonSource(opId: string): string {
   return `gnt:opcode:${(opId.startsWith('OP_') ? opId.slice(3) : opId).toLowerCase()}`;

@@ -3,7 +3,7 @@ import {describe, test} from 'node:test';
 import fc from 'fast-check';
 import {parseJson} from '../../src/json/lossless.js';
 import {GANETI_CATALOGUE} from '../../src/opcodes/definitions.js';
-import {opcodeSummary, reasonSource, showHaskellDouble, tinySummary} from '../../src/opcodes/summary.js';
+import {opcodeSummary, reasonSource, showHaskellDouble} from '../../src/opcodes/summary.js';
 
 describe('showHaskellDouble', () => {
   test('Haskell show of durations (docs/opcodes.md)', () => {
@@ -206,23 +206,6 @@ describe('opcodeSummary', () => {
       const expected = field?.param === 'iallocator' ? 'TEST_ALLOCATOR(None)' : opId.slice(3);
       assert.equal(opcodeSummary({OP_ID: opId}), expected);
     }
-  });
-});
-
-describe('tinySummary', () => {
-  test('shortens the common prefixes', () => {
-    const cases: Array<[unknown, string]> = [
-      [{OP_ID: 'OP_TEST_DELAY', duration: 1}, 'TEST_DELAY'],
-      [{OP_ID: 'OP_INSTANCE_STARTUP', instance_name: 'i'}, 'I_STARTUP'],
-      [{OP_ID: 'OP_CLUSTER_VERIFY'}, 'C_VERIFY'],
-      [{OP_ID: 'OP_GROUP_ADD'}, 'G_ADD'],
-      [{OP_ID: 'OP_NODE_ADD'}, 'N_ADD'],
-      [{OP_ID: 'OP_NETWORK_ADD'}, 'NETWORK_ADD'],
-      [{OP_ID: 'OP_TEST_JQUEUE'}, 'TEST_JQUEUE'],
-      [{}, 'INVALID_OP'],
-      [7, 'INVALID_OP'],
-    ];
-    for (const [input, tiny] of cases) assert.equal(tinySummary(input), tiny);
   });
 });
 
