@@ -339,9 +339,7 @@ async function main(): Promise<void> {
   samples.push(await fsyncRate());
 
   console.log('== bench/submit.ts');
-  const submitArgs = QUICK
-    ? ['--jobs', '2000', '--big', '0', '--wake-samples', '100']
-    : ['--jobs', '10000', '--big', '0', '--wake-samples', '300'];
+  const submitArgs = QUICK ? ['--jobs', '2000', '--wake-samples', '100'] : ['--jobs', '10000', '--wake-samples', '300'];
   const submit = await tsx('submit.ts', submitArgs);
   console.log('== disk: durable write limit (2/3)');
   samples.push(await fsyncRate());

@@ -1,7 +1,7 @@
-// Submission, completion, wake-up latency, query and start-up figures for masterd.
-// Usage: node --import tsx bench/submit.ts [--jobs N] [--clients K] [--big 100000 (0: none)]
+// Submission, completion and wake-up latency figures for masterd (queries, memory and start-up
+// over a big queue are bench/big-queue.ts).
+// Usage: node --import tsx bench/submit.ts [--jobs N] [--clients K] [--wake-samples S]
 
-import {readFileSync} from 'node:fs';
 import {parseArgs} from 'node:util';
 import type {LuxiClient} from '../src/protocol/client.js';
 import {delayOp, makeNode, startDaemon, type Daemon, type TestNode} from '../test/helpers/cluster.js';
@@ -10,19 +10,16 @@ const {values} = parseArgs({
   options: {
     jobs: {type: 'string', default: '10000'},
     clients: {type: 'string', default: '32'},
-    big: {type: 'string', default: '100000'},
     'wake-samples': {type: 'string', default: '300'},
   },
 });
 const N = Number(values.jobs);
 const K = Number(values.clients);
-const BIG = Number(values.big);
 
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
 };
-const rssMiB = (pid: number): number => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
 const fmt = (x: number, d = 0): string => x.toFixed(d);
 
 async function countUnfinished(c: LuxiClient): Promise<number> {
@@ -70,7 +67,7 @@ async function phases(c: LuxiClient, say: (line: string) => void): Promise<void>
 
 async function main(): Promise<void> {
   const node: TestNode = await makeNode();
-  let daemon: Daemon = await startDaemon(node, ['--job-queue-size-limit', String(BIG * 2 + N * 4)]);
+  const daemon: Daemon = await startDaemon(node, ['--job-queue-size-limit', String(N * 4)]);
   const out: string[] = [];
   const say = (line: string): void => {
     out.push(line);
@@ -150,32 +147,6 @@ async function main(): Promise<void> {
       `WaitForJobChange wake-up (job end -> waiter has the answer): p50 ${fmt(pct(wakes, 50), 2)} ms p99 ${fmt(pct(wakes, 99), 2)} ms (${wakes.length} samples)`,
     );
     await c.autoArchiveJobs(-1, 89);
-
-    // --big 0 leaves the big queue to bench/big-queue.ts (npm run bench does).
-    if (BIG === 0) return;
-    let total = 0;
-    for (const target of [...new Set([1000, 10000, BIG])].filter((t) => t <= BIG).sort((a, b) => a - b)) {
-      await submitMany(c, target - total);
-      total = target;
-      await untilDone(c);
-      const times: number[] = [];
-      for (let i = 0; i < 3; i++) {
-        const s = performance.now();
-        const r = await c.query('job', ['id', 'status', 'summary'], null);
-        times.push(performance.now() - s);
-        if (r.data.length !== target) throw new Error(`expected ${target} rows, got ${r.data.length}`);
-      }
-      say(`Query(job, [id,status,summary]) over ${target} jobs: ${fmt(Math.min(...times))} ms (best of 3)`);
-    }
-    say(`daemon RSS with ${total} live jobs: ${fmt(rssMiB(daemon.proc.pid!))} MiB`);
-
-    await daemon.stop();
-    t0 = performance.now();
-    daemon = await startDaemon(node, ['--job-queue-size-limit', String(BIG * 2 + N * 4)]);
-    const tStart = performance.now() - t0;
-    say(
-      `start-up with ${total} job files (process start to socket accepting): ${fmt(tStart)} ms; RSS ${fmt(rssMiB(daemon.proc.pid!))} MiB`,
-    );
   } finally {
     await daemon.stop();
     node.cleanup();
