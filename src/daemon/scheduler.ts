@@ -140,16 +140,12 @@ export class Scheduler {
   private start(job: QueuedJob, run: JobRun): void {
     this.waiting.delete(job.id);
     this.running.set(job.id, run);
-    let holdsSlot = true;
     const leave = (): void => {
-      if (holdsSlot) this.running.delete(job.id);
-      else this.finishing.delete(job.id);
-      holdsSlot = false;
+      this.running.delete(job.id);
+      this.finishing.delete(job.id);
     };
     run.freeSlot = () => {
-      if (!holdsSlot) return;
-      holdsSlot = false;
-      this.running.delete(job.id);
+      if (!this.running.delete(job.id)) return;
       this.finishing.add(job.id);
       this.pump();
     };
