@@ -4,7 +4,7 @@
 import {existsSync, promises as fsp, readFileSync} from 'node:fs';
 import {cpus} from 'node:os';
 import {join} from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import {writeFileDurable} from '../durable/files.js';
 import {stringifyJson} from '../json/lossless.js';
 import type {GanetiPaths} from '../paths.js';
 import {RpcFailure} from './rpc-failure.js';
@@ -139,7 +139,7 @@ export class FakeHypervisor {
 
   async markUp(inst: InstanceDict, memory: number): Promise<void> {
     await fsp.mkdir(this.dir, {recursive: true, mode: 0o775});
-    await writeFileAtomic(this.file(inst.name), `0\n${memory}\n${inst.beparams.vcpus}\n`, {mode: 0o600, fsync: true});
+    await writeFileDurable(this.file(inst.name), `0\n${memory}\n${inst.beparams.vcpus}\n`, 0o600);
   }
 
   async markDown(name: string): Promise<void> {
@@ -151,6 +151,6 @@ export class FakeHypervisor {
     const trail = Array.isArray(reason) ? [...(reason as unknown[])] : [];
     trail.push([`gnt:daemon:noded:${action}`, '', BigInt(Date.now()) * 1_000_000n]);
     await fsp.mkdir(this.reasonDir, {recursive: true, mode: 0o755});
-    await writeFileAtomic(join(this.reasonDir, instanceName(name)), stringifyJson(trail), {mode: 0o644});
+    await writeFileDurable(join(this.reasonDir, instanceName(name)), stringifyJson(trail), 0o644);
   }
 }
