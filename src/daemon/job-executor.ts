@@ -138,7 +138,10 @@ export async function runJob(job: QueuedJob, run: JobRun, ctx: ExecutorContext):
     const dep = await checkDependencies(job, op, queue);
     if (dep.kind === 'wait') {
       run.waitingOn = dep.on;
-      markWaiting();
+      // Watchers see it waiting, but its file is not written: Ganeti 3.0 starts no job whose
+      // dependency is unfinished, so such a job's file reads queued (docs/job-file.md), and a
+      // restart requeues either state the same way. A held submission costs one write.
+      queue.notify(job.id);
       return 'waitdep';
     }
     run.waitingOn = null;

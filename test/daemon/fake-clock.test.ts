@@ -102,6 +102,27 @@ describe('time-driven behaviour on a fake clock', () => {
     assert.ok((await execStart(low)) < (await execStart(normal)), 'the low-priority job, waiting longer, got the lock first');
   });
 
+  it('keeps the queued file of a job held by a dependency, as Ganeti 3.0 writes it, while queries show it waiting', async () => {
+    const blocker = await submit(delayOp(3600));
+    await until('the blocker runs', async () => (await field(blocker, 'status')) === 'running');
+    const held = await submit(delayOp(0, {depends: [[blocker, []]]}));
+    await until('the held job waits', async () => (await field(held, 'status')) === 'waiting');
+    const fileStatus = (): string =>
+      (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${held}`), 'utf8')) as {ops: Array<{status: string}>}).ops[0]!.status;
+    // Past the lazy writer's delay: a write of the waiting state would be on disk now.
+    mock.timers.tick(10_000);
+    await turn();
+    await m.master.queue.flushed(held);
+    assert.equal(fileStatus(), 'queued');
+    await m.call('CancelJob', [blocker, true]);
+    await until('the held job ran', async () => {
+      mock.timers.tick(1000);
+      return (await field(held, 'status')) === 'success';
+    });
+    await m.master.queue.flushed(held);
+    assert.equal(fileStatus(), 'success');
+  });
+
   it('stops aging once the job holds its locks', async () => {
     const holder = await submit(delayOp(3600, {no_locks: false}));
     await until('the holder runs', async () => (await field(holder, 'status')) === 'running');
