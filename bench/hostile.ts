@@ -3,9 +3,11 @@
 //   node --import tsx bench/hostile.ts [--quick] [--only SUBSTRING] [--no-connections]
 // A prober sends QueryJobs of one id every 10 ms on its own connection and records how long
 // each answer takes; the daemon's peak RSS is read from /proc (VmHWM, reset before each case).
+import {type ChildProcess, spawn} from 'node:child_process';
 import {readFileSync, writeFileSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import {loadavg} from 'node:os';
+import {fileURLToPath} from 'node:url';
 import {parseArgs} from 'node:util';
 import {delayOp, makeNode, startMasterd, type Masterd, type TestNode} from '../test/helpers/cluster.js';
 
@@ -26,6 +28,17 @@ function rssMb(pid: number, key: 'VmRSS' | 'VmHWM'): number {
   return m === null ? 0 : Math.round(Number(m[1]) / 1024);
 }
 
+/** RSS of the mappings named `name` in /proc/PID/smaps ([heap]: malloc's heap, where read buffers live). */
+function smapsMb(pid: number, name: string): number {
+  let kb = 0;
+  let inside = false;
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) inside = line.endsWith(` ${name}`);
+    else if (inside && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)![1]);
+  }
+  return Math.round(kb / 1024);
+}
+
 function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
@@ -38,22 +51,33 @@ function open(path: string): Promise<Socket> {
   });
 }
 
-/** Sends one raw request on a new connection; resolves with the answer's first 120 characters. */
-async function rawCall(path: string, body: string | Buffer): Promise<string> {
+/**
+ * Sends one raw request on a new connection; resolves with the answer's first 120 characters,
+ * or "timeout" when no answer came within `timeoutMs` (the connection is then dropped).
+ */
+export async function rawCall(path: string, body: string | Buffer, timeoutMs = 120_000): Promise<string> {
   const s = await open(path);
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      s.destroy();
+      resolve('timeout');
+    }, timeoutMs);
+    const done = (answer: string): void => {
+      clearTimeout(timer);
+      resolve(answer);
+    };
     s.on('data', (d: Buffer) => {
       if (size < 4096) chunks.push(d);
       size += d.length;
       if (d.includes(3)) {
         s.destroy();
-        resolve(`${Buffer.concat(chunks).toString('utf8').slice(0, 120)} (${size} bytes)`);
+        done(`${Buffer.concat(chunks).toString('utf8').slice(0, 120)} (${size} bytes)`);
       }
     });
     s.on('error', () => undefined);
-    s.on('close', () => resolve(`closed: ${Buffer.concat(chunks).toString('utf8').slice(0, 120)}`));
+    s.on('close', () => done(`closed: ${Buffer.concat(chunks).toString('utf8').slice(0, 120)}`));
     s.write(body);
     s.write(Buffer.from([3]));
   });
@@ -162,27 +186,37 @@ export function hostileCases(quick: boolean): Array<[string, string]> {
 }
 
 export interface HostileFigures {
+  count: number;
+  opened: number;
   baselineRssMb: number;
+  duringRssMb: number;
   peakRssMb: number;
   afterRssMb: number;
+  /** of which malloc's heap ([heap] in smaps) */
+  afterHeapMb: number;
+  /** QueryJobs of one id on a connection opened before the hostile ones */
   probes: number;
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  servedDuring: number;
-  openAtPeak: number;
+  /** new connections, one after another: connect to the first answer of QueryJobs of one id */
+  newConns: number;
+  newAnswered: number;
+  newP50Ms: number;
+  newP99Ms: number;
+  newMaxMs: number;
+  openAtEnd: number;
 }
 
-/** 1,000 hostile connections at once: non-readers, 1-byte-per-second writers, 60 MiB partials. */
-export async function hostileConnections(d: Masterd, prober: Prober, path: string, count: number): Promise<HostileFigures> {
-  await new Promise((r) => setTimeout(r, 500));
-  const baselineRssMb = rssMb(d.pid(), 'VmRSS');
-  resetPeak(d.pid());
-  prober.take();
+/**
+ * Opens the hostile connections (in this process: it is the child the bench starts, so that
+ * the clients measuring the daemon do not share an event loop with 20 GB of writes), prints
+ * "ready <opened>" and keeps them until it is killed; "open <n>" on each line read from stdin.
+ */
+async function hostileChild(path: string, count: number): Promise<void> {
   const socks: Socket[] = [];
   const partial = Buffer.alloc(60 * MiB, 0x20);
   const pipelined = Buffer.from(`${JSON.stringify({method: 'QueryJobs', args: [[1], ['id', 'status', 'summary']]})}\x03`.repeat(20_000));
-  const timers: NodeJS.Timeout[] = [];
   for (let i = 0; i < count; i++) {
     const s = await open(path).catch(() => null);
     if (s === null) continue;
@@ -192,43 +226,118 @@ export async function hostileConnections(d: Masterd, prober: Prober, path: strin
       s.pause();
       s.write(pipelined);
     } else if (i % 3 === 1) {
-      const t = setInterval(() => !s.destroyed && s.write('{'), 1000);
-      timers.push(t);
+      setInterval(() => !s.destroyed && s.write('{'), 1000);
     } else {
       s.write(partial);
     }
   }
-  let servedDuring = 0;
-  const end = Date.now() + 15_000;
-  let openAtPeak = 0;
+  process.stdout.write(`ready ${socks.length}\n`);
+  process.stdin.on('data', () => process.stdout.write(`open ${socks.filter((s) => !s.destroyed).length}\n`));
+}
+
+/** The hostile connections' process: resolves once they are open. */
+function startHostileChild(path: string, count: number): Promise<{child: ChildProcess; opened: number; lines: string[]}> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(import.meta.url), '--hostile-child', path, '--count', String(count)],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines: string[] = [];
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      buf += d.toString();
+      let i = buf.indexOf('\n');
+      while (i !== -1) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        lines.push(line);
+        if (line.startsWith('ready ')) resolve({child, opened: Number(line.slice(6)), lines});
+        i = buf.indexOf('\n');
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the hostile clients' process exited (${code})`)));
+  });
+}
+
+/**
+ * `count` hostile connections at once (a third pipelining 20,000 QueryJobs and never reading, a
+ * third writing one byte a second, a third sending 60 MiB without a terminator), held for
+ * `seconds`: the prober's latencies on its older connection, and new connections opened one
+ * after another, each timed from connect to the first answer of QueryJobs of one id.
+ */
+export async function hostileConnections(
+  d: Masterd,
+  prober: Prober,
+  path: string,
+  count: number,
+  id: number,
+  seconds = 15,
+): Promise<HostileFigures> {
+  await new Promise((r) => setTimeout(r, 500));
+  const baselineRssMb = rssMb(d.pid(), 'VmRSS');
+  resetPeak(d.pid());
+  const {child, opened, lines} = await startHostileChild(path, count);
+  prober.take();
+  const newLat: number[] = [];
+  let newConns = 0;
+  const req = JSON.stringify({method: 'QueryJobs', args: [[id], ['id', 'status']]});
+  const end = Date.now() + seconds * 1000;
+  let duringRssMb = 0;
   while (Date.now() < end) {
-    const ans = await rawCall(path, JSON.stringify({method: 'QueryConfigValues', args: [['cluster_name']]}));
-    if (ans.includes('"success":true')) servedDuring++;
-    openAtPeak = Math.max(openAtPeak, socks.filter((s) => !s.destroyed).length);
-    await new Promise((r) => setTimeout(r, 200));
+    newConns++;
+    const t0 = performance.now();
+    const ans = await rawCall(path, req, Math.max(1000, end - Date.now() + 5000)).catch((err: Error) => `error ${err.message}`);
+    if (ans.includes('"success":true')) newLat.push(performance.now() - t0);
+    duringRssMb = Math.max(duringRssMb, rssMb(d.pid(), 'VmRSS'));
+    await new Promise((r) => setTimeout(r, 50));
   }
   const peakRssMb = rssMb(d.pid(), 'VmHWM');
   const lat = prober.take();
-  for (const t of timers) clearInterval(t);
-  for (const s of socks) s.destroy();
+  child.stdin!.write('\n');
+  await new Promise((r) => setTimeout(r, 500));
+  const openLine = lines.filter((l) => l.startsWith('open ')).pop();
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
   await new Promise((r) => setTimeout(r, 5000));
+  const afterHeapMb = smapsMb(d.pid(), '[heap]');
   return {
+    count,
+    opened,
     baselineRssMb,
+    duringRssMb,
     peakRssMb,
     afterRssMb: rssMb(d.pid(), 'VmRSS'),
+    afterHeapMb,
     probes: lat.length,
     p50Ms: pct(lat, 50),
     p99Ms: pct(lat, 99),
     maxMs: pct(lat, 100),
-    servedDuring,
-    openAtPeak,
+    newConns,
+    newAnswered: newLat.length,
+    newP50Ms: pct(newLat, 50),
+    newP99Ms: pct(newLat, 99),
+    newMaxMs: pct(newLat, 100),
+    openAtEnd: openLine === undefined ? -1 : Number(openLine.slice(5)),
   };
+}
+
+export function hostileLine(c: HostileFigures): string {
+  return (
+    `hostile connections (${c.count}, ${c.opened} opened: never reading, 1 byte/s, 60 MiB partial): RSS ${c.baselineRssMb} MB before, ` +
+    `${c.duringRssMb} MB at most during (peak ${c.peakRssMb}), ${c.afterRssMb} MB 5 s after they went (malloc heap ${c.afterHeapMb} MB); ` +
+    `new connections: ${c.newAnswered} of ${c.newConns} answered, connect to first answer p50 / p99 / max ${c.newP50Ms} / ${c.newP99Ms} / ${c.newMaxMs} ms; ` +
+    `QueryJobs of one id on an existing connection: ${c.probes} answers, p50 / p99 / max ${c.p50Ms} / ${c.p99Ms} / ${c.maxMs} ms; ` +
+    `hostile connections still open at the end: ${c.openAtEnd}`
+  );
 }
 
 export async function runHostileBench(
   quick: boolean,
   print: (line: string) => void,
-  select: {only?: string | undefined; connections?: boolean} = {},
+  select: {only?: string | undefined; connections?: boolean; count?: number | undefined; seconds?: number | undefined} = {},
 ): Promise<{cases: CaseFigures[]; conns: HostileFigures | null}> {
   const node: TestNode = await makeNode();
   const d = await startMasterd(node);
@@ -256,12 +365,8 @@ export async function runHostileBench(
     }
     let conns: HostileFigures | null = null;
     if (select.connections !== false) {
-      conns = await hostileConnections(d, prober, path, quick ? 300 : 1000);
-      print(
-        `hostile connections (${quick ? 300 : 1000}: never reading, 1 byte/s, 60 MiB partial): RSS ${conns.baselineRssMb} MB before, peak ${conns.peakRssMb} MB, ` +
-          `${conns.afterRssMb} MB 5 s after they went; normal requests answered during: ${conns.servedDuring}; hostile connections still open at most: ${conns.openAtPeak}; ` +
-          `prober ${conns.probes} answers, p50 / p99 / max ${conns.p50Ms} / ${conns.p99Ms} / ${conns.maxMs} ms`,
-      );
+      conns = await hostileConnections(d, prober, path, select.count ?? (quick ? 300 : 1000), ids[0]!, select.seconds ?? 15);
+      print(hostileLine(conns));
     }
     print(
       `load average at end: ${loadavg()
@@ -279,10 +384,24 @@ export async function runHostileBench(
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const {values} = parseArgs({
-    options: {quick: {type: 'boolean', default: false}, only: {type: 'string'}, 'no-connections': {type: 'boolean', default: false}},
+    options: {
+      quick: {type: 'boolean', default: false},
+      only: {type: 'string'},
+      'no-connections': {type: 'boolean', default: false},
+      'connections-only': {type: 'boolean', default: false},
+      count: {type: 'string'},
+      seconds: {type: 'string'},
+      'hostile-child': {type: 'string'},
+    },
   });
-  await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {
-    only: values.only,
-    connections: !values['no-connections'],
-  });
+  if (values['hostile-child'] !== undefined) {
+    await hostileChild(values['hostile-child'], Number(values.count ?? 1000));
+  } else {
+    await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {
+      only: values['connections-only'] ? '\u0000none' : values.only,
+      connections: !values['no-connections'],
+      count: values.count === undefined ? undefined : Number(values.count),
+      seconds: values.seconds === undefined ? undefined : Number(values.seconds),
+    });
+  }
 }

@@ -14,8 +14,19 @@ import {waitFor} from '../helpers/cluster.js';
 const log = pino({level: 'silent'});
 
 /** Echo: answers Echo with its argument, Count with the length of its first argument. */
+/** What the tests of fairness see: the order in which requests reach the dispatcher. */
+const trace: {events: string[]; onPiped: (() => void) | null} = {events: [], onPiped: null};
+
 function dispatch(method: string, args: unknown[]): unknown {
-  if (method === 'Echo') return args[0];
+  if (method === 'Piped') {
+    trace.events.push('piped');
+    trace.onPiped?.();
+    return args[0];
+  }
+  if (method === 'Echo') {
+    trace.events.push(`echo ${JSON.stringify(args[0])}`);
+    return args[0];
+  }
   if (method === 'Count') return (args[0] as unknown[]).length;
   if (method === 'Many') throw new GanetiError('JobQueueFull', []);
   throw new Error(`unexpected ${method}`);
@@ -114,6 +125,44 @@ describe('LUXI server limits', () => {
     assert.deepEqual(await call(ctx.path, 'Echo', ['still served']), {success: true, result: 'still served'});
     for (const s of [...socks, fourth]) s.destroy();
     await waitFor(() => ctx.server.held.requestBytes === 0, 5000, 'held bytes to be released');
+  });
+});
+
+describe('LUXI server: fairness between connections', () => {
+  let ctx: {server: LuxiServer; path: string; dir: string};
+  before(async () => {
+    ctx = await serve();
+  });
+  after(async () => {
+    await ctx.server.close();
+    rmSync(ctx.dir, {recursive: true, force: true});
+  });
+
+  it('answers a new client while another pipelines a thousand requests on its connection', async () => {
+    const newcomer = await open(ctx.path);
+    const piper = await open(ctx.path);
+    let answers = 0;
+    piper.on('data', (d: Buffer) => {
+      for (const b of d) if (b === 3) answers++;
+    });
+    let newcomerAnswer = '';
+    newcomer.on('data', (d: Buffer) => (newcomerAnswer += d.toString('utf8')));
+    trace.events = [];
+    // The newcomer's request reaches the server's socket once the pipelined ones are being handled.
+    trace.onPiped = () => {
+      trace.onPiped = null;
+      newcomer.write(request('Echo', ['newcomer']));
+    };
+    const count = 1000;
+    piper.write(request('Piped', [1]).repeat(count));
+    await waitFor(() => answers === count && newcomerAnswer.endsWith('\x03'), 10_000, 'every answer');
+    assert.equal(newcomerAnswer, `${JSON.stringify({success: true, result: 'newcomer'})}\x03`);
+    const at = trace.events.indexOf('echo "newcomer"');
+    const pipedBefore = trace.events.slice(0, at).filter((e) => e === 'piped').length;
+    console.log(`# the newcomer's request was handled after ${pipedBefore} of the ${count} pipelined ones`);
+    assert.ok(pipedBefore < count, 'the newcomer was served while the pipelined requests were still being handled');
+    piper.destroy();
+    newcomer.destroy();
   });
 });
 
