@@ -1,9 +1,7 @@
 #!/usr/bin/env node
 // CommonJS on purpose (bin/package.json): Node loads an ES module entry through its thread
 // pool, which fixes the pool's size before the first line runs; a CommonJS entry is read
-// synchronously, so the size set here still applies. The daemons fsync job files in parallel
-// and would be serialised by libuv's default of 4 threads. Every alias starts through here.
-process.env.UV_THREADPOOL_SIZE ??= '32';
+// synchronously, so the size useThreadPool sets still applies. Every alias starts through here.
 const fs = require('node:fs');
 const Module = require('node:module');
 const {dirname, join} = require('node:path');
@@ -69,8 +67,20 @@ function commandKey(topic) {
   return words.join('-');
 }
 
+/**
+ * The daemons fsync job files in parallel and would be serialised by libuv's default of 4 I/O
+ * threads, so they get 32. Only they do: libuv starts every thread of its pool at the first
+ * asynchronous file call, and a client command has no use for 32 (docs/cli-startup.md). Called
+ * before anything uses the pool; the detached daemon inherits the variable.
+ */
+const DAEMONS = new Set(['masterd', 'noded']);
+function useThreadPool(topic) {
+  if (DAEMONS.has(topic ?? process.argv[2])) process.env.UV_THREADPOOL_SIZE ??= '32';
+}
+
 /** Runs the CLI; a topic makes this `gnt-<topic>` (see src/cli/main.ts). */
 exports.start = async (topic) => {
+  useThreadPool(topic);
   const name = TOPIC_BUNDLES.has(topic) ? `gnt-${topic}` : 'ganeti';
   const target = `./dist/bundle/${name}.cjs`;
   let cli;

@@ -5,7 +5,7 @@
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {Config, flush, handle, run, type Interfaces} from '@oclif/core';
+import type {Config, Interfaces} from '@oclif/core';
 import {EXIT_FAILURE} from '../process/exit-codes.js';
 
 type PJSON = Interfaces.PJSON;
@@ -74,10 +74,12 @@ export function formatCommandList(prog: string, commands: ReadonlyMap<string, st
  */
 async function loadConfig(pjsonPath: string, commands: string | undefined): Promise<Config> {
   const root = dirname(pjsonPath);
-  if (commands === undefined) return Config.load(root);
+  const {Config} = await import('@oclif/core');
+  // This CLI has no plugins: oclif need not look for the user's (~/.local/share/ganeti).
+  if (commands === undefined) return Config.load({root, userPlugins: false, devPlugins: false});
   const pjson = JSON.parse(readFileSync(pjsonPath, 'utf8')) as PJSON;
   pjson.oclif = {...pjson.oclif, commands: {strategy: 'explicit', target: commands, identifier: 'COMMANDS'}};
-  return Config.load({root, pjson});
+  return Config.load({root, pjson, userPlugins: false, devPlugins: false});
 }
 
 /**
@@ -144,6 +146,8 @@ export async function main(pjsonUrl: string, topic?: string, commands?: string):
   }
   const config = await loadConfig(pjsonPath, commands);
   if (gnt && (await answerGntTopic(argv, config.commands, () => config.version))) return;
+  // @oclif/core is loaded only here: `gnt-job`, `--help` and `--version` above need none of it.
+  const {flush, handle, run} = await import('@oclif/core');
   await run(argv, config).then(
     () => flush(),
     (err: unknown) => handle(err as Error),
