@@ -1,6 +1,7 @@
 // Hostile requests against a real masterd: memory (RSS) and other clients' latency while one
 // huge or pathological request is handled, and while 1,000 hostile connections are open.
-//   node --import tsx bench/hostile.ts [--quick] [--only SUBSTRING] [--no-connections]
+//   node --import tsx bench/hostile.ts [--quick] [--only SUBSTRING] [--no-connections | --connections-only]
+//     [--count N] [--seconds S] [--json]
 // A prober sends QueryJobs of one id every 10 ms on its own connection and records how long
 // each answer takes; the daemon's peak RSS is read from /proc (VmHWM, reset before each case).
 import {type ChildProcess, spawn} from 'node:child_process';
@@ -392,16 +393,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       count: {type: 'string'},
       seconds: {type: 'string'},
       'hostile-child': {type: 'string'},
+      json: {type: 'boolean', default: false},
     },
   });
   if (values['hostile-child'] !== undefined) {
     await hostileChild(values['hostile-child'], Number(values.count ?? 1000));
   } else {
-    await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {
+    const figures = await runHostileBench(values.quick, (line) => process.stdout.write(`${line}\n`), {
       only: values['connections-only'] ? '\u0000none' : values.only,
       connections: !values['no-connections'],
       count: values.count === undefined ? undefined : Number(values.count),
       seconds: values.seconds === undefined ? undefined : Number(values.seconds),
     });
+    // For bench/run-all.ts: the figures as the last line.
+    if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
   }
 }

@@ -9,8 +9,9 @@
 // (bench/big-queue.ts); node RPC at cluster scale (bench/voting.ts); 4. CPU profiles of masterd
 // (node --cpu-prof) on the submit and complete paths, summarised as "where the time goes";
 // 5. the targets with their figures, and the rows for the README's performance table.
-// the instance lifecycle (bench/instances.ts). bench/gnt-job-list.ts, top-idle.ts and
-// hostile.ts are not part of it (big-queue.ts has their issue-14 figures).
+// the instance lifecycle (bench/instances.ts); hostile requests and connections (bench/hostile.ts,
+// issue 13). bench/gnt-job-list.ts and top-idle.ts are not part of it (big-queue.ts has their
+// issue-14 figures).
 // The section of REPORT.md after the "notes" marker is written by hand and kept.
 import {spawn} from 'node:child_process';
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -20,6 +21,7 @@ import {parseArgs} from 'node:util';
 import type {LuxiClient} from '../src/protocol/client.js';
 import {delayOp, makeNode, startMasterd} from '../test/helpers/cluster.js';
 import type {FsyncFigures} from './fsync-rate.js';
+import type {CaseFigures, HostileFigures} from './hostile.js';
 
 const {values} = parseArgs({
   options: {
@@ -362,6 +364,16 @@ async function main(): Promise<void> {
   console.log('== bench/retention.ts');
   const retentionArgs = QUICK ? ['--quick'] : [];
   const retention = await tsx('retention.ts', retentionArgs, QUICK ? 300 : 1200);
+  console.log('== bench/hostile.ts');
+  const hostileArgs = QUICK ? ['--quick', '--count', '300', '--seconds', '5', '--json'] : ['--count', '1000', '--seconds', '10', '--json'];
+  const hostile = await tsx('hostile.ts', hostileArgs, QUICK ? 300 : 600);
+  const hostileJson = ((): {cases: CaseFigures[]; conns: HostileFigures | null} | null => {
+    try {
+      return JSON.parse(hostile.stdout.trim().split('\n').pop() ?? '') as {cases: CaseFigures[]; conns: HostileFigures | null};
+    } catch {
+      return null;
+    }
+  })();
   console.log('== disk: durable write limit (3/3)');
   samples.push(await fsyncRate());
   // The physical limit is the best the disk showed: other load on the machine only lowers it.
@@ -531,6 +543,45 @@ async function main(): Promise<void> {
       },
       met: (t) => (num(t, /^([\d.]+)/) ?? 9999) < 1000,
     },
+    {
+      figure: 'any single request of up to 64 MiB (bench/hostile.ts): daemon peak RSS, p99 of the others',
+      fullSize: true,
+      readme: "any single request of up to 64 MiB: daemon peak RSS, other clients' QueryJobs of one id p99 (worst case)",
+      target: '< 1 GB and < 100 ms',
+      from: () => {
+        const cases = hostileJson?.cases ?? [];
+        if (cases.length === 0) return null;
+        const rss = Math.max(...cases.map((c) => c.peakRssMb));
+        const worst = cases.reduce((a, b) => ((b.p99Ms || 0) > (a.p99Ms || 0) ? b : a));
+        return `${rss} MB, ${worst.p99Ms} ms (${worst.name})`;
+      },
+      met: (t) => {
+        const m = /^([\d.]+) MB, ([\d.]+) ms/.exec(t);
+        return m === null ? null : Number(m[1]) < 1024 && Number(m[2]) < 100;
+      },
+    },
+    {
+      figure:
+        'hostile connections (bench/hostile.ts): RSS before / during / after; new connections, connect to first answer p50 / p99; existing ones p50 / p99',
+      readme:
+        'hostile connections at once (never reading, 1 byte/s, 60 MiB partial): daemon RSS before / during / 5 s after; new connections: connect to first answer p50 / p99; existing connections: QueryJobs of one id p50 / p99',
+      target: 'RSS < 1 GB and back within 64 MB; new connections answered like the others (p99 < 100 ms)',
+      from: () => {
+        const c = hostileJson?.conns;
+        if (c === null || c === undefined) return null;
+        return (
+          `${c.count} connections: ${c.baselineRssMb} / ${c.peakRssMb} / ${c.afterRssMb} MB; new ${c.newAnswered} of ${c.newConns} answered, ` +
+          `${c.newP50Ms} / ${c.newP99Ms} ms; existing ${c.p50Ms} / ${c.p99Ms} ms`
+        );
+      },
+      met: (t) => {
+        const m =
+          /: (\d+) \/ (\d+) \/ (\d+) MB; new (\d+) of (\d+) answered, ([\d.]+) \/ ([\d.]+) ms; existing ([\d.]+) \/ ([\d.]+) ms/.exec(t);
+        if (m === null) return null;
+        const [before, peak, after, answered, tried, , newP99, , oldP99] = m.slice(1).map(Number) as number[];
+        return peak! < 1024 && after! <= before! + 64 && answered === tried && newP99! < 100 && oldP99! < 100;
+      },
+    },
   ];
 
   const fsRow = (label: string, k: keyof FsyncFigures, note: string): string[] => [
@@ -667,6 +718,21 @@ async function main(): Promise<void> {
   lines.push('');
   lines.push('```', retention.stdout.trim(), '```');
   if (retention.code !== 0) lines.push('', '```', retention.stderr.slice(-2000), '```');
+  lines.push('');
+  lines.push('## bench/hostile.ts (hostile requests and connections, issue 13)');
+  lines.push('');
+  lines.push(
+    `\`${cmd('hostile.ts', hostileArgs)}\` (${(hostile.ms / 1000).toFixed(0)} s, exit ${hostile.code}): each request alone on a new connection while a prober sends QueryJobs of one id every 10 ms on its own; then the hostile connections, opened by a child process, while new connections are opened one after another.`,
+  );
+  lines.push('');
+  lines.push(
+    hostile.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('{'))
+      .join('\n'),
+  );
+  if (hostile.code !== 0) lines.push('', '```', hostile.stderr.slice(-2000), '```');
   lines.push('');
   if (profs.length > 0) {
     lines.push('## CPU profiles of masterd (node --cpu-prof), details');

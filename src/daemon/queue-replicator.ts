@@ -167,10 +167,10 @@ export class QueueReplicator implements QueueObserver {
 
   // --- QueueObserver: called after each durable local change ------------------------
 
-  written(path: string, content: string): void {
+  written(path: string, content: string | Buffer): void {
     this.enqueue(() => {
       const name = makeVirtualPath(this.paths, path);
-      const encoded = encodeContent(content);
+      const encoded = encodeContent(typeof content === 'string' ? content : content.toString('utf8'));
       return (link) => {
         const last = link.ops.at(-1);
         const size = encoded[1].length + name.length;

@@ -1,5 +1,6 @@
 // The job and queued-opcode model, status derivation, and the job file format.
 import {parseJson, stringifyJson, stringifyWithBigints} from '../json/lossless.js';
+import {needsSlicing, stringifySliced} from '../json/sliced-stringify.js';
 
 import type {JobStatus, LogEntry, OpStatus, Timestamp} from '../protocol/luxi-contract.js';
 
@@ -34,6 +35,8 @@ export class QueuedOpcode {
   endTimestamp: Timestamp | null = null;
   /** The input never changes after submission: its JSON text is kept to avoid re-serialising. */
   private inputJson: string | undefined;
+  /** The same as UTF-8 bytes, for a large input (see largeInput). */
+  private inputBytes: Buffer | undefined;
 
   constructor(readonly input: unknown) {
     const p = isObject(input) ? input.priority : undefined;
@@ -45,12 +48,42 @@ export class QueuedOpcode {
   }
 
   toJson(): string {
-    const inputJson = this.inputJson ?? stringifyWithBigints(this.input);
+    const inputJson =
+      this.inputJson ?? (this.inputBytes !== undefined ? this.inputBytes.toString('utf8') : stringifyWithBigints(this.input));
     // A finished opcode's text is written once more at most (with its job's final state): a
     // text kept for every finished job was a fifth of the daemon's heap (bench/memory.ts).
     this.inputJson = this.finalized ? undefined : inputJson;
+    return `{"input":${inputJson}${this.tailJson()}`;
+  }
+
+  /**
+   * Whether the input is too large to write in one go (a long string or list): such an input
+   * is written by toBytes in slices, and its bytes are kept instead of its text.
+   */
+  get largeInput(): boolean {
+    return this.inputBytes !== undefined || needsSlicing(this.input);
+  }
+
+  /** toJson's text as UTF-8 bytes, in pieces made between `pause`s. */
+  async toBytes(pause: () => Promise<void>): Promise<Buffer[]> {
+    let input = this.inputBytes;
+    if (input === undefined) {
+      const pieces: Buffer[] = [];
+      for await (const piece of stringifySliced(this.input, pause)) {
+        pieces.push(Buffer.from(piece, 'utf8'));
+        await pause();
+      }
+      input = Buffer.concat(pieces);
+    }
+    this.inputBytes = this.finalized ? undefined : input;
+    this.inputJson = undefined;
+    return [Buffer.from('{"input":'), input, Buffer.from(this.tailJson(), 'utf8')];
+  }
+
+  /** What follows the input in toJson's text. */
+  private tailJson(): string {
     return (
-      `{"input":${inputJson},"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
+      `,"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
       `"log":${stringifyJson(this.log)},"priority":${this.priority},` +
       `"start_timestamp":${tsJson(this.startTimestamp)},"exec_timestamp":${tsJson(this.execTimestamp)},` +
       `"end_timestamp":${tsJson(this.endTimestamp)}}`
@@ -134,9 +167,33 @@ export class QueuedJob {
 
   /** The job file text: compact JSON and a newline, keys in the order Ganeti 3.x writes them. */
   toFileText(): string {
+    return `{"id":${this.id},"ops":[${this.ops.map((op) => op.toJson()).join(',')}]${this.fileTail()}`;
+  }
+
+  /** Whether an opcode's input is large enough to be written with toFileBytes. */
+  get largeInput(): boolean {
+    return this.ops.some((op) => op.largeInput);
+  }
+
+  /**
+   * toFileText's exact bytes, made in slices between `pause`s: the text of a 60 MiB opcode and
+   * its UTF-8 encoding stopped the daemon for half a second in one go (docs/job-file.md).
+   */
+  async toFileBytes(pause: () => Promise<void>): Promise<Buffer> {
+    const parts: Buffer[] = [Buffer.from(`{"id":${this.id},"ops":[`)];
+    for (let i = 0; i < this.ops.length; i++) {
+      const op = this.ops[i]!;
+      if (i > 0) parts.push(Buffer.from(','));
+      if (op.largeInput) parts.push(...(await op.toBytes(pause)));
+      else parts.push(Buffer.from(op.toJson(), 'utf8'));
+    }
+    parts.push(Buffer.from(`]${this.fileTail()}`, 'utf8'));
+    return Buffer.concat(parts);
+  }
+
+  private fileTail(): string {
     let text =
-      `{"id":${this.id},"ops":[${this.ops.map((op) => op.toJson()).join(',')}],` +
-      `"received_timestamp":${tsJson(this.receivedTimestamp)},"start_timestamp":${tsJson(this.startTimestamp)},` +
+      `,"received_timestamp":${tsJson(this.receivedTimestamp)},"start_timestamp":${tsJson(this.startTimestamp)},` +
       `"end_timestamp":${tsJson(this.endTimestamp)}`;
     if (this.extra !== null) {
       for (const [k, v] of Object.entries(this.extra)) text += `,${JSON.stringify(k)}:${stringifyJson(v)}`;

@@ -11,7 +11,8 @@ export class QueueFormatError extends Error {}
 
 /** Told about every durable change of a queue file (replication to master candidates). */
 export interface QueueObserver {
-  written(path: string, content: string): void;
+  /** `content` is the file's text, or its UTF-8 bytes. */
+  written(path: string, content: string | Buffer): void;
   renamed(pairs: Array<[from: string, to: string]>): void;
   drainChanged(flag: boolean): void;
   /** Resolves once the given files were passed on (true), or after timeoutMs (false). */
@@ -106,7 +107,7 @@ export class QueueStore {
   /** Writes job-N durably (file fsync, rename, directory fsync). */
   async writeJob(job: QueuedJob): Promise<void> {
     const name = jobFileName(job.id);
-    const text = job.toFileText();
+    const text = job.largeInput ? await job.toFileBytes(slicer()) : job.toFileText();
     await this.writer.write(this.queueDir, name, text);
     this.observer?.written(join(this.queueDir, name), text);
   }
@@ -314,4 +315,14 @@ async function readRegularFile(dir: string, name: string, dirs: string[]): Promi
   } catch {
     return null;
   }
+}
+
+/** A pause for long work: gives the event loop a turn at once, then each time 8 ms have passed. */
+function slicer(): () => Promise<void> {
+  let start = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (performance.now() - start < 8) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    start = performance.now();
+  };
 }

@@ -104,3 +104,69 @@ describe('durable writer', () => {
     }
   });
 });
+
+describe('job files of large opcodes (issue 13: no long synchronous work)', () => {
+  /** A long string with every kind of character JSON escapes, and surrogate pairs everywhere. */
+  function awkward(chars: number): string {
+    const unit = 'ab"c\\d\n\u0001\u001f é 😀 \ud800x \udc00y\u2028';
+    let s = 'x'.repeat(7);
+    while (s.length < chars) s += unit;
+    return s;
+  }
+
+  function largeJob(): QueuedJob {
+    const big = new QueuedOpcode({
+      OP_ID: 'OP_TEST_DELAY',
+      duration: 0,
+      comment: awkward(3 * 1024 * 1024),
+      tags: Array.from({length: 600}, (_, i) => `t${i}`),
+      reason: [['gnt:client:gnt-debug', 'test', 1700000000012345678n]],
+      nested: {deep: [{deeper: {s: awkward(1024 * 1024 + 3)}}]},
+    });
+    const j = new QueuedJob(7, [new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 1}), big]);
+    j.receivedTimestamp = [1700000000, 1];
+    return j;
+  }
+
+  it('writes the same bytes as toFileText, in slices between turns of the event loop', async () => {
+    const j = largeJob();
+    const expected = Buffer.from(j.toFileText(), 'utf8');
+    const fresh = largeJob();
+    assert.ok(fresh.largeInput);
+    let turns = 0;
+    const pause = async (): Promise<void> => {
+      await new Promise((r) => setImmediate(r));
+      turns++;
+    };
+    const bytes = await fresh.toFileBytes(pause);
+    assert.ok(bytes.equals(expected), 'identical bytes');
+    console.log(`# ${turns} turns of the event loop while ${bytes.length} bytes were made`);
+    assert.ok(turns >= 4, `${turns} turns`);
+    // Later states: the kept input bytes and the text agree too.
+    fresh.ops[1]!.status = 'running';
+    j.ops[1]!.status = 'running';
+    assert.ok((await fresh.toFileBytes(pause)).equals(Buffer.from(j.toFileText(), 'utf8')));
+    fresh.ops[1]!.status = 'success';
+    j.ops[1]!.status = 'success';
+    assert.equal(fresh.toFileText(), j.toFileText());
+    assert.ok((await fresh.toFileBytes(pause)).equals(Buffer.from(j.toFileText(), 'utf8')));
+  });
+
+  it('QueueStore writes a large job file without holding the event loop until it is handed to the writer', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'queue-large-'));
+    try {
+      const order: string[] = [];
+      const store = new QueueStore(dir, (path) => {
+        if (path.endsWith('job-7')) order.push('handed to the writer');
+      });
+      const j = largeJob();
+      const expected = j.toFileText();
+      setImmediate(() => order.push('next turn'));
+      await store.writeJob(largeJob());
+      assert.deepEqual(order, ['next turn', 'handed to the writer']);
+      assert.equal(readFileSync(join(dir, 'job-7'), 'utf8'), expected);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+});
