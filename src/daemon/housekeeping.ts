@@ -217,6 +217,8 @@ export class Housekeeper {
    * not listed again.
    */
   async prunePass(): Promise<number> {
+    // The serial follows submissions lazily: on disk before any job file that kept an id used goes.
+    await this.queue.store.persistSerial();
     const archiveDir = this.queue.store.archiveDir;
     const cutoff = Date.now() - this.settings.archiveRetentionS * 1000;
     let names: string[];

@@ -77,6 +77,8 @@ export class JobQueue {
   /** Jobs whose last write failed: their files are older than their state. */
   private readonly dirty = new Set<number>();
   private retryTimer: NodeJS.Timeout | null = null;
+  /** The last write of the serial failed: the file may be behind the ids handed out. */
+  private serialDirty = false;
   private readonly archiving = new Set<number>();
   shuttingDown = false;
   /** Jobs whose end was logged (the audit trail's one line per job end). */
@@ -183,11 +185,34 @@ export class JobQueue {
     return state.inflight;
   }
 
-  /** Writes the jobs whose last write failed again, every second until they are on disk. */
+  /**
+   * Writes the serial after the job files it covers, instead of beside them: a second file in
+   * the submission's fsync costs a second journal commit (twice the latency of a lone
+   * SubmitJob), and a job file on disk keeps its id from being handed out again by itself
+   * (openQueue raises the serial above every live and archived job file; docs/on-disk-layout.md,
+   * "Durability"). Writes coalesce: one in flight covers every id reserved before it started.
+   */
+  private saveSerial(): void {
+    this.store.persistSerial().then(
+      () => {
+        if (this.serialDirty) this.log.info({serial: this.store.serial}, 'queue serial written again after a failed write');
+        this.serialDirty = false;
+      },
+      (err: unknown) => {
+        if (!this.serialDirty) this.log.error({err}, 'writing the queue serial failed; retrying');
+        this.serialDirty = true;
+        this.scheduleRetry();
+        this.events.onWriteError(err);
+      },
+    );
+  }
+
+  /** Writes the jobs (and the serial) whose last write failed again, every second until they are on disk. */
   private scheduleRetry(): void {
     if (this.retryTimer !== null) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      if (this.serialDirty) this.saveSerial();
       for (const id of this.dirty) {
         const job = this.jobs.get(id);
         if (job === undefined) this.dirty.delete(id);
@@ -352,14 +377,17 @@ export class JobQueue {
     });
     // Every write settles before any file is removed: one still in flight would put its file
     // back after the removal.
-    const writes = await Promise.allSettled([this.store.persistSerial(), ...created.map((j) => this.store.writeJob(j))]);
+    const writes = await Promise.allSettled(created.map((j) => this.store.writeJob(j)));
     const failed = writes.find((w): w is PromiseRejectedResult => w.status === 'rejected');
     if (failed !== undefined) {
       // Nothing was acknowledged: the files that did get written go too, so that a refused job
-      // never runs after a restart. The reserved ids stay used; none is handed out twice.
+      // never runs after a restart. The reserved ids stay used (the serial is on disk before the
+      // files go); none is handed out twice.
+      await this.store.persistSerial().catch(() => undefined);
       await this.store.removeJobs(created.map((j) => j.id)).catch(() => undefined);
       throw new GanetiError('JobQueueError', [`Cannot write the job file: ${(failed.reason as Error).message}`]);
     }
+    this.saveSerial();
     // Write + replicate, then answer (docs/architecture.md, "A job from socket to disk to
     // waiter"). A master candidate that does not answer in time is not waited for
     // (replication never fails a submission).

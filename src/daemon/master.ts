@@ -316,6 +316,8 @@ export class Master {
 
   async close(): Promise<void> {
     await this.server.close();
+    // The serial follows the job files (JobQueue.saveSerial): on disk before a clean exit.
+    await this.queue.store.persistSerial().catch((err: unknown) => this.log.error({err}, 'writing the queue serial failed at shutdown'));
     if (this.replicator !== null) {
       if (!(await this.replicator.idle(REPLICATION_FLUSH_MS))) {
         this.log.warn({nodes: this.replicator.downNodes}, 'job queue replication incomplete at shutdown');

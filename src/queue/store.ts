@@ -77,7 +77,10 @@ export class QueueStore {
     if (atLeast > this.lastSerial) this.lastSerial = atLeast;
   }
 
-  /** Reserves n consecutive ids in memory; persistSerial() makes the reservation durable. */
+  /**
+   * Reserves n consecutive ids in memory; persistSerial() makes the reservation durable. The
+   * queue writes it after the job files (JobQueue.saveSerial): a job file keeps its own id used.
+   */
   reserveIds(n: number): number[] {
     const first = this.lastSerial + 1;
     this.lastSerial += n;
@@ -112,10 +115,13 @@ export class QueueStore {
     this.observer?.written(join(this.queueDir, name), text);
   }
 
-  /** Waits until the observer (replication) has passed on these jobs' files and the serial. */
+  /** Waits until the observer (replication) has passed on these jobs' files. */
   replicated(ids: number[], timeoutMs: number): Promise<boolean> {
     if (this.observer === null) return Promise.resolve(true);
-    return this.observer.flush([join(this.queueDir, 'serial'), ...ids.map((id) => join(this.queueDir, jobFileName(id)))], timeoutMs);
+    return this.observer.flush(
+      ids.map((id) => join(this.queueDir, jobFileName(id))),
+      timeoutMs,
+    );
   }
 
   /** Deletes live job files (of a submission that was refused), durably. */

@@ -3,7 +3,7 @@ import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {GanetiError, LuxiClientError} from '../../src/protocol/errors.js';
-import {delayOp, makeNode, waitJob, type TestNode} from '../helpers/cluster.js';
+import {delayOp, makeNode, waitFor, waitJob, type TestNode} from '../helpers/cluster.js';
 import {startInProcessDaemon, type InProcessDaemon} from '../helpers/in-process.js';
 
 describe('masterd job pipeline over the real socket', () => {
@@ -117,7 +117,8 @@ describe('masterd job pipeline over the real socket', () => {
     assert.deepEqual(reason[1]!.slice(0, 2), ['gnt:opcode:test_delay', `job=${id};index=0`]);
     assert.equal(statSync(path).mode & 0o777, 0o640);
     assert.equal(readFileSync(join(node.paths.queueDir, 'version'), 'utf8'), '1\n');
-    assert.equal(readFileSync(join(node.paths.queueDir, 'serial'), 'utf8'), `${id}\n`);
+    // The serial is written just after the job file (docs/architecture.md): soon, not with it.
+    await waitFor(() => readFileSync(join(node.paths.queueDir, 'serial'), 'utf8') === `${id}\n`, 10_000, 'the serial to reach the job id');
     assert.deepEqual(
       readdirSync(node.paths.queueDir).filter((n) => n.startsWith('.')),
       [],
