@@ -1,6 +1,8 @@
 // Where masterd's main thread spends its time on the submit and complete paths: a CPU profile
-// (node --cpu-prof) of the daemon while SubmitManyJobs submits N jobs that then run.
-//   node --import tsx bench/profile-masterd.ts [--jobs 4000] [--repo DIR]
+// (node --cpu-prof) of the daemon while SubmitManyJobs submits N jobs that then run, or with
+// --sequential while one client submits N jobs one after the other (held by a dependency, so
+// that only the submission path is profiled).
+//   node --import tsx bench/profile-masterd.ts [--jobs 4000] [--sequential] [--repo DIR]
 // --repo profiles the daemon of another checkout (e.g. an older commit, for a before/after).
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
@@ -10,7 +12,9 @@ import {parseArgs} from 'node:util';
 import {delayOp, makeNode, REPO, untilAnswering} from '../test/helpers/cluster.js';
 import {LuxiClient} from '../src/protocol/client.js';
 
-const {values} = parseArgs({options: {jobs: {type: 'string', default: '4000'}, repo: {type: 'string', default: REPO}}});
+const {values} = parseArgs({
+  options: {jobs: {type: 'string', default: '4000'}, sequential: {type: 'boolean', default: false}, repo: {type: 'string', default: REPO}},
+});
 const N = Number(values.jobs);
 
 interface Node {
@@ -30,8 +34,23 @@ try {
   const c = new LuxiClient({paths: node.paths});
   await untilAnswering(c);
   const t0 = performance.now();
-  for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
+  const lat: number[] = [];
+  if (values.sequential) {
+    const blocker = await c.submitJob([delayOp(3600)]);
+    for (let i = 0; i < N; i++) {
+      const s = performance.now();
+      await c.submitJob([delayOp(0, {depends: [[blocker, []]]})]);
+      lat.push(performance.now() - s);
+    }
+    await c.cancelJob(blocker, true);
+  } else {
+    for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
+  }
   const tSubmit = performance.now() - t0;
+  if (values.sequential) {
+    lat.sort((a, b) => a - b);
+    console.log(`sequential SubmitJob: p50 ${lat[lat.length >> 1]!.toFixed(2)} ms, mean ${(tSubmit / N).toFixed(2)} ms`);
+  }
   for (;;) {
     const r = await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']]);
     if (r.data.length === 0) break;
