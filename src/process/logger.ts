@@ -1,5 +1,5 @@
-// pino for the daemons: JSON lines to the log file always (best effort, see log-file.ts),
-// human-readable stderr in the foreground.
+// pino for the daemons: JSON lines to the log file always (best effort, see log-file.ts), and
+// in the foreground to stderr too: human-readable on a terminal, the same JSON lines otherwise.
 import {mkdirSync} from 'node:fs';
 import {dirname} from 'node:path';
 import {pino, type Logger} from 'pino';
@@ -41,7 +41,13 @@ export function createDaemonLogger(file: string, opts: {debug: boolean; toStderr
         // a full pipe: what is left is dropped
       }
     });
-    streams.push({level, stream: pretty({destination: stderr, colorize: process.stderr.isTTY, translateTime: 'SYS:standard'})});
+    // Readable lines for a terminal; a pipe or the journal (the systemd unit runs -f) gets the
+    // log file's JSON lines: pino-pretty cost ~23 µs of CPU per line, 3.5 times the line itself,
+    // and 7-10% of a busy daemon's main thread (bench/REPORT.md, "Where the time goes").
+    streams.push({
+      level,
+      stream: process.stderr.isTTY ? pretty({destination: stderr, colorize: true, translateTime: 'SYS:standard'}) : stderr,
+    });
   }
   log = pino({level, name: opts.name, base: {pid: process.pid}}, pino.multistream(streams));
   return {log, reopen: () => fileDest.reopen()};
