@@ -138,7 +138,10 @@ class WriterThreads {
         w.ref();
         const batch: Batch = {seq: ++this.seq, dir, mode: this.mode, files: part.map((p) => p.file)};
         // Large files travel as their own buffers, moved to the thread instead of copied.
-        const transfer = part.flatMap((p) => (typeof p.file.data === 'string' ? [] : [p.file.data.buffer as ArrayBuffer]));
+        // (Shared memory is read by the thread where it is: it cannot be moved.)
+        const transfer = part.flatMap((p) =>
+          typeof p.file.data !== 'string' && p.file.data.buffer instanceof ArrayBuffer ? [p.file.data.buffer] : [],
+        );
         w.postMessage(batch, transfer);
       }
       if (files.length === 0) this.waiting.delete(dir);
@@ -252,6 +255,9 @@ export class DurableWriter {
 
 /** The bytes in an ArrayBuffer of their own (a long string's Buffer has one: no copy then). */
 function ownBytes(content: string | Buffer): Uint8Array {
+  // Bytes in shared memory (a large job file, queue/job.ts) go to the thread as they are.
+  if (typeof content !== 'string' && content.buffer instanceof SharedArrayBuffer)
+    return new Uint8Array(content.buffer, content.byteOffset, content.byteLength);
   const b = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
   if (b.byteOffset === 0 && b.byteLength === b.buffer.byteLength && typeof content === 'string')
     return new Uint8Array(b.buffer, 0, b.byteLength);

@@ -123,4 +123,24 @@ describe('parseJsonBounded', () => {
     assert.ok(res.ok);
     assert.ok(pauses >= 40, `${pauses} pauses`);
   });
+
+  it('pauses inside one long string, and reads it whole', async () => {
+    const long = `${'x'.repeat(8 * 1024 * 1024)}\\n${'y'.repeat(3 * 1024 * 1024)}`;
+    for (const text of [`{"method":"SubmitJob","args":["${long}"]}`, `"${'z'.repeat(6 * 1024 * 1024)}"`]) {
+      let pauses = 0;
+      const res = await parseJsonBounded(text, {
+        budgetBytes: Number.MAX_SAFE_INTEGER,
+        pause: () => {
+          pauses++;
+          return new Promise((r) => setImmediate(r));
+        },
+      });
+      assert.ok(res.ok);
+      assert.deepEqual(res.value, JSON.parse(text));
+      assert.ok(pauses >= 4, `${pauses} pauses`);
+    }
+    await assert.rejects(parseJsonBounded(`["${'x'.repeat(3 * 1024 * 1024)}`, unlimited), BoundedParseError);
+    await assert.rejects(parseJsonBounded(`["${'x'.repeat(3 * 1024 * 1024)}\\`, unlimited), BoundedParseError);
+    await assert.rejects(parseJsonBounded(`["${'x'.repeat(3 * 1024 * 1024)}\n"]`, unlimited), BoundedParseError);
+  });
 });
