@@ -79,6 +79,7 @@ export class JobQueue {
   private retryTimer: NodeJS.Timeout | null = null;
   /** The last write of the serial failed: the file may be behind the ids handed out. */
   private serialDirty = false;
+  private serialTimer: NodeJS.Timeout | null = null;
   private readonly archiving = new Set<number>();
   shuttingDown = false;
   /** Jobs whose end was logged (the audit trail's one line per job end). */
@@ -186,25 +187,30 @@ export class JobQueue {
   }
 
   /**
-   * Writes the serial after the job files it covers, instead of beside them: a second file in
-   * the submission's fsync costs a second journal commit (twice the latency of a lone
+   * Writes the serial a little after the job files it covers, instead of beside them: a second
+   * file in the submission's fsync costs a second journal commit (twice the latency of a lone
    * SubmitJob), and a job file on disk keeps its id from being handed out again by itself
-   * (openQueue raises the serial above every live and archived job file; docs/on-disk-layout.md,
-   * "Durability"). Writes coalesce: one in flight covers every id reserved before it started.
+   * (docs/architecture.md, "A job from socket to disk to waiter"). Deferred like the lazy job
+   * writes, so that one write covers a stream of submissions.
    */
   private saveSerial(): void {
-    this.store.persistSerial().then(
-      () => {
-        if (this.serialDirty) this.log.info({serial: this.store.serial}, 'queue serial written again after a failed write');
-        this.serialDirty = false;
-      },
-      (err: unknown) => {
-        if (!this.serialDirty) this.log.error({err}, 'writing the queue serial failed; retrying');
-        this.serialDirty = true;
-        this.scheduleRetry();
-        this.events.onWriteError(err);
-      },
-    );
+    if (this.serialTimer !== null) return;
+    this.serialTimer = setTimeout(() => {
+      this.serialTimer = null;
+      this.store.persistSerial().then(
+        () => {
+          if (this.serialDirty) this.log.info({serial: this.store.serial}, 'queue serial written again after a failed write');
+          this.serialDirty = false;
+        },
+        (err: unknown) => {
+          if (!this.serialDirty) this.log.error({err}, 'writing the queue serial failed; retrying');
+          this.serialDirty = true;
+          this.scheduleRetry();
+          this.events.onWriteError(err);
+        },
+      );
+    }, LAZY_WRITE_MS);
+    this.serialTimer.unref();
   }
 
   /** Writes the jobs (and the serial) whose last write failed again, every second until they are on disk. */
