@@ -20,7 +20,7 @@ import {
   type FieldSet,
   type QueryValue,
 } from '../query/fields.js';
-import {compileFilter, filterFieldNames, requestedIdsFromFilter} from '../query/filter.js';
+import {compileFilter, compileFilterSliced, filterFieldNames, requestedIdsFromFilterSliced} from '../query/filter.js';
 import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
 import {JOB_FIELDS, type JobItem} from '../query/job-fields.js';
 import type {JobQueue} from './job-queue.js';
@@ -61,10 +61,14 @@ const FIND_BATCH = 64;
 
 /** Filters and builds rows in time slices (a large query lets other requests through). */
 async function run<T>(set: FieldSet<T>, items: T[], fields: string[], filter: unknown): Promise<QueryResult> {
-  const match = compileFilter(filter, (name) => set.get(name));
+  const slicer = new TimeSlicer();
+  const match = await compileFilterSliced(
+    filter,
+    (name) => set.get(name),
+    () => slicer.check(),
+  );
   const {defs, getters} = selectFields(set, fields);
   const data: QueryValue[][] = [];
-  const slicer = new TimeSlicer();
   for (const item of items) {
     await slicer.step();
     if (filter !== null && !match(item)) continue;
@@ -89,7 +93,8 @@ async function jobsById(src: QuerySources, ids: number[]): Promise<JobItem[]> {
 }
 
 async function jobItems(src: QuerySources, fields: string[], filter: unknown): Promise<JobItem[]> {
-  const ids = requestedIdsFromFilter(filter, 'id');
+  const slicer = new TimeSlicer();
+  const ids = await requestedIdsFromFilterSliced(filter, 'id', () => slicer.check());
   if (ids !== null) return jobsById(src, ids);
   const items: JobItem[] = (src.queue.jobs.candidates(filter) ?? [...src.queue.jobs.values()]).map((job) => ({id: job.id, job}));
   const wantArchived = fields.includes('archived') || (filter !== null && filterFieldNames(filter).includes('archived'));
@@ -212,7 +217,14 @@ export async function query(src: QuerySources, what: unknown, fields: string[], 
   switch (checkResource(what)) {
     case 'job':
       // Validate the filter before touching any job file.
-      compileFilter(filter, (name) => JOB_FIELDS.get(name));
+      {
+        const slicer = new TimeSlicer();
+        await compileFilterSliced(
+          filter,
+          (name) => JOB_FIELDS.get(name),
+          () => slicer.check(),
+        );
+      }
       return run(JOB_FIELDS, await jobItems(src, fields, filter), fields, filter);
     case 'node':
       return run(NODE_FIELDS, nodeItems(src.config()), fields, filter);

@@ -3,9 +3,11 @@ import {describe, it} from 'node:test';
 import {GanetiError, LuxiParseError} from '../../src/protocol/errors.js';
 import {
   compileFilter,
+  compileFilterSliced,
   compileRegex,
   filterFieldNames,
   requestedIdsFromFilter,
+  requestedIdsFromFilterSliced,
   type FilterField,
   type QueryValue,
 } from '../../src/query/filter.js';
@@ -531,5 +533,39 @@ describe('compileFilter: scale', () => {
     ];
     const match = compileFilter(filter, lookup);
     assert.equal(items.filter(match).length, 49_950); // odd i from 101 on
+  });
+});
+
+describe('compileFilterSliced: large filters read in slices', () => {
+  it('pauses while it reads a long OR, and answers as compileFilter', async () => {
+    const values = Array.from({length: 200_000}, (_, i) => (i * 7) % 1000);
+    const filters: unknown[] = [
+      ['|', ...values.map((v) => ['==', 'id', v])],
+      ['|', ...values.map((v) => ['>=', 'id', v + 3])],
+      ['&', ['!', ['|', ...values.map((v) => ['==', 'name', `job${v}`])]], ['?', 'status']],
+    ];
+    for (const filter of filters) {
+      let pauses = 0;
+      const match = await compileFilterSliced(filter, lookup, async () => {
+        pauses++;
+        await new Promise((r) => setImmediate(r));
+      });
+      assert.ok(pauses >= 5, `${pauses} pauses`);
+      assert.deepEqual(
+        JOBS.filter(match).map((j) => j.id),
+        ids(filter),
+      );
+    }
+    let pauses = 0;
+    const requested = await requestedIdsFromFilterSliced(filters[0], 'id', async () => {
+      pauses++;
+    });
+    assert.deepEqual(requested, requestedIdsFromFilter(filters[0], 'id'));
+    assert.equal(requested?.length, 1000);
+    assert.ok(pauses >= 5, `${pauses} pauses`);
+    await assert.rejects(
+      compileFilterSliced(['|', ...values.map((v) => ['==', 'nosuch', v])], lookup, async () => undefined),
+      ganetiError('ParameterError', "Can't find field named 'nosuch'"),
+    );
   });
 });
