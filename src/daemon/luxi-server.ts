@@ -33,6 +33,8 @@ export interface LuxiServerOptions {
   oversized?: Oversized;
   /** Methods whose first argument is a list that means the same with repeats dropped (QueryJobs). */
   distinctFirstArg?: (method: string) => boolean;
+  /** How many items of a method's first argument could ever be accepted (SubmitManyJobs: the queue's size). */
+  firstArgLimit?: (method: string) => number | null;
 }
 
 export const DEFAULT_MESSAGE_DEADLINE_MS = 60_000;
@@ -303,6 +305,7 @@ export class LuxiServer {
         budgetBytes,
         pause: () => slicer.check(),
         distinctFirstArg: (method) => this.opts.distinctFirstArg?.(method) === true,
+        firstArgLimit: (method) => this.opts.firstArgLimit?.(method) ?? null,
       });
     } catch (err) {
       if (err instanceof BoundedParseError) throw new LuxiParseError(`Invalid LUXI request: ${err.message}`);
@@ -311,7 +314,7 @@ export class LuxiServer {
       text = null;
     }
     if (!res.ok) {
-      this.log.warn({method: res.method, bytes: msg.length, estimated: res.estimatedBytes}, 'request over its memory budget');
+      this.log.warn({method: res.method, bytes: msg.length, estimated: res.estimatedBytes}, 'request over its memory budget or its limit');
       this.opts.oversized?.(res.method, res.firstArgLength);
       throw new LuxiParseError(`Request too large: its values need more than ${budgetBytes} bytes of memory`);
     }

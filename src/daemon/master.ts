@@ -168,6 +168,8 @@ export class Master {
       },
       // QueryJobs answers each distinct id once (queries.ts): repeats need not be kept.
       distinctFirstArg: (method) => method === 'QueryJobs',
+      // More jobs than the queue holds are refused (JobQueueFull) without being built.
+      firstArgLimit: (method) => (method === 'SubmitManyJobs' ? this.queue.opts.sizeLimit : null),
     });
   }
 

@@ -124,6 +124,22 @@ describe('parseJsonBounded', () => {
     assert.ok(pauses >= 40, `${pauses} pauses`);
   });
 
+  it("stops building a method's first argument past what could be accepted, and counts on", async () => {
+    const text = `{"method":"SubmitManyJobs","args":[[${'[{"OP_ID":"OP_TEST_DELAY"}],'.repeat(9999)}[]]]}`;
+    const limited = {...unlimited, firstArgLimit: (method: string) => (method === 'SubmitManyJobs' ? 5000 : null)};
+    const res = await parseJsonBounded(text, limited);
+    assert.deepEqual(res, {
+      ok: false,
+      method: 'SubmitManyJobs',
+      firstArgLength: 10000,
+      estimatedBytes: (res as {estimatedBytes: number}).estimatedBytes,
+    });
+    const fits = await parseJsonBounded(`{"method":"SubmitManyJobs","args":[[${'[],'.repeat(4999)}[]]]}`, limited);
+    assert.ok(fits.ok);
+    assert.equal(((fits.value as {args: unknown[][]}).args[0] as unknown[]).length, 5000);
+    assert.ok((await parseJsonBounded(text.replace('SubmitManyJobs', 'QueryJobs'), limited)).ok);
+  });
+
   it('pauses inside one long string, and reads it whole', async () => {
     const long = `${'x'.repeat(8 * 1024 * 1024)}\\n${'y'.repeat(3 * 1024 * 1024)}`;
     for (const text of [`{"method":"SubmitJob","args":["${long}"]}`, `"${'z'.repeat(6 * 1024 * 1024)}"`]) {
