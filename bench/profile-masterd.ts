@@ -1,8 +1,9 @@
 // Where masterd's main thread spends its time on the submit and complete paths: a CPU profile
 // (node --cpu-prof) of the daemon while SubmitManyJobs submits N jobs that then run, or with
-// --sequential while one client submits N jobs one after the other (held by a dependency, so
-// that only the submission path is profiled).
-//   node --import tsx bench/profile-masterd.ts [--jobs 4000] [--sequential] [--repo DIR]
+// --sequential while one client submits N jobs one after the other, or with --held while
+// SubmitManyJobs submits them in batches of 1000 (both held by a dependency, so that only the
+// submission path is profiled until the end).
+//   node --import tsx bench/profile-masterd.ts [--jobs 4000] [--sequential | --held] [--repo DIR]
 // --repo profiles the daemon of another checkout (e.g. an older commit, for a before/after).
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
@@ -13,7 +14,12 @@ import {delayOp, makeNode, REPO, untilAnswering} from '../test/helpers/cluster.j
 import {LuxiClient} from '../src/protocol/client.js';
 
 const {values} = parseArgs({
-  options: {jobs: {type: 'string', default: '4000'}, sequential: {type: 'boolean', default: false}, repo: {type: 'string', default: REPO}},
+  options: {
+    jobs: {type: 'string', default: '4000'},
+    sequential: {type: 'boolean', default: false},
+    held: {type: 'boolean', default: false},
+    repo: {type: 'string', default: REPO},
+  },
 });
 const N = Number(values.jobs);
 
@@ -42,6 +48,13 @@ try {
       await c.submitJob([delayOp(0, {depends: [[blocker, []]]})]);
       lat.push(performance.now() - s);
     }
+    await c.cancelJob(blocker, true);
+  } else if (values.held) {
+    const blocker = await c.submitJob([delayOp(3600)]);
+    for (let done = 0; done < N; done += 1000) {
+      await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0, {depends: [[blocker, []]]})]));
+    }
+    console.log(`held SubmitManyJobs: ${(N / ((performance.now() - t0) / 1000)).toFixed(0)} jobs/s`);
     await c.cancelJob(blocker, true);
   } else {
     for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
