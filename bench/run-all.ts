@@ -274,7 +274,19 @@ async function profiles(): Promise<ProfileSummary[]> {
     for (let done = 0; done < n; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
     await untilDone(c);
   });
-  return [single, many];
+  const seqN = QUICK ? 500 : 2000;
+  const sequential = await profileRun(
+    `sequential SubmitJob on one connection, ${seqN} jobs held by a dependency, then released and run`,
+    seqN,
+    async (client) => {
+      const c = client();
+      const blocker = await c.submitJob([delayOp(3600)]);
+      for (let i = 0; i < seqN; i++) await c.submitJob([delayOp(0, {depends: [[blocker, []]]})]);
+      await c.cancelJob(blocker, true);
+      await untilDone(c);
+    },
+  );
+  return [single, many, sequential];
 }
 
 // --- the report --------------------------------------------------------------------------
@@ -669,7 +681,7 @@ async function main(): Promise<void> {
     lines.push('## Where the time goes (masterd, CPU profiles)');
     lines.push('');
     lines.push(
-      "From `node --cpu-prof` of masterd's main thread (fsync, rename and file writes run on the writer threads and libuv's pool and appear here only as the JavaScript around them); the tables at the end have the details.",
+      "From `node --cpu-prof` of masterd's main thread (fsync, rename and file writes run on the writer threads and libuv's pool and appear here only as the JavaScript around them); masterd runs as the systemd units run it (`-f`, stderr a pipe: its log lines are the log file's JSON lines). The tables at the end have the details.",
     );
     lines.push('');
     for (const p of profs) lines.push(whereTheTimeGoes(p));
