@@ -128,6 +128,14 @@ async function main(): Promise<void> {
   let bare = 0;
   try {
     pairs.push(await paired('gnt-job list, empty queue', ['list'], node.env, true));
+    // Node reads and parses the certificates NODE_EXTRA_CA_CERTS names when it starts, before
+    // any of our code runs (this development machine sets it for every process): how much of a
+    // start that is, for reference.
+    const noCerts = {...node.env};
+    delete noCerts.NODE_EXTRA_CA_CERTS;
+    if (node.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      pairs.push(await paired('gnt-job list without NODE_EXTRA_CA_CERTS, queue empty (reference)', ['list'], noCerts, false));
+    }
     pairs.push(await paired('gnt-job --help', ['--help'], node.env, true));
     pairs.push(await paired('gnt-job list --help (reference)', ['list', '--help'], node.env, false));
     const c = daemon.client();
@@ -140,6 +148,11 @@ async function main(): Promise<void> {
     console.log(
       `node -e 0 (Node's own start, the floor for ours): ${bare.toFixed(0)} ms = ${(bare / pairs[0]!.stockWall).toFixed(2)} × stock gnt-job list`,
     );
+    if (node.env.NODE_EXTRA_CA_CERTS !== undefined) {
+      const without: number[] = [];
+      for (let i = 0; i < RUNS; i++) without.push((await timed([process.execPath, '-e', '0'], noCerts)).wallMs);
+      console.log(`node -e 0 without NODE_EXTRA_CA_CERTS=${node.env.NODE_EXTRA_CA_CERTS}: ${median(without).toFixed(0)} ms`);
+    }
   } finally {
     await daemon.stop();
     node.cleanup();
