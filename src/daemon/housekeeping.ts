@@ -7,7 +7,7 @@ import {join} from 'node:path';
 import {setImmediate as yieldToEventLoop} from 'node:timers/promises';
 import type {Logger} from 'pino';
 import type {ConfigData} from '../config/config.js';
-import {archiveBucket, JOB_FILE_RE, timestampSeconds, type QueuedJob} from '../queue/job.js';
+import {archiveBucket, JOB_FILE_RE, timestampSeconds, type JobRecord} from '../queue/job.js';
 import type {JobQueue} from './job-queue.js';
 
 export const DEFAULT_AUTO_ARCHIVE_AGE_S = 6 * 3600;
@@ -79,7 +79,7 @@ interface BucketMemo {
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v));
 
 /** A finished job's age reference: its end (or, failing that, start or receive) time. */
-function finishedAt(job: QueuedJob): number | null {
+function finishedAt(job: JobRecord): number | null {
   const ref = job.endTimestamp ?? job.startTimestamp ?? job.receivedTimestamp;
   return ref === null ? null : timestampSeconds(ref);
 }

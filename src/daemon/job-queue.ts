@@ -7,14 +7,16 @@ import {OpcodeValidationError, validateOpcode} from '../opcodes/validate.js';
 import {GanetiError, genericError, LuxiParseError} from '../protocol/errors.js';
 import type {JobChange, SubmitResult} from '../protocol/luxi-contract.js';
 import {checkOldStyleFields, plainValue} from '../query/fields.js';
-import {JOB_FIELDS} from '../query/job-fields.js';
+import {JOB_FIELDS, jobSummaries} from '../query/job-fields.js';
 import {
   FINALIZED,
+  FinishedJob,
   nowTimestamp,
   QueuedJob,
   QueuedOpcode,
   SUBMIT_PRIORITIES,
   timestampSeconds,
+  type JobRecord,
   type LogEntry,
   type Timestamp,
 } from '../queue/job.js';
@@ -48,6 +50,8 @@ export interface JobQueueEvents {
   onWriteError(err: unknown): void;
   /** After every accepted submission: the live-job count and the limit (housekeeping). */
   onSubmitted(live: number, limit: number): void;
+  /** A finished job's final state is on disk and the queue now keeps only its record. */
+  onSettled(): void;
 }
 
 export const NO_QUEUE_EVENTS: JobQueueEvents = {
@@ -57,6 +61,7 @@ export const NO_QUEUE_EVENTS: JobQueueEvents = {
   onKill: () => false,
   onWriteError: () => undefined,
   onSubmitted: () => undefined,
+  onSettled: () => undefined,
 };
 
 interface WriteState {
@@ -172,6 +177,7 @@ export class JobQueue {
         this.finishWrite(job, state);
         if (this.dirty.delete(job.id)) this.log.info({job: job.id}, 'job file written again after a failed write');
         this.notify(job.id);
+        this.settle(job);
       },
       (err: unknown) => {
         this.finishWrite(job, state);
@@ -184,6 +190,24 @@ export class JobQueue {
     );
     this.writes.set(job.id, state);
     return state.inflight;
+  }
+
+  /**
+   * A finished job whose final state is on disk, with no write to come, shrinks to its record:
+   * from then on its file answers for everything the record does not keep (docs/queries.md).
+   */
+  private settle(job: QueuedJob): void {
+    if (!job.finalized || this.writes.has(job.id) || this.dirty.has(job.id) || this.lazy.has(job.id)) return;
+    const current = this.jobs.get(job.id);
+    // A record already there: the job was written again since (the file now holds this state).
+    if (current !== job && !(current instanceof FinishedJob)) return;
+    this.jobs.set(job.id, FinishedJob.of(job, jobSummaries(job)));
+    this.events.onSettled();
+  }
+
+  /** Takes a job read from its file at start-up: a finished one is kept as its record. */
+  adopt(job: QueuedJob): void {
+    this.jobs.set(job.id, job.finalized ? FinishedJob.of(job, jobSummaries(job)) : job);
   }
 
   /**
@@ -220,7 +244,7 @@ export class JobQueue {
       this.retryTimer = null;
       if (this.serialDirty) this.saveSerial();
       for (const id of this.dirty) {
-        const job = this.jobs.get(id);
+        const job = this.jobs.whole(id);
         if (job === undefined) this.dirty.delete(id);
         else if (!this.writes.has(id)) this.persist(job).catch(() => undefined);
       }
@@ -279,7 +303,8 @@ export class JobQueue {
     const repairs: Array<Promise<void>> = [];
     let failed = 0;
     const now = nowTimestamp();
-    for (const job of [...this.jobs.values()].sort((a, b) => a.id - b.id)) {
+    const whole = [...this.jobs.values()].filter((j): j is QueuedJob => j instanceof QueuedJob);
+    for (const job of whole.sort((a, b) => a.id - b.id)) {
       switch (recoverAtStart(job, now)) {
         case 'requeued':
           requeued.push(job);
@@ -418,9 +443,20 @@ export class JobQueue {
 
   // --- lookups --------------------------------------------------------------------------
 
-  /** A live job, or an archived one read from disk. */
-  async find(id: number): Promise<QueuedJob | null> {
+  /** A live job (a finished one as its record), or an archived one read from disk. */
+  async find(id: number): Promise<JobRecord | null> {
     return this.jobs.get(id) ?? (await this.store.readJob(id, true));
+  }
+
+  /** The whole job: a finished job's record is read back from its file; the record itself when that fails. */
+  async whole(job: JobRecord): Promise<JobRecord> {
+    if (job instanceof QueuedJob) return job;
+    return (await this.readFinished(job.id)) ?? job;
+  }
+
+  /** A finished job's file: live, or archived since its record was looked up. */
+  private async readFinished(id: number): Promise<QueuedJob | null> {
+    return (await this.store.readJob(id, false)) ?? (await this.store.readJob(id, true));
   }
 
   // --- WaitForJobChange ---------------------------------------------------------------
@@ -428,9 +464,9 @@ export class JobQueue {
   async waitForChange(id: number, fields: string[], prevInfo: unknown, prevSerial: number | null, timeoutS: number): Promise<JobChange> {
     checkOldStyleFields(JOB_FIELDS, fields);
     const getters = fields.map((f) => JOB_FIELDS.get(f)!);
-    let job: QueuedJob | null = this.jobs.get(id) ?? null;
+    let job: QueuedJob | null = this.jobs.whole(id) ?? null;
     if (job === null) {
-      job = await this.store.readJob(id, true);
+      job = await this.readFinished(id);
       if (job === null) throw new GanetiError('JobLost', ["Can't load job file"]);
     }
     const prevText = stringifyJson(prevInfo);
@@ -449,7 +485,7 @@ export class JobQueue {
       if (this.opts.nochangeOnTimeout) return 'nochange';
       // The caller's own previous view, echoed as it was sent.
       if (prevInfo !== null) return [prevInfo as unknown[], []];
-      const current = this.jobs.get(id) ?? job;
+      const current = this.jobs.whole(id) ?? job;
       if (!FINALIZED.has(current.status) || (await this.durable(id, 0))) return [infoOf(current), []];
       const onDisk = await this.store.readJob(id, false);
       return onDisk === null ? 'nochange' : [infoOf(onDisk), []];
@@ -466,14 +502,14 @@ export class JobQueue {
         resolve(value);
       };
       const timer = setTimeout(() => {
-        const current = this.jobs.get(id) ?? job;
+        const current = this.jobs.whole(id) ?? job;
         const res = check(current);
         if (res === null) done(unchanged());
         else if (!FINALIZED.has(current.status)) done(res);
         else done(this.durable(id, 0).then((ok) => (ok ? res : unchanged())));
       }, timeoutMs);
       const unlisten = this.listen(id, () => {
-        const current = this.jobs.get(id) ?? job;
+        const current = this.jobs.whole(id) ?? job;
         const res = check(current);
         if (res === null) return;
         if (FINALIZED.has(current.status)) {
@@ -490,7 +526,7 @@ export class JobQueue {
   // --- cancel and priority ------------------------------------------------------------
 
   async cancel(id: number, kill: boolean): Promise<[boolean, string]> {
-    const job = this.jobs.get(id);
+    const job = this.jobs.whole(id);
     if (job === undefined || job.finalized) return [false, `Job ${id} not found in queue`];
     const status = job.status;
     if (status === 'queued' && !job.ops.some((op) => op.status !== 'queued' && !op.finalized)) {
@@ -543,7 +579,7 @@ export class JobQueue {
     const job = this.jobs.get(id);
     if (job === undefined) return [false, `Job ${id} not found in queue`];
     const status = job.status;
-    if (job.finalized) return [false, `Job ${id} is finished`];
+    if (!(job instanceof QueuedJob) || job.finalized) return [false, `Job ${id} is finished`];
     if (status === 'canceling') return [false, `Job ${id} is cancelling`];
     if (!changePriority(job, priority)) return [false, `Job ${id} had no pending opcodes`];
     this.events.onUpdated(job);
@@ -560,10 +596,10 @@ export class JobQueue {
     try {
       await this.flushed(id);
       // Never move a file that is older than the job: it would stay wrong in the archive.
-      if (this.dirty.has(id)) await this.persist(job);
+      if (this.dirty.has(id) && job instanceof QueuedJob) await this.persist(job);
       await this.store.archiveJob(id);
       this.jobs.delete(id);
-      job.archived = true;
+      if (job instanceof QueuedJob) job.archived = true;
       this.notify(id);
       return true;
     } catch (err) {
@@ -579,7 +615,7 @@ export class JobQueue {
    * per directory for the lot. Returns how many were archived.
    */
   async archiveMany(ids: number[]): Promise<number> {
-    const jobs: QueuedJob[] = [];
+    const jobs: JobRecord[] = [];
     for (const id of ids) {
       const job = this.jobs.get(id);
       if (job === undefined || !job.finalized || this.archiving.has(id)) continue;
@@ -591,7 +627,7 @@ export class JobQueue {
         jobs.map(async (job) => {
           await this.flushed(job.id);
           // Never move a file that is older than the job: it would stay wrong in the archive.
-          if (this.dirty.has(job.id)) await this.persist(job).catch(() => undefined);
+          if (this.dirty.has(job.id) && job instanceof QueuedJob) await this.persist(job).catch(() => undefined);
         }),
       );
       const ready = jobs.filter((j) => !this.dirty.has(j.id) && !this.writes.has(j.id)).map((j) => j.id);
@@ -605,7 +641,7 @@ export class JobQueue {
       for (const id of moved) {
         const job = this.jobs.get(id);
         this.jobs.delete(id);
-        if (job !== undefined) job.archived = true;
+        if (job instanceof QueuedJob) job.archived = true;
         this.notify(id);
       }
       return moved.length;

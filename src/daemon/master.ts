@@ -8,7 +8,7 @@ import {OFFLINE_MESSAGE, RPC_TIMEOUT_URGENT_MS, type NodeRpcClient} from '../rpc
 import type {NodedArgs, NodedProcedure} from '../rpc/noded-contract.js';
 import {FsyncError, type WriteFault} from '../durable/durable-writer.js';
 import {removeFilesDurable, writeFileDurable} from '../durable/files.js';
-import {jobFileName, type QueuedJob} from '../queue/job.js';
+import {jobFileName, QueuedJob} from '../queue/job.js';
 import {JOB_QUEUE_VERSION, QueueStore} from '../queue/store.js';
 import {ConfigWriter} from './config-writer.js';
 import {Housekeeper, type HousekeepingSettings} from './housekeeping.js';
@@ -19,8 +19,9 @@ import {dispatch, type LuxiServices} from './luxi-methods.js';
 import {LuxiServer} from './luxi-server.js';
 import {interruptedMoves, reconcileInstances} from './move-recovery.js';
 import type {ClusterServices, NodeRpc} from './logical-units/logical-unit.js';
-import {QueueReplicator} from './queue-replicator.js';
+import {QueueReplicator, type QueueSnapshot} from './queue-replicator.js';
 import {Scheduler} from './scheduler.js';
+import {MemoryTrim} from '../process/memory-trim.js';
 
 /** How long a clean shutdown waits for the master candidates to receive the last queue writes. */
 const REPLICATION_FLUSH_MS = 2000;
@@ -75,6 +76,8 @@ export class Master {
   /** Settles with the error once continuing could lose acknowledged data (a failed fsync). */
   readonly fatal: Promise<Error>;
   private readonly reportFatal: (err: Error) => void;
+  /** A full garbage collection once a burst of jobs is over (docs/architecture.md, "Memory"). */
+  private readonly memoryTrim = new MemoryTrim();
 
   private constructor(cfg: ConfigData, opts: MasterOptions) {
     let reportFatal: (err: Error) => void = () => undefined;
@@ -120,6 +123,7 @@ export class Master {
           if (err instanceof FsyncError) this.reportFatal(err);
         },
         onSubmitted: (live, limit) => this.housekeeper?.liveJobsChanged(live, limit),
+        onSettled: () => this.memoryTrim.worked(),
       },
     );
     if (opts.housekeeping !== undefined) {
@@ -182,13 +186,17 @@ export class Master {
   }
 
   /** The live queue as a resynchronised master candidate must have it. */
-  private queueSnapshot(): {files: Array<[string, string]>; drained: boolean} {
+  private queueSnapshot(): QueueSnapshot {
     const store = this.queue.store;
-    const files: Array<[string, string]> = [
+    const files: QueueSnapshot['files'] = [
       [join(store.queueDir, 'version'), `${JOB_QUEUE_VERSION}\n`],
       [join(store.queueDir, 'serial'), `${store.serial}\n`],
     ];
-    for (const job of this.queue.jobs.values()) files.push([join(store.queueDir, jobFileName(job.id)), job.toFileText()]);
+    for (const job of this.queue.jobs.values()) {
+      // A finished job's record has no text: its file is read when its turn comes.
+      const content = job instanceof QueuedJob ? job.toFileText() : () => store.readJobText(job.id, false);
+      files.push([join(store.queueDir, jobFileName(job.id)), content]);
+    }
     return {files, drained: store.isDrained};
   }
 
@@ -206,7 +214,7 @@ export class Master {
     const started = Date.now();
     store.loadLiveJobs(
       (job) => {
-        this.queue.jobs.set(job.id, job);
+        this.queue.adopt(job);
         if (job.id > maxId) maxId = job.id;
         if (++loaded % 10000 === 0) this.log.info({loaded, ms: Date.now() - started}, 'loading jobs');
       },
@@ -215,6 +223,8 @@ export class Master {
         this.log.warn({file: p.name, reason: p.reason}, 'skipping unreadable job file');
       },
     );
+    // Reading the files left their text and parsed JSON behind: collected once start-up is over.
+    this.memoryTrim.worked(loaded);
     store.raiseSerial(Math.max(maxId, await store.maxArchivedId()));
     await store.persistSerial();
     const {requeued, failed, interrupted} = await this.queue.recover();
@@ -228,7 +238,9 @@ export class Master {
 
   /** Hands the recovered queued jobs to the scheduler; starts queue housekeeping. */
   startScheduling(): void {
-    const pending = [...this.queue.jobs.values()].filter((j) => !j.finalized).sort((a, b) => a.id - b.id);
+    const pending = [...this.queue.jobs.values()]
+      .filter((j): j is QueuedJob => j instanceof QueuedJob && !j.finalized)
+      .sort((a, b) => a.id - b.id);
     for (const job of pending) this.scheduler.add(job);
     this.housekeeper?.start();
     this.housekeeper?.liveJobsChanged(this.queue.jobs.size, this.queue.opts.sizeLimit);
@@ -317,6 +329,7 @@ export class Master {
   }
 
   async close(): Promise<void> {
+    this.memoryTrim.stop();
     await this.server.close();
     // The serial follows the job files (JobQueue.saveSerial): on disk before a clean exit.
     await this.queue.store.persistSerial().catch((err: unknown) => this.log.error({err}, 'writing the queue serial failed at shutdown'));

@@ -22,7 +22,7 @@ import {
 } from '../query/fields.js';
 import {compileFilter, compileFilterSliced, filterFieldNames, requestedIdsFromFilterSliced} from '../query/filter.js';
 import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
-import {JOB_FIELDS, type JobItem} from '../query/job-fields.js';
+import {JOB_FIELDS, MEMORY_FIELDS, type JobItem} from '../query/job-fields.js';
 import type {JobQueue} from './job-queue.js';
 import {lockOwner} from './job-executor.js';
 import type {LockManager} from './locks.js';
@@ -78,7 +78,7 @@ async function run<T>(set: FieldSet<T>, items: T[], fields: string[], filter: un
 }
 
 /** The jobs named by id, in the order given: live ones from memory, others from the archive. */
-async function jobsById(src: QuerySources, ids: number[]): Promise<JobItem[]> {
+async function jobsById(src: QuerySources, ids: number[], whole: boolean): Promise<JobItem[]> {
   const items: JobItem[] = [];
   const slicer = new TimeSlicer();
   const serial = src.queue.store.serial;
@@ -86,17 +86,39 @@ async function jobsById(src: QuerySources, ids: number[]): Promise<JobItem[]> {
     await slicer.check();
     const batch = ids.slice(i, i + FIND_BATCH);
     // An id above the serial was never handed out: no file to look for.
-    const jobs = await Promise.all(batch.map((id) => src.queue.jobs.get(id) ?? (id > serial ? null : src.queue.find(id))));
+    const jobs = await Promise.all(
+      batch.map(async (id) => {
+        const job = src.queue.jobs.get(id) ?? (id > serial ? null : await src.queue.find(id));
+        return whole && job !== null ? src.queue.whole(job) : job;
+      }),
+    );
     for (const [k, id] of batch.entries()) items.push({id, job: jobs[k]!});
   }
   return items;
 }
 
+/** Whether the query needs fields that a finished job's record does not hold (its file is read then). */
+function needsWholeJobs(fields: string[], filter: unknown): boolean {
+  const names = filter === null ? fields : [...fields, ...filterFieldNames(filter)];
+  return names.some((name) => JOB_FIELDS.has(name) && !MEMORY_FIELDS.has(name));
+}
+
 async function jobItems(src: QuerySources, fields: string[], filter: unknown): Promise<JobItem[]> {
+  const whole = needsWholeJobs(fields, filter);
   const slicer = new TimeSlicer();
   const ids = await requestedIdsFromFilterSliced(filter, 'id', () => slicer.check());
-  if (ids !== null) return jobsById(src, ids);
-  const items: JobItem[] = (src.queue.jobs.candidates(filter) ?? [...src.queue.jobs.values()]).map((job) => ({id: job.id, job}));
+  if (ids !== null) return jobsById(src, ids, whole);
+  const records = src.queue.jobs.candidates(filter) ?? [...src.queue.jobs.values()];
+  let items: JobItem[];
+  if (whole) {
+    items = [];
+    for (let i = 0; i < records.length; i += FIND_BATCH) {
+      await slicer.check();
+      for (const job of await Promise.all(records.slice(i, i + FIND_BATCH).map((r) => src.queue.whole(r)))) items.push({id: job.id, job});
+    }
+  } else {
+    items = records.map((job) => ({id: job.id, job}));
+  }
   const wantArchived = fields.includes('archived') || (filter !== null && filterFieldNames(filter).includes('archived'));
   if (wantArchived) {
     for (const id of await src.queue.store.listArchivedIds()) {
@@ -271,11 +293,12 @@ export async function queryJobsOldStyle(src: QuerySources, ids: number[] | null,
   }
   const wanted = [...new Set(ids)];
   const {getters} = selectFields(JOB_FIELDS, fields);
+  const whole = needsWholeJobs(fields, null);
   const rowsOf = (items: JobItem[]): unknown[][] => items.map((item) => getters.map((g) => plainValue(g(item))));
-  if (wanted.length <= STREAM_ROWS) return rowsOf(await jobsById(src, wanted));
+  if (wanted.length <= STREAM_ROWS) return rowsOf(await jobsById(src, wanted, whole));
   return new StreamedList(
     (async function* () {
-      for (let i = 0; i < wanted.length; i += STREAM_ROWS) yield rowsOf(await jobsById(src, wanted.slice(i, i + STREAM_ROWS)));
+      for (let i = 0; i < wanted.length; i += STREAM_ROWS) yield rowsOf(await jobsById(src, wanted.slice(i, i + STREAM_ROWS), whole));
     })(),
   );
 }

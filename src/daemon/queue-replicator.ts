@@ -39,9 +39,12 @@ function settle(ops: Iterable<Op | null>): void {
   }
 }
 
-/** What a resynchronisation uploads: every file of the live queue, and the drain flag. */
+/**
+ * What a resynchronisation uploads: every file of the live queue, and the drain flag. A file
+ * whose content is a function is read when sent (null: gone meanwhile, skipped).
+ */
 export interface QueueSnapshot {
-  files: Array<[path: string, content: string]>;
+  files: Array<[path: string, content: string | (() => Promise<string | null>)]>;
   drained: boolean;
 }
 
@@ -343,7 +346,9 @@ export class QueueReplicator implements QueueObserver {
       await this.rpc.call(link.node, 'jobqueue_purge', [], RPC_TIMEOUT_URGENT_MS);
       const emptyBatch = (): Op & {kind: 'update'} => ({kind: 'update', files: new Map(), bytes: 0, since: 0, urgent: true, settled: []});
       let batch = emptyBatch();
-      for (const [path, content] of snap.files) {
+      for (const [path, source] of snap.files) {
+        const content = typeof source === 'string' ? source : await source();
+        if (content === null) continue;
         const name = makeVirtualPath(this.paths, path);
         const encoded = encodeContent(content);
         if (batch.files.size >= MAX_BATCH_FILES || batch.bytes + encoded[1].length > MAX_BATCH_BYTES) {

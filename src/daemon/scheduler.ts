@@ -2,6 +2,7 @@
 // Jobs waiting for a dependency leave the pool and come back when that job finishes.
 import type {Logger} from 'pino';
 import type {QueuedJob} from '../queue/job.js';
+import type {JobTable} from '../queue/job-table.js';
 import {cancelWaitingForDependency, failUnexpectedly, JobRun, lockOwner, runJob, type ExecutorContext} from './job-executor.js';
 
 interface HeapEntry {
@@ -67,7 +68,7 @@ export class Scheduler {
 
   constructor(
     private readonly ctx: ExecutorContext,
-    private readonly jobs: Map<number, QueuedJob>,
+    private readonly jobs: JobTable,
     private readonly log: Logger,
     public limit: number,
   ) {}
@@ -130,7 +131,7 @@ export class Scheduler {
       const e = this.queue.pop()!;
       if (this.queued.get(e.id) !== e.priority) continue;
       this.queued.delete(e.id);
-      const job = this.jobs.get(e.id);
+      const job = this.jobs.whole(e.id);
       if (job === undefined || job.finalized) continue;
       this.start(job, this.waiting.get(job.id) ?? new JobRun());
     }
@@ -188,7 +189,7 @@ export class Scheduler {
     if (waiters === undefined) return;
     this.depWaiters.delete(id);
     for (const wid of waiters) {
-      const job = this.jobs.get(wid);
+      const job = this.jobs.whole(wid);
       if (job !== undefined) this.add(job);
     }
   }

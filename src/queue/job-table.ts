@@ -2,38 +2,68 @@
 // "jobs newer than N, or ended since T" many times a second, and at 100,000 jobs a full scan per
 // poll would cost the daemon a large share of a core. Answers are candidates, a superset of the
 // jobs the filter accepts: the filter itself still decides.
-import {timestampSeconds, type QueuedJob} from './job.js';
+import {FinishedJob, QueuedJob, type JobRecord} from './job.js';
 
-interface Ended {
-  end: number;
-  id: number;
-}
-
-export class JobTable extends Map<number, QueuedJob> {
-  /** Jobs not known to have ended (unfinished, or finished without an end time). */
+export class JobTable extends Map<number, JobRecord> {
+  /** Jobs not known to have ended: whole ones (unfinished, or finished and not yet written), and records without an end time. */
   private readonly open = new Set<number>();
-  /** Jobs that ended, by end time; entries of archived jobs are dropped lazily. */
-  private ended: Ended[] = [];
-  private stale = 0;
+  /** Finished jobs kept as records, by the second they ended. */
+  private readonly ended = new Map<number, number[]>();
+  private lastEnded = -Infinity;
   private highest = 0;
 
-  override set(id: number, job: QueuedJob): this {
+  override set(id: number, job: JobRecord): this {
+    this.forget(id);
     super.set(id, job);
-    this.open.add(id);
+    const end = job instanceof FinishedJob ? job.endTimestamp : null;
+    if (end === null) {
+      this.open.add(id);
+    } else {
+      const second = Math.floor(end[0]);
+      let ids = this.ended.get(second);
+      if (ids === undefined) {
+        ids = [];
+        this.ended.set(second, ids);
+      }
+      ids.push(id);
+      if (second > this.lastEnded) this.lastEnded = second;
+    }
     if (id > this.highest) this.highest = id;
     return this;
   }
 
   override delete(id: number): boolean {
-    if (!this.open.delete(id) && this.has(id)) this.stale++;
+    this.forget(id);
     return super.delete(id);
   }
 
   override clear(): void {
     super.clear();
     this.open.clear();
-    this.ended = [];
-    this.stale = 0;
+    this.ended.clear();
+  }
+
+  /** The whole job, while the table holds it whole: unfinished, or finished and not yet on disk. */
+  whole(id: number): QueuedJob | undefined {
+    const job = super.get(id);
+    return job instanceof QueuedJob ? job : undefined;
+  }
+
+  private forget(id: number): void {
+    const old = super.get(id);
+    if (old === undefined) return;
+    const end = old instanceof FinishedJob ? old.endTimestamp : null;
+    if (end === null) {
+      this.open.delete(id);
+      return;
+    }
+    const second = Math.floor(end[0]);
+    const ids = this.ended.get(second);
+    if (ids === undefined) return;
+    // Jobs are archived roughly in the order they ended: the id is usually near the front.
+    const at = ids.indexOf(id);
+    if (at >= 0) ids.splice(at, 1);
+    if (ids.length === 0) this.ended.delete(second);
   }
 
   /**
@@ -41,10 +71,10 @@ export class JobTable extends Map<number, QueuedJob> {
    * full scan can tell. Understood: `id` lower (and upper) bounds, `end_ts` lower bounds, and
    * `|` / `&` of such terms.
    */
-  candidates(filter: unknown): QueuedJob[] | null {
+  candidates(filter: unknown): JobRecord[] | null {
     const ids = this.plan(filter);
     if (ids === null) return null;
-    const jobs: QueuedJob[] = [];
+    const jobs: JobRecord[] = [];
     for (const id of ids) {
       const job = this.get(id);
       if (job !== undefined) jobs.push(job);
@@ -101,41 +131,20 @@ export class JobTable extends Map<number, QueuedJob> {
     return ids;
   }
 
-  /** Every job that has not ended, and those that ended at t or later (a second early, for rounding). */
+  /** Every job not known to have ended, and those that ended at t or later (a second early, for rounding). */
   private endedSince(t: number): Set<number> {
-    for (const id of this.open) {
-      const job = this.get(id);
-      if (job === undefined || !job.finalized || job.endTimestamp === null) continue;
-      this.open.delete(id);
-      this.insertEnded({end: timestampSeconds(job.endTimestamp), id});
-    }
-    if (this.stale > this.ended.length / 2) {
-      this.ended = this.ended.filter((e) => this.has(e.id));
-      this.stale = 0;
-    }
     const ids = new Set(this.open);
-    for (let i = this.firstEndedAtOrAfter(t - 1); i < this.ended.length; i++) ids.add(this.ended[i]!.id);
+    const from = Math.floor(t) - 1;
+    const add = (second: number): void => {
+      const bucket = this.ended.get(second);
+      if (bucket !== undefined) for (const id of bucket) ids.add(id);
+    };
+    if (this.lastEnded - from < this.ended.size) {
+      for (let second = from; second <= this.lastEnded; second++) add(second);
+    } else {
+      for (const second of this.ended.keys()) if (second >= from) add(second);
+    }
     return ids;
-  }
-
-  private insertEnded(e: Ended): void {
-    const last = this.ended[this.ended.length - 1];
-    if (last === undefined || last.end <= e.end) {
-      this.ended.push(e);
-      return;
-    }
-    this.ended.splice(this.firstEndedAtOrAfter(e.end), 0, e);
-  }
-
-  private firstEndedAtOrAfter(t: number): number {
-    let lo = 0;
-    let hi = this.ended.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ended[mid]!.end < t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
   }
 }
 

@@ -51,7 +51,7 @@ export class QueuedOpcode {
     const inputJson =
       this.inputJson ?? (this.inputBytes !== undefined ? this.inputBytes.toString('utf8') : stringifyWithBigints(this.input));
     // A finished opcode's text is written once more at most (with its job's final state): a
-    // text kept for every finished job was a fifth of the daemon's heap (bench/memory.ts).
+    // text kept for every finished job was a fifth of the daemon's heap (bench/job-memory.ts).
     this.inputJson = this.finalized ? undefined : inputJson;
     return `{"input":${inputJson}${this.tailJson()}`;
   }
@@ -220,6 +220,93 @@ export class QueuedJob {
     return text + '}\n';
   }
 }
+
+/**
+ * A finished job as the queue keeps it once its final state is on disk: what the default
+ * `gnt-job list` fields, the monitor's rows and housekeeping read, in about 100 bytes instead of
+ * the 1.2 KB of a QueuedJob with its opcodes, results, logs and reason trails. Any other field
+ * is read from the job file, which a finished job no longer changes (docs/queries.md).
+ * Timestamps are kept as small integers (seconds, microseconds), null when absent: a double
+ * would be a heap number of its own.
+ */
+export class FinishedJob {
+  constructor(
+    readonly id: number,
+    readonly status: JobStatus,
+    /** The opcodes' summaries: a string for the usual one opcode, else one per opcode. */
+    private readonly summaryText: string | readonly string[],
+    private readonly receivedS: number | null,
+    private readonly receivedUs: number,
+    private readonly startS: number | null,
+    private readonly startUs: number,
+    private readonly endS: number | null,
+    private readonly endUs: number,
+  ) {}
+
+  /** The record of a finished job; summaries are the caller's (the opcode catalogue is a layer above). */
+  static of(job: QueuedJob, summaries: readonly string[]): FinishedJob {
+    const [rs, ru] = small(job.receivedTimestamp);
+    const [ss, su] = small(job.startTimestamp);
+    const [es, eu] = small(job.endTimestamp);
+    const text = summaries.length === 1 ? pooled(summaries[0]!) : summaries.map(pooled);
+    return new FinishedJob(job.id, job.status, text, rs, ru, ss, su, es, eu);
+  }
+
+  get finalized(): boolean {
+    return true;
+  }
+
+  /** Nothing is left to run: the default (QueuedJob.priority). */
+  get priority(): number {
+    return OP_PRIO_DEFAULT;
+  }
+
+  /** Only live jobs are kept. */
+  get archived(): boolean {
+    return false;
+  }
+
+  get summaries(): readonly string[] {
+    return typeof this.summaryText === 'string' ? [this.summaryText] : this.summaryText;
+  }
+
+  get receivedTimestamp(): Timestamp | null {
+    return this.receivedS === null ? null : [this.receivedS, this.receivedUs];
+  }
+
+  get startTimestamp(): Timestamp | null {
+    return this.startS === null ? null : [this.startS, this.startUs];
+  }
+
+  get endTimestamp(): Timestamp | null {
+    return this.endS === null ? null : [this.endS, this.endUs];
+  }
+}
+
+/**
+ * A timestamp as two small integers. Arithmetic (nowTimestamp) can leave an integral value in a
+ * double's form, which a field would hold in a heap number of its own: `| 0` gives the integer.
+ */
+function small(ts: Timestamp | null): [number | null, number] {
+  if (ts === null) return [null, 0];
+  const int32 = (v: number): number => (v === (v | 0) ? v | 0 : v);
+  return [int32(ts[0]), int32(ts[1])];
+}
+
+/** Summaries repeat from job to job ("TEST_DELAY(0.0)"): finished jobs share one copy of each. */
+const summaryPool = new Map<string, string>();
+const SUMMARY_POOL_SIZE = 4096;
+
+function pooled(summary: string): string {
+  const known = summaryPool.get(summary);
+  if (known !== undefined) return known;
+  if (summaryPool.size >= SUMMARY_POOL_SIZE) summaryPool.clear();
+  summaryPool.set(summary, summary);
+  return summary;
+}
+
+/** A job as the live queue holds it: whole while it may change, compact once finished and written. */
+export type JobRecord = QueuedJob | FinishedJob;
 
 export class CorruptJobError extends Error {}
 

@@ -131,14 +131,19 @@ export class QueueStore {
   }
 
   async readJob(id: number, archived: boolean): Promise<QueuedJob | null> {
-    const dir = archived ? join(this.archiveDir, archiveBucket(id)) : this.queueDir;
-    const text = await readRegularFile(dir, jobFileName(id), archived ? [this.archiveDir, dir] : []);
+    const text = await this.readJobText(id, archived);
     if (text === null) return null;
     try {
       return parseJobFile(text, id, archived);
     } catch {
       return null;
     }
+  }
+
+  /** The text of a job file, null when it cannot be read. */
+  readJobText(id: number, archived: boolean): Promise<string | null> {
+    const dir = archived ? join(this.archiveDir, archiveBucket(id)) : this.queueDir;
+    return readRegularFile(dir, jobFileName(id), archived ? [this.archiveDir, dir] : []);
   }
 
   /** Moves job-N into archive/<N div 10000>/ durably. */

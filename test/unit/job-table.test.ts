@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import {compileFilter} from '../../src/query/filter.js';
 import {JOB_FIELDS, type JobItem} from '../../src/query/job-fields.js';
-import {QueuedJob, QueuedOpcode} from '../../src/queue/job.js';
+import {FinishedJob, QueuedJob, QueuedOpcode, type JobRecord} from '../../src/queue/job.js';
 import {JobTable} from '../../src/queue/job-table.js';
 
-function job(id: number, end: number | null): QueuedJob {
+/** An unfinished job, or (with an end) a finished one as the queue keeps it once written. */
+function job(id: number, end: number | null): JobRecord {
   const op = new QueuedOpcode({OP_ID: 'OP_TEST_DELAY', duration: 0});
   const j = new QueuedJob(id, [op]);
-  if (end !== null) {
-    op.status = 'success';
-    op.endTimestamp = [end, 250_000];
-    j.endTimestamp = [end, 250_000];
-  }
-  return j;
+  if (end === null) return j;
+  op.status = 'success';
+  op.endTimestamp = [end, 250_000];
+  j.endTimestamp = [end, 250_000];
+  return FinishedJob.of(j, ['TEST_DELAY(0.0)']);
 }
 
-const matches = (jobs: Iterable<QueuedJob>, filter: unknown): number[] => {
+const matches = (jobs: Iterable<JobRecord>, filter: unknown): number[] => {
   const test = compileFilter(filter, (name) => JOB_FIELDS.get(name));
   return [...jobs]
     .filter((j) => test({id: j.id, job: j} as JobItem))

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import {describe, it} from 'node:test';
+import {collectGarbage, MemoryTrim} from '../../src/process/memory-trim.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await sleep(20);
+  assert.ok(cond(), what);
+}
+
+describe('memory trim', () => {
+  it('collects garbage on request, old objects included', async () => {
+    let target: object | null = {payload: new Array(1000).fill('x')};
+    const ref = new WeakRef(target);
+    assert.equal(collectGarbage(), true, 'a full collection is available');
+    // Survived a full collection: the object is old now, and only another full one frees it.
+    assert.ok(ref.deref() !== undefined);
+    target = null;
+    await sleep(0);
+    collectGarbage();
+    assert.equal(ref.deref(), undefined, 'the old object was collected');
+  });
+
+  it('collects once enough work was reported and stopped, then once more unless work came meanwhile', async () => {
+    let collections = 0;
+    const trim = new MemoryTrim(20, 10, () => collections++, 100);
+    trim.worked(9);
+    await sleep(150);
+    assert.equal(collections, 0, 'not before 10 units of work');
+    trim.worked(1);
+    await waitFor(() => collections === 2, 'the collection after the work and the one after the quiet period');
+    let reported = false;
+    const busy = new MemoryTrim(
+      20,
+      10,
+      () => {
+        collections++;
+        // Work reported between the two: the second collection is left out.
+        if (!reported) busy.worked(1);
+        reported = true;
+      },
+      50,
+    );
+    busy.worked(10);
+    await waitFor(() => collections === 3, 'the collection after the work');
+    await sleep(150);
+    assert.equal(collections, 3, 'no second collection once work came again');
+    trim.stop();
+    busy.stop();
+  });
+});
