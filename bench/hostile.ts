@@ -1,7 +1,7 @@
 // Hostile requests against a real masterd: memory (RSS) and other clients' latency while one
 // huge or pathological request is handled, and while 1,000 hostile connections are open.
 //   node --import tsx bench/hostile.ts [--quick] [--only SUBSTRING] [--no-connections | --connections-only]
-//     [--count N] [--seconds S] [--json]
+//     [--count N] [--seconds S] [--rounds R] [--json]
 // A prober sends QueryJobs of one id every 10 ms on its own connection and records how long
 // each answer takes; the daemon's peak RSS is read from /proc (VmHWM, reset before each case).
 import {type ChildProcess, spawn} from 'node:child_process';
@@ -338,7 +338,13 @@ export function hostileLine(c: HostileFigures): string {
 export async function runHostileBench(
   quick: boolean,
   print: (line: string) => void,
-  select: {only?: string | undefined; connections?: boolean; count?: number | undefined; seconds?: number | undefined} = {},
+  select: {
+    only?: string | undefined;
+    connections?: boolean;
+    count?: number | undefined;
+    seconds?: number | undefined;
+    rounds?: number | undefined;
+  } = {},
 ): Promise<{cases: CaseFigures[]; conns: HostileFigures | null}> {
   const node: TestNode = await makeNode();
   const d = await startMasterd(node);
@@ -366,8 +372,11 @@ export async function runHostileBench(
     }
     let conns: HostileFigures | null = null;
     if (select.connections !== false) {
-      conns = await hostileConnections(d, prober, path, select.count ?? (quick ? 300 : 1000), ids[0]!, select.seconds ?? 15);
-      print(hostileLine(conns));
+      // Further rounds show whether what the first left in the daemon's RSS is reused or grows.
+      for (let round = 1; round <= (select.rounds ?? 1); round++) {
+        conns = await hostileConnections(d, prober, path, select.count ?? (quick ? 300 : 1000), ids[0]!, select.seconds ?? 15);
+        print(`${round > 1 ? `round ${round}: ` : ''}${hostileLine(conns)}`);
+      }
     }
     print(
       `load average at end: ${loadavg()
@@ -392,6 +401,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       'connections-only': {type: 'boolean', default: false},
       count: {type: 'string'},
       seconds: {type: 'string'},
+      rounds: {type: 'string'},
       'hostile-child': {type: 'string'},
       json: {type: 'boolean', default: false},
     },
@@ -404,6 +414,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       connections: !values['no-connections'],
       count: values.count === undefined ? undefined : Number(values.count),
       seconds: values.seconds === undefined ? undefined : Number(values.seconds),
+      rounds: values.rounds === undefined ? undefined : Number(values.rounds),
     });
     // For bench/run-all.ts: the figures as the last line.
     if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
