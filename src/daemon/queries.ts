@@ -20,7 +20,13 @@ import {
   type FieldSet,
   type QueryValue,
 } from '../query/fields.js';
-import {compileFilter, compileFilterSliced, filterFieldNames, requestedIdsFromFilterSliced} from '../query/filter.js';
+import {
+  compileFilter,
+  compileFilterSliced,
+  filterFieldNames,
+  filterFieldNamesSliced,
+  requestedIdsFromFilterSliced,
+} from '../query/filter.js';
 import {INSTANCE_FIELDS, LIVE_FIELDS, type HvInfo, type InstanceItem, type LiveView} from '../query/instance-fields.js';
 import {JOB_FIELDS, MEMORY_FIELDS, type JobItem} from '../query/job-fields.js';
 import type {JobQueue} from './job-queue.js';
@@ -98,14 +104,14 @@ async function jobsById(src: QuerySources, ids: number[], whole: boolean): Promi
 }
 
 /** Whether the query needs fields that a finished job's record does not hold (its file is read then). */
-function needsWholeJobs(fields: string[], filter: unknown): boolean {
-  const names = filter === null ? fields : [...fields, ...filterFieldNames(filter)];
-  return names.some((name) => JOB_FIELDS.has(name) && !MEMORY_FIELDS.has(name));
+function needsWholeJobs(fields: string[], filterNames: string[]): boolean {
+  return [...fields, ...filterNames].some((name) => JOB_FIELDS.has(name) && !MEMORY_FIELDS.has(name));
 }
 
 async function jobItems(src: QuerySources, fields: string[], filter: unknown): Promise<JobItem[]> {
-  const whole = needsWholeJobs(fields, filter);
   const slicer = new TimeSlicer();
+  const filterNames = filter === null ? [] : await filterFieldNamesSliced(filter, () => slicer.check());
+  const whole = needsWholeJobs(fields, filterNames);
   const ids = await requestedIdsFromFilterSliced(filter, 'id', () => slicer.check());
   if (ids !== null) return jobsById(src, ids, whole);
   const records = src.queue.jobs.candidates(filter) ?? [...src.queue.jobs.values()];
@@ -119,7 +125,7 @@ async function jobItems(src: QuerySources, fields: string[], filter: unknown): P
   } else {
     items = records.map((job) => ({id: job.id, job}));
   }
-  const wantArchived = fields.includes('archived') || (filter !== null && filterFieldNames(filter).includes('archived'));
+  const wantArchived = fields.includes('archived') || filterNames.includes('archived');
   if (wantArchived) {
     for (const id of await src.queue.store.listArchivedIds()) {
       if (src.queue.jobs.has(id)) continue;
@@ -293,7 +299,7 @@ export async function queryJobsOldStyle(src: QuerySources, ids: number[] | null,
   }
   const wanted = [...new Set(ids)];
   const {getters} = selectFields(JOB_FIELDS, fields);
-  const whole = needsWholeJobs(fields, null);
+  const whole = needsWholeJobs(fields, []);
   const rowsOf = (items: JobItem[]): unknown[][] => items.map((item) => getters.map((g) => plainValue(g(item))));
   if (wanted.length <= STREAM_ROWS) return rowsOf(await jobsById(src, wanted, whole));
   return new StreamedList(

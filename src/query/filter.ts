@@ -509,13 +509,22 @@ export async function compileFilterSliced<T>(
 
 /** Names of the fields a filter refers to, in order of first appearance; throws like compileFilter. */
 export function filterFieldNames(filter: unknown): string[] {
+  return fieldNamesOf(parseFilter(filter));
+}
+
+/** filterFieldNames with `pause` awaited every few thousand steps of reading the filter. */
+export async function filterFieldNamesSliced(filter: unknown, pause: () => Promise<void>): Promise<string[]> {
+  return fieldNamesOf(await runSliced(parseFilterWalk(filter), pause));
+}
+
+function fieldNamesOf(node: Node): string[] {
   const names = new Set<string>();
   const walk = (n: Node): void => {
     if ('kids' in n) n.kids.forEach(walk);
     else if ('kid' in n) walk(n.kid);
     else if ('field' in n) names.add(n.field);
   };
-  walk(parseFilter(filter));
+  walk(node);
   return [...names];
 }
 

@@ -6,6 +6,7 @@ import {
   compileFilterSliced,
   compileRegex,
   filterFieldNames,
+  filterFieldNamesSliced,
   requestedIdsFromFilter,
   requestedIdsFromFilterSliced,
   type FilterField,
@@ -556,6 +557,13 @@ describe('compileFilterSliced: large filters read in slices', () => {
         ids(filter),
       );
     }
+    let namePauses = 0;
+    const names = await filterFieldNamesSliced(filters[2], async () => {
+      namePauses++;
+    });
+    assert.deepEqual(names, filterFieldNames(filters[2]));
+    assert.deepEqual(names, ['name', 'status']);
+    assert.ok(namePauses >= 5, `${namePauses} pauses`);
     let pauses = 0;
     const requested = await requestedIdsFromFilterSliced(filters[0], 'id', async () => {
       pauses++;
