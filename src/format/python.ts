@@ -13,35 +13,40 @@
  * Code points assigned after Unicode 14.0 (Python 3.11's database) up to 17.0: Python considers
  * them unassigned, so repr() escapes them, while Node's newer ICU calls them printable.
  */
-const ASSIGNED_AFTER_UNICODE_14 = (
-  '88f 897 c5c cdc cf3 ece 1acf-1add 1ae0-1aeb 1b4e-1b4f 1b7f 1c89-1c8a 20c1 2427-2429 2b96 ' +
-  '2ffc-2fff 31e4-31e5 31ef a7cb-a7cf a7d2 a7d4 a7da-a7dc a7f1 fbc3-fbd2 fd90-fd91 fdc8-fdce ' +
-  '105c0-105f3 10940-10959 10d40-10d65 10d69-10d85 10d8e-10d8f 10ec2-10ec7 10ed0-10ed8 ' +
-  '10efa-10eff 1123f-11241 11380-11389 1138b 1138e 11390-113b5 113b7-113c0 113c2 113c5 ' +
-  '113c7-113ca 113cc-113d5 113d7-113d8 113e1-113e2 116d0-116e3 11b00-11b09 11b60-11b67 ' +
-  '11bc0-11be1 11bf0-11bf9 11db0-11ddb 11de0-11de9 11f00-11f10 11f12-11f3a 11f3e-11f5a 1342f ' +
-  '13440-13455 13460-143fa 16100-16139 16d40-16d79 16ea0-16eb8 16ebb-16ed3 16ff2-16ff6 ' +
-  '187f8-187ff 18cff 18d09-18d1e 18d80-18df2 1b132 1b155 1cc00-1ccfc 1cd00-1ceb3 1ceba-1ced0 ' +
-  '1cee0-1cef0 1d2c0-1d2d3 1df25-1df2a 1e030-1e06d 1e08f 1e4d0-1e4f9 1e5d0-1e5fa 1e5ff ' +
-  '1e6c0-1e6de 1e6e0-1e6f5 1e6fe-1e6ff 1f6d8 1f6dc 1f774-1f77f 1f7d9 1f8b2-1f8bb 1f8c0-1f8c1 ' +
-  '1f8d0-1f8d8 1fa54-1fa57 1fa75-1fa77 1fa87-1fa8a 1fa8e-1fa8f 1faad-1faaf 1fabb-1fabf 1fac6 ' +
-  '1fac8 1facd-1facf 1fada-1fadc 1fadf 1fae8-1faea 1faef 1faf7-1faf8 1fbcb-1fbef 1fbfa ' +
-  '2b739-2b73f 2cea2-2cead 2ebf0-2ee5d 31350-33479'
-)
-  .split(' ')
-  .map((range) => {
-    const [lo, hi = lo] = range.split('-') as [string, string?];
-    return [parseInt(lo, 16), parseInt(hi, 16)] as const;
-  });
+// Made on first use, like the regular expressions below: every command imports this module, and
+// building them at load cost about a millisecond of each start (docs/cli-startup.md).
+let assignedAfter14: ReadonlyArray<readonly [number, number]> | undefined;
+const assignedAfterUnicode14Ranges = (): ReadonlyArray<readonly [number, number]> =>
+  (assignedAfter14 ??= (
+    '88f 897 c5c cdc cf3 ece 1acf-1add 1ae0-1aeb 1b4e-1b4f 1b7f 1c89-1c8a 20c1 2427-2429 2b96 ' +
+    '2ffc-2fff 31e4-31e5 31ef a7cb-a7cf a7d2 a7d4 a7da-a7dc a7f1 fbc3-fbd2 fd90-fd91 fdc8-fdce ' +
+    '105c0-105f3 10940-10959 10d40-10d65 10d69-10d85 10d8e-10d8f 10ec2-10ec7 10ed0-10ed8 ' +
+    '10efa-10eff 1123f-11241 11380-11389 1138b 1138e 11390-113b5 113b7-113c0 113c2 113c5 ' +
+    '113c7-113ca 113cc-113d5 113d7-113d8 113e1-113e2 116d0-116e3 11b00-11b09 11b60-11b67 ' +
+    '11bc0-11be1 11bf0-11bf9 11db0-11ddb 11de0-11de9 11f00-11f10 11f12-11f3a 11f3e-11f5a 1342f ' +
+    '13440-13455 13460-143fa 16100-16139 16d40-16d79 16ea0-16eb8 16ebb-16ed3 16ff2-16ff6 ' +
+    '187f8-187ff 18cff 18d09-18d1e 18d80-18df2 1b132 1b155 1cc00-1ccfc 1cd00-1ceb3 1ceba-1ced0 ' +
+    '1cee0-1cef0 1d2c0-1d2d3 1df25-1df2a 1e030-1e06d 1e08f 1e4d0-1e4f9 1e5d0-1e5fa 1e5ff ' +
+    '1e6c0-1e6de 1e6e0-1e6f5 1e6fe-1e6ff 1f6d8 1f6dc 1f774-1f77f 1f7d9 1f8b2-1f8bb 1f8c0-1f8c1 ' +
+    '1f8d0-1f8d8 1fa54-1fa57 1fa75-1fa77 1fa87-1fa8a 1fa8e-1fa8f 1faad-1faaf 1fabb-1fabf 1fac6 ' +
+    '1fac8 1facd-1facf 1fada-1fadc 1fadf 1fae8-1faea 1faef 1faf7-1faf8 1fbcb-1fbef 1fbfa ' +
+    '2b739-2b73f 2cea2-2cead 2ebf0-2ee5d 31350-33479'
+  )
+    .split(' ')
+    .map((range) => {
+      const [lo, hi = lo] = range.split('-') as [string, string?];
+      return [parseInt(lo, 16), parseInt(hi, 16)] as const;
+    }));
 
-const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+let notPrintable: RegExp | undefined;
 
 function assignedAfterUnicode14(cp: number): boolean {
+  const ranges = assignedAfterUnicode14Ranges();
   let lo = 0;
-  let hi = ASSIGNED_AFTER_UNICODE_14.length - 1;
+  let hi = ranges.length - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
-    const [start, end] = ASSIGNED_AFTER_UNICODE_14[mid]!;
+    const [start, end] = ranges[mid]!;
     if (cp < start) hi = mid - 1;
     else if (cp > end) lo = mid + 1;
     else return true;
@@ -51,7 +56,8 @@ function assignedAfterUnicode14(cp: number): boolean {
 
 /** Python's str.isprintable() for one non-ASCII character. */
 function isPrintable(ch: string, cp: number): boolean {
-  return !NOT_PRINTABLE.test(ch) && !assignedAfterUnicode14(cp);
+  notPrintable ??= /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+  return !notPrintable.test(ch) && !assignedAfterUnicode14(cp);
 }
 
 function hex(cp: number, width: number): string {
@@ -216,21 +222,23 @@ function pyZeroPadded6(value: number | bigint): string {
 }
 
 const PY_WHITESPACE = '[\\t\\n\\v\\f\\r\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
-const PY_INT = new RegExp(`^${PY_WHITESPACE}*([+-]?)(\\p{Nd}(?:_?\\p{Nd})*)${PY_WHITESPACE}*$`, 'u');
-const DECIMAL_DIGIT = /\p{Nd}/u;
+let pyIntRe: RegExp | undefined;
+let decimalDigit: RegExp | undefined;
 
 /** The value of a Unicode decimal digit: digits come in aligned runs of ten, zero first. */
 function digitValue(ch: string): number {
   const cp = ch.codePointAt(0)!;
   if (cp <= 0x39) return cp - 0x30;
   let start = cp;
-  while (DECIMAL_DIGIT.test(String.fromCodePoint(start - 1))) start--;
+  decimalDigit ??= /\p{Nd}/u;
+  while (decimalDigit.test(String.fromCodePoint(start - 1))) start--;
   return (cp - start) % 10;
 }
 
 /** Python's int(text) in base 10, or null where Python raises ValueError. */
 export function pyInt(text: string): bigint | null {
-  const m = PY_INT.exec(text);
+  pyIntRe ??= new RegExp(`^${PY_WHITESPACE}*([+-]?)(\\p{Nd}(?:_?\\p{Nd})*)${PY_WHITESPACE}*$`, 'u');
+  const m = pyIntRe.exec(text);
   if (m === null) return null;
   let digits = '';
   for (const ch of m[2]!) if (ch !== '_') digits += digitValue(ch);
