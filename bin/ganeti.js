@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
 // CommonJS on purpose (bin/package.json): Node loads an ES module entry through its thread
 // pool, which fixes the pool's size before the first line runs; a CommonJS entry is read
 // synchronously, so the size useThreadPool sets still applies. Every alias starts through here.
