@@ -424,8 +424,8 @@ async function main(): Promise<void> {
   const writeMs = 1000 / limit.serial;
   const targets: Target[] = [
     {
-      figure: 'SubmitManyJobs, submissions alone (batches of 1,000)',
-      readme: 'SubmitManyJobs (batches of 1,000), submissions alone, durably acknowledged',
+      figure: 'SubmitManyJobs, submissions alone (batches of 1,000, 4 connections)',
+      readme: 'SubmitManyJobs (batches of 1,000 from 4 connections), submissions alone, durably acknowledged',
       target: '≥ 3,000 jobs/s and ≥ 0.9 × the disk',
       from: () => {
         const l = lineOf(submit, /^phase submissions alone/);
