@@ -326,8 +326,10 @@ export const METHODS: MethodTable = {
   QueryConfigValues: {
     arity: [1],
     handle: async (s, [fields]) => {
+      const names = stringList(fields, 'fields');
       const cfg = s.cluster.config();
-      const pause = await s.cluster.watcherPausedUntil();
+      // A file read: only when asked for (a monitor asks for the other values many times a second).
+      const pause = names.includes('watcher_pause') ? await s.cluster.watcherPausedUntil() : null;
       const values: Record<string, unknown> = {
         cluster_name: cfg.cluster.cluster_name,
         watcher_pause: pause,
@@ -337,7 +339,7 @@ export const METHODS: MethodTable = {
         ssh_key_type: 'rsa',
         ssh_key_bits: 2048,
       };
-      return stringList(fields, 'fields').map((f) => (f in values ? values[f] : null));
+      return names.map((f) => (f in values ? values[f] : null));
     },
   },
   QueryTags: {

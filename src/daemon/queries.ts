@@ -76,7 +76,7 @@ async function run<T>(set: FieldSet<T>, items: T[], fields: string[], filter: un
   const {defs, getters} = selectFields(set, fields);
   const data: QueryValue[][] = [];
   for (const item of items) {
-    await slicer.step();
+    if (slicer.due()) await slicer.check();
     if (filter !== null && !match(item)) continue;
     data.push(getters.map((g) => g(item)));
   }

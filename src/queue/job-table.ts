@@ -72,10 +72,38 @@ export class JobTable extends Map<number, JobRecord> {
    * `|` / `&` of such terms.
    */
   candidates(filter: unknown): JobRecord[] | null {
+    const range = this.rangeOnly(filter);
+    if (range !== null) return range;
     const ids = this.plan(filter);
     if (ids === null) return null;
     const jobs: JobRecord[] = [];
     for (const id of ids) {
+      const job = this.get(id);
+      if (job !== undefined) jobs.push(job);
+    }
+    return jobs;
+  }
+
+  /**
+   * The jobs of a filter that is only bounds on `id` (how a monitor sweeps a range), in id
+   * order, without building a set; null for any other filter, or a range wider than the table.
+   */
+  private rangeOnly(f: unknown): JobRecord[] | null {
+    let lo = -Infinity;
+    let hi = Infinity;
+    const terms = Array.isArray(f) && f[0] === '&' ? f.slice(1) : [f];
+    for (const term of terms) {
+      const bound = idBound(term);
+      if (bound === null) return null;
+      lo = Math.max(lo, bound.lo);
+      hi = Math.min(hi, bound.hi);
+    }
+    if (lo === -Infinity) return null;
+    const from = Math.max(1, Math.ceil(lo));
+    const to = Math.min(this.highest, Math.floor(hi));
+    if (to - from + 1 > this.size) return null;
+    const jobs: JobRecord[] = [];
+    for (let id = from; id <= to; id++) {
       const job = this.get(id);
       if (job !== undefined) jobs.push(job);
     }

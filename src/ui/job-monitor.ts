@@ -25,7 +25,6 @@ import {
   rowFromValues,
   sameRow,
   type ActionResult,
-  type ClusterInfo,
   type JobDetail,
   type JobRow,
   type LockInfo,
@@ -38,6 +37,15 @@ const RETRY_MS = 500;
 /** A poll period is at least this many times as long as the poll took. */
 const MAX_POLL_SHARE = 4;
 const SWEEP_MS = 1000;
+/**
+ * Once the job list has not changed for IDLE_AFTER_MS, polls come at most every IDLE_POLL_MS:
+ * an idle monitor then costs the daemon a quarter of what it does at the default interval,
+ * and a change still shows within a quarter of a second (the followed job's at once).
+ */
+const IDLE_AFTER_MS = 2000;
+const IDLE_POLL_MS = 250;
+/** The cluster's name, master and drain flag are read this often, and after every action. */
+const CLUSTER_MS = 1000;
 /** IDs checked per sweep: at 100,000 jobs an archived job leaves the table within 20 s. */
 const SWEEP_IDS = 5000;
 const POLL_TIMEOUT_MS = 10_000;
@@ -82,6 +90,12 @@ export class JobMonitor implements MonitorSource {
   };
 
   private readonly rows = new Map<number, JobRow>();
+  /** Rows a "changed since" answer must hold if they still exist: unfinished or recently ended. */
+  private readonly watched = new Set<number>();
+  private lastClusterPoll = 0;
+  /** When the last poll that found a change started. */
+  private lastChange = 0;
+  private clusterDue = true;
   private maxId = -1;
   private lastPollStart = 0;
   private lastSweep = 0;
@@ -123,6 +137,7 @@ export class JobMonitor implements MonitorSource {
   /** Polls again now instead of after the interval. */
   refresh(): void {
     this.refreshRequested = true;
+    this.clusterDue = true;
     this.wake?.();
   }
 
@@ -172,6 +187,7 @@ export class JobMonitor implements MonitorSource {
   archiveJob(id: number): Promise<ActionResult> {
     return this.act(async (c) => {
       if (!(await c.archiveJob(id))) return {ok: false, message: `Failed to archive job with ID '${id}'`};
+      this.watched.delete(id);
       if (this.rows.delete(id)) this.publish({jobs: this.sortedJobs()});
       return {ok: true, message: `Job ${id} archived`};
     });
@@ -232,8 +248,9 @@ export class JobMonitor implements MonitorSource {
   // --- polling ------------------------------------------------------------------------
 
   /**
-   * Polls start intervalMs apart, except that polling takes at most a quarter of the time: with
-   * thousands of unfinished jobs an answer can take tens of milliseconds on both sides.
+   * Polls start intervalMs apart (IDLE_POLL_MS while nothing changes), except that polling
+   * takes at most a quarter of the time: with thousands of unfinished jobs an answer can take
+   * tens of milliseconds on both sides.
    */
   private async pollLoop(): Promise<void> {
     while (!this.stopped) {
@@ -242,7 +259,8 @@ export class JobMonitor implements MonitorSource {
       try {
         await this.poll();
         const took = Date.now() - start;
-        pause = Math.max(this.opts.intervalMs, MAX_POLL_SHARE * took) - took;
+        const interval = start - this.lastChange > IDLE_AFTER_MS ? Math.max(this.opts.intervalMs, IDLE_POLL_MS) : this.opts.intervalMs;
+        pause = Math.max(interval, MAX_POLL_SHARE * took) - took;
       } catch (err) {
         if (this.stopped) return;
         pause = this.pollFailed(err);
@@ -267,8 +285,13 @@ export class JobMonitor implements MonitorSource {
 
   private async poll(): Promise<void> {
     const start = Date.now();
-    const [name, master, drained] = await this.pollClient.queryConfigValues(['cluster_name', 'master_node', 'drain_flag']);
-    const cluster: ClusterInfo = {name: String(name ?? '?'), master: String(master ?? '?'), drained: drained === true};
+    let cluster = this.snapshot.cluster;
+    if (cluster === null || this.clusterDue || start - this.lastClusterPoll >= CLUSTER_MS) {
+      this.clusterDue = false;
+      const [name, master, drained] = await this.pollClient.queryConfigValues(['cluster_name', 'master_node', 'drain_flag']);
+      cluster = {name: String(name ?? '?'), master: String(master ?? '?'), drained: drained === true};
+      this.lastClusterPoll = start;
+    }
     const filter = this.filter;
     // A lone filter of `id == N` terms would make the daemon return those IDs even when archived.
     const matching = filter === null ? null : ['&', filter];
@@ -314,7 +337,8 @@ export class JobMonitor implements MonitorSource {
     // One notification per poll: a second one would wait for the next frame.
     const old = this.snapshot;
     const clusterChanged =
-      old.cluster?.name !== cluster.name || old.cluster.master !== cluster.master || old.cluster.drained !== cluster.drained;
+      old.cluster !== cluster &&
+      (old.cluster?.name !== cluster.name || old.cluster.master !== cluster.master || old.cluster.drained !== cluster.drained);
     const change: Partial<MonitorSnapshot> = {
       ...(clusterChanged ? {cluster} : {}),
       ...(old.connection.state !== 'up' ? {connection: {state: 'up'} as const} : {}),
@@ -323,11 +347,13 @@ export class JobMonitor implements MonitorSource {
       ...(locks !== null && stringifyJson(locks) !== stringifyJson(old.locks) ? {locks} : {}),
       ...(dependencies !== null && stringifyJson([...dependencies]) !== stringifyJson([...(old.dependencies ?? [])]) ? {dependencies} : {}),
     };
+    if (Object.keys(change).length > 0) this.lastChange = start;
     if (Object.keys(change).length > 0 || this.detailUnpublished) this.publish(change);
   }
 
   /** Returns the pause before the next try. */
   private pollFailed(err: unknown): number {
+    this.clusterDue = true;
     if (err instanceof GanetiError) {
       // Answered, so the daemon is up: most likely the filter no longer suits a job.
       const dropFilter = this.filter !== null;
@@ -349,11 +375,13 @@ export class JobMonitor implements MonitorSource {
 
   private replaceAll(res: QueryResult): void {
     this.rows.clear();
+    this.watched.clear();
     this.maxId = -1;
     for (const cells of res.data) {
       const row = rowFromCells(cells);
       if (row === null) continue;
       this.rows.set(row.id, row);
+      this.watched.add(row.id);
       this.maxId = Math.max(this.maxId, row.id);
     }
   }
@@ -371,13 +399,26 @@ export class JobMonitor implements MonitorSource {
       const old = this.rows.get(row.id);
       if (old === undefined || !sameRow(old, row)) {
         this.rows.set(row.id, row);
+        this.watched.add(row.id);
         changed = true;
       }
     }
-    for (const [id, row] of this.rows) {
-      const expected = id <= previousMax && (!isFinalized(row.status) || row.ended === null || row.ended >= cutoff);
-      if (expected && !seen.has(id)) {
+    // Only the watched rows can be expected: a row that ended before the cutoff stays out of
+    // every later answer (the cutoff only grows), and a monitor's poll must not cost the size
+    // of the queue.
+    for (const id of this.watched) {
+      const row = this.rows.get(id);
+      if (row === undefined) {
+        this.watched.delete(id);
+        continue;
+      }
+      if (isFinalized(row.status) && row.ended !== null && row.ended < cutoff) {
+        this.watched.delete(id);
+        continue;
+      }
+      if (id <= previousMax && !seen.has(id)) {
         this.rows.delete(id);
+        this.watched.delete(id);
         changed = true;
       }
     }
@@ -392,6 +433,7 @@ export class JobMonitor implements MonitorSource {
     for (const id of this.rows.keys()) {
       if (id >= lo && id < hi && !live.has(id)) {
         this.rows.delete(id);
+        this.watched.delete(id);
         changed = true;
       }
     }
