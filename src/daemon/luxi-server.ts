@@ -29,6 +29,8 @@ export interface LuxiServerOptions {
   messageDeadlineMs?: number;
   /** Request bytes held for all connections together (unfinished and waiting messages). */
   maxBufferedBytes?: number;
+  /** How often the connections not read for want of room are read once (to see whether their clients went). */
+  waitingRoomCheckMs?: number;
   oversized?: Oversized;
   /** Methods whose first argument is a list that means the same with repeats dropped (QueryJobs). */
   distinctFirstArg?: (method: string) => boolean;
@@ -46,6 +48,8 @@ const BUDGET_PER_BYTE = 6;
 const LARGE_REQUEST_WEIGHT = BUDGET_PER_BYTE + 2;
 /** Memory all large requests in progress may take together; one of 64 MiB fills it. */
 const MAX_LARGE_BYTES = LARGE_REQUEST_WEIGHT * 64 * 1024 * 1024;
+/** Over the cap on held bytes, a connection whose unfinished request is this long is not read on. */
+const PAUSE_UNFINISHED_BYTES = 64 * 1024;
 /** Answer bytes waiting for the client beyond which nothing more is read from it. */
 const ANSWER_HIGH_WATER = 64 * 1024;
 
@@ -60,6 +64,8 @@ interface Conn {
   busy: boolean;
   closing: boolean;
   deadline: NodeJS.Timeout | null;
+  /** not read until the held request bytes are below the cap again (LuxiServer.waitingRoom) */
+  waitingRoom: boolean;
 }
 
 /** Pipelined requests handled per turn of the event loop, all connections together. */
@@ -106,6 +112,11 @@ export class LuxiServer {
   private largeWaiters: Array<() => void> = [];
   private readonly messageDeadlineMs: number;
   private readonly maxBufferedBytes: number;
+  /** Past this, connections with a large unfinished request are not read (they wait for room). */
+  private readonly pauseAtBytes: number;
+  private roomTimer: NodeJS.Timeout | null = null;
+  /** Connections not read for now because their unfinished requests hit the cap, in that order. */
+  private readonly waitingRoom = new Map<Conn, true>();
 
   constructor(
     private readonly dispatch: Dispatch,
@@ -114,6 +125,7 @@ export class LuxiServer {
   ) {
     this.messageDeadlineMs = opts.messageDeadlineMs ?? DEFAULT_MESSAGE_DEADLINE_MS;
     this.maxBufferedBytes = Math.max(opts.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES, opts.maxMessageBytes);
+    this.pauseAtBytes = (this.maxBufferedBytes / 4) * 3;
   }
 
   /** Listens on a temporary name, sets mode 0660, then renames over the final path. */
@@ -142,6 +154,8 @@ export class LuxiServer {
   /** Stops accepting connections and drops the open ones; removes the socket files. */
   async close(): Promise<void> {
     for (const s of this.servers) s.close();
+    if (this.roomTimer !== null) clearInterval(this.roomTimer);
+    this.roomTimer = null;
     for (const c of this.conns.keys()) c.destroy();
     await Promise.all(this.paths.map((p) => fsp.rm(p, {force: true})));
   }
@@ -169,6 +183,7 @@ export class LuxiServer {
       busy: false,
       closing: false,
       deadline: null,
+      waitingRoom: false,
     };
     this.conns.set(sock, conn);
     sock.setTimeout(this.opts.idleTimeoutMs, () => {
@@ -176,6 +191,7 @@ export class LuxiServer {
     });
     sock.on('close', () => {
       this.conns.delete(sock);
+      this.leaveWaitingRoom(conn);
       this.clearDeadline(conn);
       conn.queue = [];
       conn.queuedBytes = 0;
@@ -192,6 +208,7 @@ export class LuxiServer {
       if (!sock.destroyed) sock.write(frame(formatResponse(false, `Failed to parse request: ${detail}`)));
       sock.end();
       // Read on (and drop) what the client still sends, so that it sees the close.
+      this.leaveWaitingRoom(conn);
       sock.resume();
     };
     const drain = async (): Promise<void> => {
@@ -248,14 +265,24 @@ export class LuxiServer {
       // One request at a time per connection: the rest waits in the socket, not in memory.
       if (conn.queue.length > 0) {
         sock.pause();
+        this.leaveWaitingRoom(conn);
         this.clearDeadline(conn);
         void drain();
+      } else if (this.bufferedBytes > this.pauseAtBytes && conn.splitter.buffered >= PAUSE_UNFINISHED_BYTES) {
+        // Over the cap: this connection's large unfinished request waits, unread, for room
+        // (its deadline runs on), instead of being read on at full speed while others are
+        // closed to make room (docs/luxi.md).
+        sock.pause();
+        this.enterWaitingRoom(conn);
+      } else {
+        this.leaveWaitingRoom(conn);
       }
       if (this.bufferedBytes > this.maxBufferedBytes) this.shed(conn, log);
     });
   }
 
   private resume(conn: Conn): void {
+    if (conn.waitingRoom) return;
     conn.sock.resume();
     if (conn.splitter.buffered > 0 && conn.deadline === null) this.startDeadline(conn, this.log);
   }
@@ -274,10 +301,47 @@ export class LuxiServer {
 
   private recount(conn: Conn): void {
     const now = conn.sock.destroyed ? 0 : conn.splitter.buffered + conn.queuedBytes;
+    const freed = now < conn.counted;
     this.bufferedBytes += now - conn.counted;
     conn.counted = now;
     if (now === 0) this.holders.delete(conn);
     else if (!this.holders.has(conn)) this.holders.set(conn, true);
+    if (freed && this.waitingRoom.size > 0 && this.bufferedBytes <= this.pauseAtBytes - this.maxBufferedBytes / 8) this.makeRoom();
+  }
+
+  /**
+   * Room again (an eighth of the cap below where reading stopped), or a second passed: the
+   * connections waiting for room are read again; each one that is still over waits anew after
+   * one read. A connection that is not read does not see its client go (the end of the stream
+   * comes after the bytes still in the socket), so they are read once a second: a client that
+   * went away is seen within a second or two, and one still writing adds a read a second until
+   * the cap is reached and the connections idle longest are closed (`shed`).
+   */
+  private makeRoom(): void {
+    for (const c of [...this.waitingRoom.keys()]) {
+      this.leaveWaitingRoom(c);
+      if (!c.closing && !c.sock.destroyed && !c.busy) c.sock.resume();
+    }
+  }
+
+  private enterWaitingRoom(conn: Conn): void {
+    if (conn.waitingRoom) return;
+    conn.waitingRoom = true;
+    this.waitingRoom.set(conn, true);
+    if (this.roomTimer === null) {
+      this.roomTimer = setInterval(() => this.makeRoom(), this.opts.waitingRoomCheckMs ?? 1000);
+      this.roomTimer.unref();
+    }
+  }
+
+  private leaveWaitingRoom(conn: Conn): void {
+    if (!conn.waitingRoom) return;
+    conn.waitingRoom = false;
+    this.waitingRoom.delete(conn);
+    if (this.waitingRoom.size === 0 && this.roomTimer !== null) {
+      clearInterval(this.roomTimer);
+      this.roomTimer = null;
+    }
   }
 
   /**
