@@ -5,7 +5,7 @@
 // A prober sends QueryJobs of one id every 10 ms on its own connection and records how long
 // each answer takes; the daemon's peak RSS is read from /proc (VmHWM, reset before each case).
 import {type ChildProcess, spawn} from 'node:child_process';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {readdirSync, readFileSync, readlinkSync, writeFileSync} from 'node:fs';
 import {connect, type Socket} from 'node:net';
 import {loadavg} from 'node:os';
 import {fileURLToPath} from 'node:url';
@@ -38,6 +38,19 @@ function smapsMb(pid: number, name: string): number {
     else if (inside && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)![1]);
   }
   return Math.round(kb / 1024);
+}
+
+/** Sockets the process has open (its listening ones, clients' connections). */
+function socketCount(pid: number): number {
+  let n = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return n;
 }
 
 function resetPeak(pid: number): void {
@@ -195,6 +208,9 @@ export interface HostileFigures {
   afterRssMb: number;
   /** of which malloc's heap ([heap] in smaps) */
   afterHeapMb: number;
+  /** the daemon's open sockets before the hostile connections and 5 s after they went (it has seen them go) */
+  baselineSockets: number;
+  afterSockets: number;
   /** QueryJobs of one id on a connection opened before the hostile ones */
   probes: number;
   p50Ms: number;
@@ -279,6 +295,7 @@ export async function hostileConnections(
 ): Promise<HostileFigures> {
   await new Promise((r) => setTimeout(r, 500));
   const baselineRssMb = rssMb(d.pid(), 'VmRSS');
+  const baselineSockets = socketCount(d.pid());
   resetPeak(d.pid());
   const {child, opened, lines} = await startHostileChild(path, count);
   prober.take();
@@ -304,6 +321,7 @@ export async function hostileConnections(
   await new Promise((r) => child.once('exit', r));
   await new Promise((r) => setTimeout(r, 5000));
   const afterHeapMb = smapsMb(d.pid(), '[heap]');
+  const afterSockets = socketCount(d.pid());
   return {
     count,
     opened,
@@ -312,6 +330,8 @@ export async function hostileConnections(
     peakRssMb,
     afterRssMb: rssMb(d.pid(), 'VmRSS'),
     afterHeapMb,
+    baselineSockets,
+    afterSockets,
     probes: lat.length,
     p50Ms: pct(lat, 50),
     p99Ms: pct(lat, 99),
@@ -328,7 +348,7 @@ export async function hostileConnections(
 export function hostileLine(c: HostileFigures): string {
   return (
     `hostile connections (${c.count}, ${c.opened} opened: never reading, 1 byte/s, 60 MiB partial): RSS ${c.baselineRssMb} MB before, ` +
-    `${c.duringRssMb} MB at most during (peak ${c.peakRssMb}), ${c.afterRssMb} MB 5 s after they went (malloc heap ${c.afterHeapMb} MB); ` +
+    `${c.duringRssMb} MB at most during (peak ${c.peakRssMb}), ${c.afterRssMb} MB 5 s after they went (malloc heap ${c.afterHeapMb} MB), open sockets ${c.baselineSockets} before / ${c.afterSockets} after; ` +
     `new connections: ${c.newAnswered} of ${c.newConns} answered, connect to first answer p50 / p99 / max ${c.newP50Ms} / ${c.newP99Ms} / ${c.newMaxMs} ms; ` +
     `QueryJobs of one id on an existing connection: ${c.probes} answers, p50 / p99 / max ${c.p50Ms} / ${c.p99Ms} / ${c.maxMs} ms; ` +
     `hostile connections still open at the end: ${c.openAtEnd}`

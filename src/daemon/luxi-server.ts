@@ -193,9 +193,13 @@ export class LuxiServer {
       this.conns.delete(sock);
       this.leaveWaitingRoom(conn);
       this.clearDeadline(conn);
+      const leftUnfinished = conn.splitter.buffered > 0;
       conn.queue = [];
       conn.queuedBytes = 0;
       this.recount(conn);
+      // A client went away in the middle of a request: others waiting for room may have gone
+      // with it (one process's connections), and are only seen to when they are read.
+      if (leftUnfinished && this.waitingRoom.size > 0) this.makeRoom();
     });
     sock.on('error', (err) => log.debug({err}, 'connection error'));
 
