@@ -64,7 +64,12 @@ try {
   }
   c.close();
   await sleep(3000);
-  console.log(`daemon RSS after running ${N} jobs (all still in the queue): ${rssMiB(daemon.pid()).toFixed(0)} MiB (target < 300)`);
+  const rssRan = rssMiB(daemon.pid());
+  // masterd gives the young generation back in a collection after 6 quiet seconds (docs/architecture.md, "Memory").
+  await sleep(7000);
+  console.log(
+    `daemon RSS after running ${N} jobs (all still in the queue): ${rssRan.toFixed(0)} MiB 3 s later, ${rssMiB(daemon.pid()).toFixed(0)} MiB 10 s later (target < 300)`,
+  );
 
   const lists: number[] = [];
   for (let i = 0; i < 3; i++) lists.push(await listWallMs(node.env));
@@ -93,8 +98,10 @@ try {
   const tStart = performance.now() - t0;
   const rssReady = rssMiB(daemon.pid());
   await sleep(3000);
+  const rss3 = rssMiB(daemon.pid());
+  await sleep(7000);
   console.log(
-    `start-up with ${N} job files (process start to socket accepting): ${tStart.toFixed(0)} ms; RSS ${rssReady.toFixed(0)} MiB then, ${rssMiB(daemon.pid()).toFixed(0)} MiB 3 s later (target < 150)`,
+    `start-up with ${N} job files (process start to socket accepting): ${tStart.toFixed(0)} ms; RSS ${rssReady.toFixed(0)} MiB then, ${rss3.toFixed(0)} MiB 3 s later, ${rssMiB(daemon.pid()).toFixed(0)} MiB 10 s later (target < 150)`,
   );
 } finally {
   await daemon.stop();

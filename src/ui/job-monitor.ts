@@ -42,7 +42,7 @@ const SWEEP_MS = 1000;
  * an idle monitor then costs the daemon a quarter of what it does at the default interval,
  * and a change still shows within a quarter of a second (the followed job's at once).
  */
-const IDLE_AFTER_MS = 2000;
+const IDLE_AFTER_MS = 1000;
 const IDLE_POLL_MS = 250;
 /** The cluster's name, master and drain flag are read this often, and after every action. */
 const CLUSTER_MS = 1000;
