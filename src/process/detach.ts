@@ -13,7 +13,10 @@ export function detachDaemon(command: string, argv: string[], logFile: string): 
   const child = spawn(process.execPath, [bin, command, ...argv, '--detached-child'], {
     detached: true,
     stdio: ['ignore', logFd, logFd, 'pipe'],
-    env: process.env,
+    // Allocations of 32 KiB and more (socket read buffers) mapped on their own and returned to
+    // the system when freed: glibc's heap otherwise keeps ~200 MB after 1,000 hostile
+    // connections went (docs/luxi.md). Read by glibc at process start only; a set value wins.
+    env: {MALLOC_MMAP_THRESHOLD_: '32768', ...process.env},
   });
   closeSync(logFd);
   return new Promise((resolve) => {
