@@ -1,7 +1,9 @@
 // Hostile requests against a real masterd: memory (RSS) and other clients' latency while one
 // huge or pathological request is handled, and while 1,000 hostile connections are open.
 //   node --import tsx bench/hostile.ts [--quick] [--only SUBSTRING] [--no-connections | --connections-only]
-//     [--count N] [--seconds S] [--rounds R] [--json]
+//     [--count N] [--seconds S] [--rounds R] [--plain-malloc] [--json]
+// The daemon runs with -f and the allocator setting of the systemd units (MALLOC_MMAP_THRESHOLD_,
+// docs/luxi.md); --plain-malloc runs it without.
 // A prober sends QueryJobs of one id every 10 ms on its own connection and records how long
 // each answer takes; the daemon's peak RSS is read from /proc (VmHWM, reset before each case).
 import {type ChildProcess, spawn} from 'node:child_process';
@@ -364,9 +366,15 @@ export async function runHostileBench(
     count?: number | undefined;
     seconds?: number | undefined;
     rounds?: number | undefined;
+    /** without the allocator setting the detached daemon and the systemd units give it */
+    plainMalloc?: boolean;
   } = {},
 ): Promise<{cases: CaseFigures[]; conns: HostileFigures | null}> {
   const node: TestNode = await makeNode();
+  // Run with -f as the systemd unit runs it: with its allocator setting (docs/luxi.md).
+  if (select.plainMalloc === true) delete node.env.MALLOC_MMAP_THRESHOLD_;
+  else node.env.MALLOC_MMAP_THRESHOLD_ ??= '32768';
+  print(`daemon environment: MALLOC_MMAP_THRESHOLD_=${node.env.MALLOC_MMAP_THRESHOLD_ ?? '(unset)'}`);
   const d = await startMasterd(node);
   try {
     const c = d.client();
@@ -424,6 +432,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       rounds: {type: 'string'},
       'hostile-child': {type: 'string'},
       json: {type: 'boolean', default: false},
+      'plain-malloc': {type: 'boolean', default: false},
     },
   });
   if (values['hostile-child'] !== undefined) {
@@ -435,6 +444,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       count: values.count === undefined ? undefined : Number(values.count),
       seconds: values.seconds === undefined ? undefined : Number(values.seconds),
       rounds: values.rounds === undefined ? undefined : Number(values.rounds),
+      plainMalloc: values['plain-malloc'],
     });
     // For bench/run-all.ts: the figures as the last line.
     if (values.json) process.stdout.write(`${JSON.stringify(figures)}\n`);
