@@ -81,7 +81,10 @@ try {
   for (const viewers of [0, 1, 3]) {
     const monitors = Array.from({length: viewers}, () => new JobMonitor({intervalMs: 50, client: {paths: node.paths}}));
     for (const m of monitors) m.start();
-    await sleep(2000); // the first full load of the table
+    // Idle means after each monitor's first full read of the table (seconds of daemon CPU for
+    // three at 100,000 jobs) and after its polls have slowed down for want of changes.
+    while (!monitors.every((m) => m.getSnapshot().loaded)) await sleep(50);
+    await sleep(3000);
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     await sleep(IDLE_S * 1000);
