@@ -22,7 +22,6 @@ const E2E = [
   'test/cluster/queue-replicator.test.ts',
   'test/cluster/replication.test.ts',
   'test/cluster/voting.test.ts',
-  'test/daemon/allocator-env.test.ts',
   'test/daemon/no-voting.test.ts',
   'test/daemon/restart.test.ts',
   'test/daemon/signals.test.ts',
