@@ -1,7 +1,7 @@
 // Queue housekeeping inside masterd: automatic archiving of finished jobs (what Ganeti's
 // watcher does every 5 minutes) and deletion of old archived job files (what Ganeti's cleaner
 // does). Neither may hold up LUXI requests or job execution: every step is an asynchronous
-// file operation, one at a time, with a yield to the event loop every few files.
+// file operation, a few at a time, with a yield to the event loop between slices.
 import {promises as fsp} from 'node:fs';
 import {join} from 'node:path';
 import {setImmediate as yieldToEventLoop} from 'node:timers/promises';
