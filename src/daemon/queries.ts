@@ -66,13 +66,21 @@ const NOT_SUPPORTED = new Set(['cluster', 'os', 'filter']);
 const FIND_BATCH = 64;
 
 /** Filters and builds rows in time slices (a large query lets other requests through). */
-async function run<T>(set: FieldSet<T>, items: T[], fields: string[], filter: unknown): Promise<QueryResult> {
+async function run<T>(
+  set: FieldSet<T>,
+  items: T[],
+  fields: string[],
+  filter: unknown,
+  compiled?: (item: T) => boolean,
+): Promise<QueryResult> {
   const slicer = new TimeSlicer();
-  const match = await compileFilterSliced(
-    filter,
-    (name) => set.get(name),
-    () => slicer.check(),
-  );
+  const match =
+    compiled ??
+    (await compileFilterSliced(
+      filter,
+      (name) => set.get(name),
+      () => slicer.check(),
+    ));
   const {defs, getters} = selectFields(set, fields);
   const data: QueryValue[][] = [];
   for (const item of items) {
@@ -243,17 +251,16 @@ function checkResource(what: unknown): string {
 
 export async function query(src: QuerySources, what: unknown, fields: string[], filter: unknown): Promise<QueryResult> {
   switch (checkResource(what)) {
-    case 'job':
-      // Validate the filter before touching any job file.
-      {
-        const slicer = new TimeSlicer();
-        await compileFilterSliced(
-          filter,
-          (name) => JOB_FIELDS.get(name),
-          () => slicer.check(),
-        );
-      }
-      return run(JOB_FIELDS, await jobItems(src, fields, filter), fields, filter);
+    case 'job': {
+      // The filter is checked before any job file is touched, and that matcher then filters.
+      const slicer = new TimeSlicer();
+      const match = await compileFilterSliced(
+        filter,
+        (name) => JOB_FIELDS.get(name),
+        () => slicer.check(),
+      );
+      return run(JOB_FIELDS, await jobItems(src, fields, filter), fields, filter, match);
+    }
     case 'node':
       return run(NODE_FIELDS, nodeItems(src.config()), fields, filter);
     case 'group':
