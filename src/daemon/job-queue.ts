@@ -23,7 +23,7 @@ import {
 import {changePriority, dequeue, markCanceling, recoverAtStart} from '../queue/lifecycle.js';
 import {JobTable} from '../queue/job-table.js';
 import type {QueueStore} from '../queue/store.js';
-import {TimeSlicer} from './time-slice.js';
+import {TimeSlicer} from '../time-slice.js';
 
 export const DEFAULT_QUEUE_SIZE_LIMIT = 5000;
 export const WFJC_TIMEOUT_MAX = 89;

@@ -15,7 +15,7 @@ import {instanceByName} from '../config/config.js';
 import type {StreamedList} from '../json/sliced-stringify.js';
 import type {JobQueue} from './job-queue.js';
 import {query, queryFieldDefs, queryInstancesOldStyle, queryJobsOldStyle, queryOldStyle, type QuerySources} from './queries.js';
-import {TimeSlicer} from './time-slice.js';
+import {TimeSlicer} from '../time-slice.js';
 
 /** Where a request came from: the connection's logger (its `conn` id). */
 export interface RequestContext {

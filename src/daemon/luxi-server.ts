@@ -10,7 +10,7 @@ import {ETX as ETX_BYTE, EtxSplitter, frame, MessageTooLargeError} from '../prot
 import {formatResponse, parseRequest, requestFromValue, type LuxiRequest} from '../protocol/messages.js';
 import {BoundedParseError, parseJsonBounded} from '../json/bounded-parse.js';
 import {needsSlicing, stringifySliced} from '../json/sliced-stringify.js';
-import {TimeSlicer} from './time-slice.js';
+import {TimeSlicer} from '../time-slice.js';
 
 /** Runs one request; `log` is the connection's logger. */
 export type Dispatch = (method: string, args: unknown[], log: Logger) => Promise<unknown> | unknown;

@@ -34,7 +34,7 @@ import {lockOwner} from './job-executor.js';
 import type {LockManager} from './locks.js';
 import type {NodeRpc} from './logical-units/logical-unit.js';
 import {StreamedList} from '../json/sliced-stringify.js';
-import {TimeSlicer} from './time-slice.js';
+import {TimeSlicer} from '../time-slice.js';
 
 export interface QuerySources {
   queue: JobQueue;

@@ -3,6 +3,7 @@ import {promises as fsp, constants as fsc, opendirSync, readFileSync, rmSync, ty
 import {join} from 'node:path';
 import {DurableWriter, isTempFileName, type WriteFault} from '../durable/durable-writer.js';
 import {removeFilesDurable, writeFileDurable} from '../durable/files.js';
+import {TimeSlicer} from '../time-slice.js';
 import {archiveBucket, CorruptJobError, JOB_FILE_RE, jobFileName, parseJobFile, type QueuedJob} from './job.js';
 
 export const JOB_QUEUE_VERSION = 1;
@@ -110,7 +111,13 @@ export class QueueStore {
   /** Writes job-N durably (file fsync, rename, directory fsync). */
   async writeJob(job: QueuedJob): Promise<void> {
     const name = jobFileName(job.id);
-    const text = job.largeInput ? await job.toFileBytes(slicer()) : job.toFileText();
+    let text: string | Buffer;
+    if (job.largeInput) {
+      const slicer = new TimeSlicer();
+      text = await job.toFileBytes(() => slicer.check());
+    } else {
+      text = job.toFileText();
+    }
     await this.writer.write(this.queueDir, name, text);
     this.observer?.written(join(this.queueDir, name), text);
   }
@@ -326,14 +333,4 @@ async function readRegularFile(dir: string, name: string, dirs: string[]): Promi
   } catch {
     return null;
   }
-}
-
-/** A pause for long work: gives the event loop a turn at once, then each time 8 ms have passed. */
-function slicer(): () => Promise<void> {
-  let start = Number.NEGATIVE_INFINITY;
-  return async () => {
-    if (performance.now() - start < 8) return;
-    await new Promise((resolve) => setImmediate(resolve));
-    start = performance.now();
-  };
 }
