@@ -64,8 +64,6 @@ interface Conn {
   busy: boolean;
   closing: boolean;
   deadline: NodeJS.Timeout | null;
-  /** not read until the held request bytes are below the cap again (LuxiServer.waitingRoom) */
-  waitingRoom: boolean;
 }
 
 /** Pipelined requests handled per turn of the event loop, all connections together. */
@@ -104,7 +102,7 @@ export class LuxiServer {
   private readonly paths: string[] = [];
   private readonly conns = new Map<Socket, Conn>();
   /** The connections holding request bytes, by their last data, oldest first. */
-  private readonly holders = new Map<Conn, true>();
+  private readonly holders = new Set<Conn>();
   private nextConn = 1;
   private readonly turns = new TurnGate();
   private bufferedBytes = 0;
@@ -116,7 +114,7 @@ export class LuxiServer {
   private readonly pauseAtBytes: number;
   private roomTimer: NodeJS.Timeout | null = null;
   /** Connections not read for now because their unfinished requests hit the cap, in that order. */
-  private readonly waitingRoom = new Map<Conn, true>();
+  private readonly waitingRoom = new Set<Conn>();
 
   constructor(
     private readonly dispatch: Dispatch,
@@ -183,7 +181,6 @@ export class LuxiServer {
       busy: false,
       closing: false,
       deadline: null,
-      waitingRoom: false,
     };
     this.conns.set(sock, conn);
     sock.setTimeout(this.opts.idleTimeoutMs, () => {
@@ -286,7 +283,7 @@ export class LuxiServer {
   }
 
   private resume(conn: Conn): void {
-    if (conn.waitingRoom) return;
+    if (this.waitingRoom.has(conn)) return;
     conn.sock.resume();
     if (conn.splitter.buffered > 0 && conn.deadline === null) this.startDeadline(conn, this.log);
   }
@@ -309,7 +306,7 @@ export class LuxiServer {
     this.bufferedBytes += now - conn.counted;
     conn.counted = now;
     if (now === 0) this.holders.delete(conn);
-    else if (!this.holders.has(conn)) this.holders.set(conn, true);
+    else this.holders.add(conn);
     if (freed && this.waitingRoom.size > 0 && this.bufferedBytes <= this.pauseAtBytes - this.maxBufferedBytes / 8) this.makeRoom();
   }
 
@@ -322,16 +319,15 @@ export class LuxiServer {
    * the cap is reached and the connections idle longest are closed (`shed`).
    */
   private makeRoom(): void {
-    for (const c of [...this.waitingRoom.keys()]) {
+    for (const c of [...this.waitingRoom]) {
       this.leaveWaitingRoom(c);
       if (!c.closing && !c.sock.destroyed && !c.busy) c.sock.resume();
     }
   }
 
   private enterWaitingRoom(conn: Conn): void {
-    if (conn.waitingRoom) return;
-    conn.waitingRoom = true;
-    this.waitingRoom.set(conn, true);
+    if (this.waitingRoom.has(conn)) return;
+    this.waitingRoom.add(conn);
     if (this.roomTimer === null) {
       this.roomTimer = setInterval(() => this.makeRoom(), this.opts.waitingRoomCheckMs ?? 1000);
       this.roomTimer.unref();
@@ -339,9 +335,7 @@ export class LuxiServer {
   }
 
   private leaveWaitingRoom(conn: Conn): void {
-    if (!conn.waitingRoom) return;
-    conn.waitingRoom = false;
-    this.waitingRoom.delete(conn);
+    if (!this.waitingRoom.delete(conn)) return;
     if (this.waitingRoom.size === 0 && this.roomTimer !== null) {
       clearInterval(this.roomTimer);
       this.roomTimer = null;
@@ -357,7 +351,7 @@ export class LuxiServer {
     // the walk stops as soon as the rest fits (not a sort of every connection per data event).
     const victims: Conn[] = [];
     let over = this.bufferedBytes - this.maxBufferedBytes;
-    for (const c of this.holders.keys()) {
+    for (const c of this.holders) {
       if (over <= 0) break;
       if (c === current) continue;
       victims.push(c);
