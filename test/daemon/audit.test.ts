@@ -71,7 +71,8 @@ describe('audit trail', () => {
     await c.query('lock', ['name'], null);
     await c.queryConfigValues(['drain_flag']);
 
-    await waitFor(() => auditLines().filter((l) => l.audit === 'job-end').length === 6, 10_000, 'the job-end lines');
+    // The log is written asynchronously: wait for every line, not only the job ends.
+    await waitFor(() => auditLines().length >= expected.length + 6, 10_000, 'all audit lines');
     const lines = auditLines();
     const requests = lines.filter((l) => l.audit !== 'job-end');
     assert.deepEqual(
