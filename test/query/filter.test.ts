@@ -539,7 +539,7 @@ describe('compileFilter: scale', () => {
 
 describe('compileFilterSliced: large filters read in slices', () => {
   it('pauses while it reads a long OR, and answers as compileFilter', async () => {
-    const values = Array.from({length: 200_000}, (_, i) => (i * 7) % 1000);
+    const values = Array.from({length: 60_000}, (_, i) => (i * 7) % 1000);
     const filters: unknown[] = [
       ['|', ...values.map((v) => ['==', 'id', v])],
       ['|', ...values.map((v) => ['>=', 'id', v + 3])],
@@ -551,7 +551,7 @@ describe('compileFilterSliced: large filters read in slices', () => {
         pauses++;
         await new Promise((r) => setImmediate(r));
       });
-      assert.ok(pauses >= 5, `${pauses} pauses`);
+      assert.ok(pauses >= 3, `${pauses} pauses`);
       assert.deepEqual(
         JOBS.filter(match).map((j) => j.id),
         ids(filter),
@@ -563,14 +563,14 @@ describe('compileFilterSliced: large filters read in slices', () => {
     });
     assert.deepEqual(names, filterFieldNames(filters[2]));
     assert.deepEqual(names, ['name', 'status']);
-    assert.ok(namePauses >= 5, `${namePauses} pauses`);
+    assert.ok(namePauses >= 3, `${namePauses} pauses`);
     let pauses = 0;
     const requested = await requestedIdsFromFilterSliced(filters[0], 'id', async () => {
       pauses++;
     });
     assert.deepEqual(requested, requestedIdsFromFilter(filters[0], 'id'));
     assert.equal(requested?.length, 1000);
-    assert.ok(pauses >= 5, `${pauses} pauses`);
+    assert.ok(pauses >= 3, `${pauses} pauses`);
     await assert.rejects(
       compileFilterSliced(['|', ...values.map((v) => ['==', 'nosuch', v])], lookup, async () => undefined),
       ganetiError('ParameterError', "Can't find field named 'nosuch'"),
