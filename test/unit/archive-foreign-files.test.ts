@@ -34,7 +34,7 @@ describe('foreign files under archive/', () => {
       symlinkSync(join(outside, '1'), join(store.archiveDir, '1'));
 
       const read = Promise.all([4, 5, 6, 10000].map((id) => store.readJob(id, true)));
-      const result = await Promise.race([read, sleep(5000).then(() => 'blocked' as const)]);
+      const result = await Promise.race([read, sleep(5000, 'blocked' as const, {ref: false})]);
       if (result === 'blocked') {
         // Unblock the reader so that the process can end, then fail.
         closeSync(openSync(fifo, fsc.O_WRONLY | fsc.O_NONBLOCK));
