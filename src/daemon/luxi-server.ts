@@ -6,9 +6,9 @@ import {createServer, type Server, type Socket} from 'node:net';
 import {dirname, join} from 'node:path';
 import type {Logger} from 'pino';
 import {encodeError, GanetiError, LuxiParseError} from '../protocol/errors.js';
-import {ETX as ETX_BYTE, EtxSplitter, frame, MessageTooLargeError} from '../protocol/framing.js';
+import {ETX as ETX_BYTE, EtxSplitter, frame, type Message, MessageTooLargeError, messageBytes} from '../protocol/framing.js';
 import {formatResponse, parseRequest, requestFromValue, type LuxiRequest} from '../protocol/messages.js';
-import {BoundedParseError, parseJsonBounded} from '../json/bounded-parse.js';
+import {BoundedParseError, parseJsonBounded, utf8Pieces} from '../json/bounded-parse.js';
 import {needsSlicing, stringifySliced} from '../json/sliced-stringify.js';
 import {TimeSlicer} from '../time-slice.js';
 
@@ -57,7 +57,7 @@ interface Conn {
   sock: Socket;
   splitter: EtxSplitter;
   /** complete requests not yet handled */
-  queue: Buffer[];
+  queue: Message[];
   queuedBytes: number;
   /** bytes counted in LuxiServer.bufferedBytes for this connection */
   counted: number;
@@ -226,7 +226,7 @@ export class LuxiServer {
         }
         first = false;
         const msg = conn.queue.shift()!;
-        conn.queuedBytes -= msg.length;
+        conn.queuedBytes -= msg.bytes;
         this.recount(conn);
         const answer = await this.handle(msg, log, sock);
         if (answer.close) refuse(answer.body ?? '');
@@ -241,9 +241,9 @@ export class LuxiServer {
       if (conn.closing) return;
       // Moved to the end: the most recent data.
       this.holders.delete(conn);
-      let complete: Buffer[];
+      let complete: Message[];
       try {
-        complete = conn.splitter.push(chunk);
+        complete = conn.splitter.pushChunks(chunk);
       } catch (err) {
         if (err instanceof MessageTooLargeError) {
           log.warn({bytes: conn.splitter.buffered}, 'request too large');
@@ -254,7 +254,7 @@ export class LuxiServer {
       }
       for (const m of complete) {
         conn.queue.push(m);
-        conn.queuedBytes += m.length;
+        conn.queuedBytes += m.bytes;
       }
       this.recount(conn);
       if (conn.splitter.buffered > 0 && complete.length === 0) {
@@ -385,18 +385,16 @@ export class LuxiServer {
     };
   }
 
-  /** Parses a large request in slices; over its memory budget, answers with the limit it hit. */
-  private async parseLarge(msg: Buffer): Promise<LuxiRequest> {
+  /**
+   * Parses a large request in slices, as read (its chunks decoded a piece at a time, never put
+   * together); over its memory budget, answers with the limit it hit.
+   */
+  private async parseLarge(msg: Message): Promise<LuxiRequest> {
     const slicer = new TimeSlicer();
-    // The message was just put together (one copy of it, in the same task): its decoding (a
-    // second) comes a turn later, and others' requests go first after it too.
-    await new Promise((resolve) => setImmediate(resolve));
-    let text: string | null = msg.toString('utf8');
-    await new Promise((resolve) => setImmediate(resolve));
-    const budgetBytes = BUDGET_PER_BYTE * msg.length;
+    const budgetBytes = BUDGET_PER_BYTE * msg.bytes;
     let res;
     try {
-      res = await parseJsonBounded(text, {
+      res = await parseJsonBounded(utf8Pieces(msg.chunks), {
         budgetBytes,
         pause: () => slicer.check(),
         distinctFirstArg: (method) => this.opts.distinctFirstArg?.(method) === true,
@@ -405,11 +403,9 @@ export class LuxiServer {
     } catch (err) {
       if (err instanceof BoundedParseError) throw new LuxiParseError(`Invalid LUXI request: ${err.message}`);
       throw err;
-    } finally {
-      text = null;
     }
     if (!res.ok) {
-      this.log.warn({method: res.method, bytes: msg.length, estimated: res.estimatedBytes}, 'request over its memory budget or its limit');
+      this.log.warn({method: res.method, bytes: msg.bytes, estimated: res.estimatedBytes}, 'request over its memory budget or its limit');
       this.opts.oversized?.(res.method, res.firstArgLength);
       throw new LuxiParseError(`Request too large: its values need more than ${budgetBytes} bytes of memory`);
     }
@@ -417,12 +413,12 @@ export class LuxiServer {
   }
 
   /** Handles one request; a large answer is written here, piece by piece (body null). */
-  private async handle(msg: Buffer, log: Logger, sock: Socket): Promise<{body: string | null; close: boolean}> {
+  private async handle(msg: Message, log: Logger, sock: Socket): Promise<{body: string | null; close: boolean}> {
     let method = '?';
-    const large = msg.length > LARGE_MESSAGE_BYTES;
-    const release = large ? await this.reserveLarge(LARGE_REQUEST_WEIGHT * msg.length) : null;
+    const large = msg.bytes > LARGE_MESSAGE_BYTES;
+    const release = large ? await this.reserveLarge(LARGE_REQUEST_WEIGHT * msg.bytes) : null;
     try {
-      const req = large ? await this.parseLarge(msg) : parseRequest(msg.toString('utf8'));
+      const req = large ? await this.parseLarge(msg) : parseRequest(messageBytes(msg).toString('utf8'));
       // One huge token (a 60 MiB string) is parsed without a pause: let others in before the
       // request is run.
       if (large) await new Promise((r) => setImmediate(r));

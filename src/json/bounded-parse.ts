@@ -4,7 +4,10 @@
 // call. Past the budget the parser stops building values and only reads on, to report what the
 // request was (its method and how many items its first argument has), so that the caller can
 // answer with the limit the request hit.
+// The text comes in pieces (a request's socket reads, decoded about 1 MiB at a time): no step
+// is given a whole 64 MiB message to copy or decode (docs/luxi.md).
 
+import {StringDecoder} from 'node:string_decoder';
 import {DistinctScalars} from './distinct.js';
 import {MAX_JSON_DEPTH} from './lossless.js';
 
@@ -59,19 +62,81 @@ interface Frame {
   distinct?: DistinctScalars;
 }
 
-/** Characters of a string read between two pauses. */
-const STRING_STEP = 1024 * 1024;
+/** Bytes decoded (and characters cut from a string input) per piece of text. */
+const PIECE = 1024 * 1024;
+/** A number longer than this is refused (JSON has no limit; a longer one is an attack, not data). */
+const MAX_NUMBER_CHARS = 64 * 1024;
+/** The longest escape (\uXXXX): one is never cut between two pieces. */
+const LONGEST_ESCAPE = 6;
+
+/** The text to parse, a piece at a time; null once it is all read. */
+export interface TextPieces {
+  next(): string | null;
+}
+
+/** A string in pieces of PIECE characters (views of it, not copies). */
+export function stringPieces(text: string, pieceChars = PIECE): TextPieces {
+  let at = 0;
+  return {
+    next() {
+      if (at >= text.length) return null;
+      const piece = text.slice(at, at + pieceChars);
+      at += piece.length;
+      return piece;
+    },
+  };
+}
+
+/**
+ * UTF-8 bytes in chunks (a message as it was read), decoded about PIECE bytes per piece as
+ * Buffer.concat(chunks).toString('utf8') would decode them whole (a character cut between two
+ * chunks is decoded once both are there; malformed bytes become U+FFFD). `chunks` is emptied as
+ * it is read, so that the bytes decoded can be freed.
+ */
+export function utf8Pieces(chunks: Buffer[], pieceBytes = PIECE): TextPieces {
+  const decoder = new StringDecoder('utf8');
+  let ended = false;
+  return {
+    next() {
+      if (ended) return null;
+      const parts: string[] = [];
+      let bytes = 0;
+      while (bytes < pieceBytes && chunks.length > 0) {
+        const chunk = chunks[0]!;
+        const take = Math.min(chunk.length, pieceBytes - bytes);
+        if (take === chunk.length) chunks.shift();
+        else chunks[0] = chunk.subarray(take);
+        parts.push(decoder.write(take === chunk.length ? chunk : chunk.subarray(0, take)));
+        bytes += take;
+      }
+      if (chunks.length === 0) {
+        parts.push(decoder.end());
+        ended = true;
+      }
+      return parts.join('');
+    },
+  };
+}
+
 /** Where a string's plain characters end: its closing quote, an escape or a control character. */
 const STRING_STOP = /["\\\x00-\x1f]/g;
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+/** The characters a number token may run on with (so that one cut between two pieces is seen whole). */
+const NUMBER_CHARS = /[-+0-9.eE]*/y;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
-/** Parses `text` as one JSON value; throws BoundedParseError (a SyntaxError) if it is not JSON. */
-export async function parseJsonBounded(text: string, opts: BoundedParseOptions): Promise<BoundedParseResult> {
-  const n = text.length;
+/** Parses `input` as one JSON value; throws BoundedParseError (a SyntaxError) if it is not JSON. */
+export async function parseJsonBounded(input: string | TextPieces, opts: BoundedParseOptions): Promise<BoundedParseResult> {
+  const source = typeof input === 'string' ? stringPieces(input) : input;
+  /** The piece being read (with what was kept of the one before); `pos` is an index in it. */
+  let text = '';
+  let n = 0;
+  /** Characters of the input before `text`. */
+  let base = 0;
+  let exhausted = false;
   const shared = new Map<string, string>();
   const stack: Frame[] = [];
   let pos = 0;
@@ -83,11 +148,36 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
   let firstArgLength: number | null = null;
 
   const fail = (what: string): never => {
-    throw new BoundedParseError(pos >= n ? 'Unexpected end of JSON input' : `${what} at position ${pos}`);
+    throw new BoundedParseError(pos >= n && exhausted ? 'Unexpected end of JSON input' : `${what} at position ${base + pos}`);
   };
   const unexpected = (): never => fail(`Unexpected character ${JSON.stringify(text[pos])}`);
+  /**
+   * Reads the next piece of the input, keeping what `text` has from `keep` on (an unfinished
+   * token: a few characters, never a long string, whose read parts are kept apart); false at the
+   * end of the input.
+   */
+  const refill = (keep: number): boolean => {
+    let piece: string | null = '';
+    while (piece === '') piece = source.next();
+    if (piece === null) {
+      exhausted = true;
+      return false;
+    }
+    text = keep < n ? text.slice(keep) + piece : piece;
+    base += keep;
+    pos -= keep;
+    n = text.length;
+    return true;
+  };
+  /** Makes `count` characters from pos readable, if the input has them. */
+  const need = (count: number): void => {
+    while (n - pos < count && refill(pos));
+  };
   const skipSpace = (): void => {
-    while (pos < n && isSpace(text.charCodeAt(pos))) pos++;
+    for (;;) {
+      while (pos < n && isSpace(text.charCodeAt(pos))) pos++;
+      if (pos < n || !refill(pos)) return;
+    }
   };
   const stopBuilding = (): void => {
     building = false;
@@ -99,58 +189,67 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
     if (building && cost > opts.budgetBytes) stopBuilding();
   };
 
-  // A string being read: where its characters start (-1: none), whether it has escapes.
+  // A string being read: where its characters in `text` start (-1: none), whether they have
+  // escapes, and its parts read from the pieces before.
   let strStart = -1;
   let strEscaped = false;
-  let window = '';
-  let windowEnd = 0;
+  let strParts: string[] = [];
+  /** The characters of the string being read from strStart to `end`, unescaped. */
+  const strSegment = (end: number): string => {
+    if (!strEscaped) return text.slice(strStart, end);
+    try {
+      return JSON.parse(`"${text.slice(strStart, end)}"`) as string;
+    } catch {
+      pos = strStart;
+      return fail('Bad escape in string');
+    }
+  };
   /**
    * Reads the string at pos (its opening quote), or goes on with the one begun: returns it, or
-   * null after STRING_STEP characters without its end (one 60 MiB string is 60 steps, with
-   * pauses between them, instead of one scan of 150 ms).
+   * null at the end of the piece without its end (one 60 MiB string is 60 pieces, with pauses
+   * between them). A string longer than a piece is a rope of its pieces' parts: its one copy
+   * into a flat string is made by whatever reads it first.
    */
   const readStringStep = (): string | null => {
     if (strStart === -1) {
       strStart = ++pos;
       strEscaped = false;
+      strParts = [];
     }
-    // The regular expression skips plain characters natively, within a window of the text (a
-    // slice is a view, not a copy) that moves on a step at a time.
-    if (windowEnd - pos < 1024 && windowEnd < n) {
-      windowEnd = Math.min(n, pos + STRING_STEP);
-      window = text.slice(0, windowEnd);
-    }
-    const stepEnd = windowEnd;
     for (;;) {
       STRING_STOP.lastIndex = pos;
-      const m = STRING_STOP.exec(window);
+      const m = STRING_STOP.exec(text);
       if (m === null) {
-        pos = stepEnd;
-        if (pos >= n) fail('Unterminated string');
+        pos = n;
+        strParts.push(strSegment(n));
+        strEscaped = false;
+        if (!refill(n)) fail('Unterminated string');
+        strStart = pos;
         return null;
       }
       pos = m.index;
       const c = text.charCodeAt(pos);
       if (c === 0x22) break;
       if (c < 0x20) fail('Bad control character in string literal');
+      if (n - pos < LONGEST_ESCAPE && !exhausted) {
+        // An escape is never cut between two pieces: the part before it is kept.
+        strParts.push(strSegment(pos));
+        strEscaped = false;
+        strStart = pos;
+        need(LONGEST_ESCAPE);
+        strStart = pos;
+      }
       strEscaped = true;
       pos += 2;
-      if (pos >= stepEnd) {
-        if (pos >= n) fail('Unterminated string');
-        return null;
-      }
+      if (pos > n) fail('Unterminated string');
     }
-    if (pos > n) fail('Unterminated string');
-    const start = strStart;
+    const last = strSegment(pos++);
     strStart = -1;
-    const end = pos++;
-    if (!strEscaped) return text.slice(start, end);
-    try {
-      return JSON.parse(text.slice(start - 1, end + 1)) as string;
-    } catch {
-      pos = start;
-      return fail('Bad escape in string');
-    }
+    if (strParts.length === 0) return last;
+    let whole = '';
+    for (const part of strParts) whole += part;
+    strParts = [];
+    return whole + last;
   };
   /** Reads a whole string without pausing (object keys). */
   const readString = (): string => {
@@ -173,6 +272,19 @@ export async function parseJsonBounded(text: string, opts: BoundedParseOptions):
   const scalar = (): unknown => {
     const c = text.charCodeAt(pos);
     if (c === 0x22) return stringValue(readString());
+    // A token cut between two pieces is read once it is whole.
+    need(5);
+    if (c !== 0x74 && c !== 0x66 && c !== 0x6e) {
+      NUMBER_CHARS.lastIndex = pos;
+      NUMBER_CHARS.exec(text);
+      while (NUMBER_CHARS.lastIndex === n && !exhausted) {
+        if (n - pos > MAX_NUMBER_CHARS) break;
+        refill(pos);
+        NUMBER_CHARS.lastIndex = pos;
+        NUMBER_CHARS.exec(text);
+      }
+      if (NUMBER_CHARS.lastIndex - pos > MAX_NUMBER_CHARS) fail(`Number longer than ${MAX_NUMBER_CHARS} characters`);
+    }
     if (c === 0x74 && text.startsWith('true', pos)) {
       pos += 4;
       return true;

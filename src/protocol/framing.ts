@@ -5,6 +5,17 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 export class MessageTooLargeError extends Error {}
 
+/** A message as it was read: its bytes in order, in one or more chunks (without the ETX). */
+export interface Message {
+  chunks: Buffer[];
+  bytes: number;
+}
+
+/** A message's bytes in one buffer (a copy when it came in several chunks). */
+export function messageBytes(msg: Message): Buffer {
+  return msg.chunks.length === 1 ? msg.chunks[0]! : Buffer.concat(msg.chunks, msg.bytes);
+}
+
 /** Splits a byte stream into ETX-terminated messages; keeps the unfinished tail. */
 export class EtxSplitter {
   private chunks: Buffer[] = [];
@@ -12,9 +23,17 @@ export class EtxSplitter {
 
   constructor(private readonly maxBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
 
-  /** Returns the complete messages in `data`; throws MessageTooLargeError past the limit. */
+  /** Returns the complete messages in `data`, each in one buffer; throws MessageTooLargeError past the limit. */
   push(data: Buffer): Buffer[] {
-    const out: Buffer[] = [];
+    return this.pushChunks(data).map(messageBytes);
+  }
+
+  /**
+   * Returns the complete messages in `data` as the chunks they were read in: a message of 64 MiB
+   * is never copied into one buffer in one step (docs/luxi.md). Throws MessageTooLargeError past the limit.
+   */
+  pushChunks(data: Buffer): Message[] {
+    const out: Message[] = [];
     let start = 0;
     let idx = data.indexOf(ETX);
     while (idx !== -1) {
@@ -22,11 +41,11 @@ export class EtxSplitter {
       if (this.pending + part.length > this.maxBytes) throw new MessageTooLargeError(this.tooLarge());
       if (this.chunks.length > 0) {
         this.chunks.push(part);
-        out.push(Buffer.concat(this.chunks));
+        out.push({chunks: this.chunks, bytes: this.pending + part.length});
         this.chunks = [];
         this.pending = 0;
       } else {
-        out.push(part);
+        out.push({chunks: [part], bytes: part.length});
       }
       start = idx + 1;
       idx = data.indexOf(ETX, start);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
-import {BoundedParseError, parseJsonBounded} from '../../src/json/bounded-parse.js';
+import {BoundedParseError, parseJsonBounded, stringPieces, utf8Pieces} from '../../src/json/bounded-parse.js';
 import {MAX_JSON_DEPTH, parseJson} from '../../src/json/lossless.js';
 
 const unlimited = {budgetBytes: Number.MAX_SAFE_INTEGER, pause: () => undefined};
@@ -158,5 +158,71 @@ describe('parseJsonBounded', () => {
     await assert.rejects(parseJsonBounded(`["${'x'.repeat(3 * 1024 * 1024)}`, unlimited), BoundedParseError);
     await assert.rejects(parseJsonBounded(`["${'x'.repeat(3 * 1024 * 1024)}\\`, unlimited), BoundedParseError);
     await assert.rejects(parseJsonBounded(`["${'x'.repeat(3 * 1024 * 1024)}\n"]`, unlimited), BoundedParseError);
+  });
+});
+
+/** `bytes` cut at the given points (each taken modulo the length), in order. */
+function cut(bytes: Buffer, points: number[]): Buffer[] {
+  const at = [...new Set(points.map((p) => (bytes.length === 0 ? 0 : p % bytes.length)))].sort((a, b) => a - b);
+  const chunks: Buffer[] = [];
+  let start = 0;
+  for (const p of at) {
+    chunks.push(bytes.subarray(start, p));
+    start = p;
+  }
+  chunks.push(bytes.subarray(start));
+  return chunks;
+}
+
+describe('parseJsonBounded on text read in pieces', () => {
+  const awkward = fc.string({
+    unit: fc.constantFrom('[', ']', '{', '}', '"', ',', ':', '1', '0', '.', 'e', '-', 't', 'rue', 'n', 'ull', ' ', '\\', 'u', '00e9', 'é', '😀', '\ud83d', '\\ud83d\\ude00', 'a'),
+  });
+
+  it('decodes UTF-8 cut anywhere as Buffer.toString decodes it whole', () => {
+    const bytes = fc.oneof(
+      fc.uint8Array({maxLength: 64}).map((a) => Buffer.from(a)),
+      fc.string({unit: 'binary', maxLength: 32}).map((t) => Buffer.from(t, 'utf8')),
+    );
+    fc.assert(
+      fc.property(bytes, fc.array(fc.nat(), {maxLength: 12}), fc.integer({min: 1, max: 9}), (buf, points, pieceBytes) => {
+        const pieces = utf8Pieces(cut(buf, points), pieceBytes);
+        let text = '';
+        for (let p = pieces.next(); p !== null; p = pieces.next()) text += p;
+        assert.equal(text, buf.toString('utf8'));
+      }),
+      {numRuns: 3000},
+    );
+  });
+
+  it('builds what parseJson builds, and refuses what it refuses, wherever the pieces end', async () => {
+    const texts = fc.oneof(fc.json(), awkward, fc.json().map((t) => ` ${t.replace(/"/g, '"\\u00e9é😀\\n')} `));
+    await fc.assert(
+      fc.asyncProperty(texts, fc.array(fc.nat(), {maxLength: 12}), fc.integer({min: 1, max: 9}), async (text, points, pieceBytes) => {
+        const input = utf8Pieces(cut(Buffer.from(text, 'utf8'), points), pieceBytes);
+        let expected: unknown;
+        try {
+          expected = parseJson(text);
+        } catch {
+          await assert.rejects(parseJsonBounded(input, unlimited), BoundedParseError, text);
+          return;
+        }
+        const res = await parseJsonBounded(input, unlimited);
+        assert.ok(res.ok, text);
+        assert.deepEqual(res.value, expected, text);
+      }),
+      {numRuns: 3000},
+    );
+    const long = `{"method":"SubmitJob","args":["${'é'.repeat(50)}\\u00e9${'😀'.repeat(50)}\\ud83d\\ude00",12345678901234567890,-1.5e-3,true,null,false]}`;
+    for (let size = 1; size <= 16; size++) {
+      const res = await parseJsonBounded(stringPieces(long, size), unlimited);
+      assert.ok(res.ok);
+      assert.deepEqual(res.value, parseJson(long));
+    }
+  });
+
+  it('refuses a number longer than 64 Ki characters', async () => {
+    await assert.rejects(parseJsonBounded(`[${'1'.repeat(70_000)}]`, unlimited), /Number longer than 65536 characters/);
+    assert.ok((await parseJsonBounded(`[${'1'.repeat(60_000)}]`, unlimited)).ok);
   });
 });
