@@ -303,9 +303,9 @@ describe('LUXI server: large requests', () => {
   it('reads a large request as it came, in pieces: never copied into one buffer nor decoded whole', async () => {
     // Characters of 2 and 4 bytes cut between socket reads, escapes, and a request after it in the same write.
     const long = `${'é😀x'.repeat(700_000)}\n\u00e9`;
-    const wire = `${request('Echo', [long, 12345678901234567890n.toString()])}${request('Echo', ['next'])}`;
+    const wire = `${request('Echo', [long])}${request('Echo', ['next'])}`;
     const concat = mock.method(Buffer, 'concat');
-    const toString = mock.method(Buffer.prototype, 'toString');
+    const decode = mock.method(Buffer.prototype, 'toString');
     try {
       const s = await open(ctx.path);
       const got: Buffer[] = [];
@@ -320,17 +320,20 @@ describe('LUXI server: large requests', () => {
       const largest = Math.max(
         0,
         ...concat.mock.calls.map((c) => (c.result as Buffer).length),
-        ...toString.mock.calls.map((c: {result?: unknown}) => (c.result as string).length),
+        ...decode.mock.calls.map((c: {result?: unknown}) => (c.result as string).length),
       );
       concat.mock.restore();
-      toString.mock.restore();
-      assert.ok(largest < 2 * 1024 * 1024, `a piece of work was given ${largest} bytes or characters of a ${wire.length}-character request`);
+      decode.mock.restore();
+      assert.ok(
+        largest < 2 * 1024 * 1024,
+        `a piece of work was given ${largest} bytes or characters of a ${wire.length}-character request`,
+      );
       const answers = Buffer.concat(got).toString('utf8').split('\x03');
       assert.deepEqual(JSON.parse(answers[0]!), {success: true, result: long});
       assert.deepEqual(JSON.parse(answers[1]!), {success: true, result: 'next'});
     } finally {
       concat.mock.restore();
-      toString.mock.restore();
+      decode.mock.restore();
     }
   });
 

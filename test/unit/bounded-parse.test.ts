@@ -176,7 +176,33 @@ function cut(bytes: Buffer, points: number[]): Buffer[] {
 
 describe('parseJsonBounded on text read in pieces', () => {
   const awkward = fc.string({
-    unit: fc.constantFrom('[', ']', '{', '}', '"', ',', ':', '1', '0', '.', 'e', '-', 't', 'rue', 'n', 'ull', ' ', '\\', 'u', '00e9', 'é', '😀', '\ud83d', '\\ud83d\\ude00', 'a'),
+    unit: fc.constantFrom(
+      '[',
+      ']',
+      '{',
+      '}',
+      '"',
+      ',',
+      ':',
+      '1',
+      '0',
+      '.',
+      'e',
+      '-',
+      't',
+      'rue',
+      'n',
+      'ull',
+      ' ',
+      '\\',
+      'u',
+      '00e9',
+      'é',
+      '😀',
+      '\ud83d',
+      '\\ud83d\\ude00',
+      'a',
+    ),
   });
 
   it('decodes UTF-8 cut anywhere as Buffer.toString decodes it whole', () => {
@@ -196,7 +222,11 @@ describe('parseJsonBounded on text read in pieces', () => {
   });
 
   it('builds what parseJson builds, and refuses what it refuses, wherever the pieces end', async () => {
-    const texts = fc.oneof(fc.json(), awkward, fc.json().map((t) => ` ${t.replace(/"/g, '"\\u00e9é😀\\n')} `));
+    const texts = fc.oneof(
+      fc.json(),
+      awkward,
+      fc.json().map((t) => ` ${t.replace(/"/g, '"\\u00e9é😀\\n')} `),
+    );
     await fc.assert(
       fc.asyncProperty(texts, fc.array(fc.nat(), {maxLength: 12}), fc.integer({min: 1, max: 9}), async (text, points, pieceBytes) => {
         const input = utf8Pieces(cut(Buffer.from(text, 'utf8'), points), pieceBytes);
