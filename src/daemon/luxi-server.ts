@@ -9,6 +9,7 @@ import {encodeError, GanetiError, LuxiParseError} from '../protocol/errors.js';
 import {ETX as ETX_BYTE, EtxSplitter, frame, type Message, MessageTooLargeError, messageBytes} from '../protocol/framing.js';
 import {formatResponse, parseRequest, requestFromValue, type LuxiRequest} from '../protocol/messages.js';
 import {BoundedParseError, parseJsonBounded, utf8Pieces} from '../json/bounded-parse.js';
+import {forgetParts} from '../json/long-strings.js';
 import {needsSlicing, stringifySliced} from '../json/sliced-stringify.js';
 import {TimeSlicer} from '../time-slice.js';
 
@@ -389,7 +390,7 @@ export class LuxiServer {
    * Parses a large request in slices, as read (its chunks decoded a piece at a time, never put
    * together); over its memory budget, answers with the limit it hit.
    */
-  private async parseLarge(msg: Message): Promise<LuxiRequest> {
+  private async parseLarge(msg: Message, parted: string[]): Promise<LuxiRequest> {
     const slicer = new TimeSlicer();
     const budgetBytes = BUDGET_PER_BYTE * msg.bytes;
     let res;
@@ -409,6 +410,7 @@ export class LuxiServer {
       this.opts.oversized?.(res.method, res.firstArgLength);
       throw new LuxiParseError(`Request too large: its values need more than ${budgetBytes} bytes of memory`);
     }
+    parted.push(...res.parted);
     return requestFromValue(res.value);
   }
 
@@ -417,8 +419,10 @@ export class LuxiServer {
     let method = '?';
     const large = msg.bytes > LARGE_MESSAGE_BYTES;
     const release = large ? await this.reserveLarge(LARGE_REQUEST_WEIGHT * msg.bytes) : null;
+    // Long strings of the request kept in parts until it is answered (json/long-strings.ts).
+    const parted: string[] = [];
     try {
-      const req = large ? await this.parseLarge(msg) : parseRequest(messageBytes(msg).toString('utf8'));
+      const req = large ? await this.parseLarge(msg, parted) : parseRequest(messageBytes(msg).toString('utf8'));
       // One huge token (a 60 MiB string) is parsed without a pause: let others in before the
       // request is run.
       if (large) await new Promise((r) => setImmediate(r));
@@ -437,6 +441,7 @@ export class LuxiServer {
       log.error({method, err}, 'internal error while handling a request');
       return {body: formatResponse(false, ['GenericError', [`Internal error: ${(err as Error).message}`]]), close: false};
     } finally {
+      forgetParts(parted);
       release?.();
     }
   }

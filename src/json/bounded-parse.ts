@@ -9,6 +9,7 @@
 
 import {StringDecoder} from 'node:string_decoder';
 import {DistinctScalars} from './distinct.js';
+import {forgetParts, MIN_PARTED_CHARS, rememberParts} from './long-strings.js';
 import {MAX_JSON_DEPTH} from './lossless.js';
 
 /** Estimated heap bytes of the values built (64-bit V8, no pointer compression). */
@@ -43,7 +44,11 @@ export interface BoundedParseOptions {
 }
 
 export type BoundedParseResult =
-  | {ok: true; value: unknown}
+  /**
+   * `parted`: the strings of the value remembered with their parts (long-strings.ts); the
+   * caller forgets them once it is done with the value.
+   */
+  | {ok: true; value: unknown; parted: string[]}
   /** Over budget: the document was read to its end without building it. */
   | {ok: false; method: string | null; firstArgLength: number | null; estimatedBytes: number};
 
@@ -130,6 +135,18 @@ function isSpace(c: number): boolean {
 
 /** Parses `input` as one JSON value; throws BoundedParseError (a SyntaxError) if it is not JSON. */
 export async function parseJsonBounded(input: string | TextPieces, opts: BoundedParseOptions): Promise<BoundedParseResult> {
+  const parted: string[] = [];
+  try {
+    const res = await parse(input, opts, parted);
+    if (!res.ok) forgetParts(parted);
+    return res;
+  } catch (err) {
+    forgetParts(parted);
+    throw err;
+  }
+}
+
+async function parse(input: string | TextPieces, opts: BoundedParseOptions, parted: string[]): Promise<BoundedParseResult> {
   const source = typeof input === 'string' ? stringPieces(input) : input;
   /** The piece being read (with what was kept of the one before); `pos` is an index in it. */
   let text = '';
@@ -246,10 +263,16 @@ export async function parseJsonBounded(input: string | TextPieces, opts: Bounded
     const last = strSegment(pos++);
     strStart = -1;
     if (strParts.length === 0) return last;
-    let whole = '';
-    for (const part of strParts) whole += part;
+    const parts = strParts;
+    parts.push(last);
     strParts = [];
-    return whole + last;
+    let whole = '';
+    for (const part of parts) whole += part;
+    if (building && whole.length >= MIN_PARTED_CHARS) {
+      rememberParts(whole, parts);
+      parted.push(whole);
+    }
+    return whole;
   };
   /** Reads a whole string without pausing (object keys). */
   const readString = (): string => {
@@ -420,7 +443,7 @@ export async function parseJsonBounded(input: string | TextPieces, opts: Bounded
   }
   skipSpace();
   if (pos < n) unexpected();
-  if (building) return {ok: true, value: root};
+  if (building) return {ok: true, value: root, parted};
   return {ok: false, method, firstArgLength, estimatedBytes: cost};
 
   function readKey(frame: Frame): void {

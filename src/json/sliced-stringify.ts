@@ -1,6 +1,7 @@
 // JSON text of a large answer, produced piece by piece: long lists are written a few elements
 // at a time, with pauses between pieces, so that the daemon neither holds the whole text at
 // once nor stops serving while it writes it.
+import {partsOf} from './long-strings.js';
 import {stringifyJson} from './lossless.js';
 
 /** A list whose elements are made while the answer is written (rows of a large query). */
@@ -65,7 +66,7 @@ export async function* stringifySliced(value: unknown, pause: () => Promise<void
   async function* walk(v: unknown, depth: number): AsyncGenerator<string> {
     if (typeof v === 'string' && v.length >= LONG_STRING) {
       buf += '"';
-      for (const part of escapedPieces(v)) {
+      for (const part of escapedPartedPieces(partsOf(v) ?? [v])) {
         buf += part;
         yield buf;
         buf = '';
@@ -111,6 +112,25 @@ export async function* stringifySliced(value: unknown, pause: () => Promise<void
 }
 
 /**
+ * escapedPieces of the concatenation of `parts`, read part by part (a string parsed in pieces
+ * is not made flat, long-strings.ts); a surrogate pair cut between two parts is escaped whole.
+ */
+export function* escapedPartedPieces(parts: readonly string[], size = LONG_STRING / 4): Generator<string> {
+  let carry = '';
+  for (let i = 0; i < parts.length; i++) {
+    let s = carry + parts[i]!;
+    carry = '';
+    const last = s.charCodeAt(s.length - 1);
+    if (i < parts.length - 1 && last >= 0xd800 && last <= 0xdbff) {
+      carry = s.slice(-1);
+      s = s.slice(0, -1);
+    }
+    yield* escapedPieces(s, size);
+  }
+  if (carry !== '') yield* escapedPieces(carry, size);
+}
+
+/**
  * The JSON escape of a long string (without its quotes) in pieces of about LONG_STRING / 4
  * characters; together they are exactly JSON.stringify(s) without its quotes: a piece never
  * ends between the two halves of a surrogate pair (JSON.stringify escapes a lone surrogate).
@@ -119,7 +139,8 @@ export function* escapedPieces(s: string, size = LONG_STRING / 4): Generator<str
   for (let i = 0; i < s.length; ) {
     let end = Math.min(s.length, i + size);
     const last = s.charCodeAt(end - 1);
-    if (end < s.length && last >= 0xd800 && last <= 0xdbff) end--;
+    const next = s.charCodeAt(end);
+    if (end < s.length && last >= 0xd800 && last <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) end += end - 1 > i ? -1 : 1;
     yield JSON.stringify(s.slice(i, end)).slice(1, -1);
     i = end;
   }

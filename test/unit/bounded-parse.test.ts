@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
 import {BoundedParseError, parseJsonBounded, stringPieces, utf8Pieces} from '../../src/json/bounded-parse.js';
+import {forgetParts, partedCount, partsOf} from '../../src/json/long-strings.js';
 import {MAX_JSON_DEPTH, parseJson} from '../../src/json/lossless.js';
+import {escapedPartedPieces, stringifySliced} from '../../src/json/sliced-stringify.js';
 
 const unlimited = {budgetBytes: Number.MAX_SAFE_INTEGER, pause: () => undefined};
 
@@ -95,12 +97,13 @@ describe('parseJsonBounded', () => {
     assert.deepEqual(await parseJsonBounded(text, opts), {
       ok: true,
       value: {method: 'QueryJobs', args: [[7, '7', 3, [1], [1], -1, 2 ** 40], ['id']]},
+      parted: [],
     });
     // Another method, or the method named after the arguments: every item is kept.
     const other = await parseJsonBounded('{"method": "Echo", "args": [[1,1,1]]}', opts);
-    assert.deepEqual(other, {ok: true, value: {method: 'Echo', args: [[1, 1, 1]]}});
+    assert.deepEqual(other, {ok: true, value: {method: 'Echo', args: [[1, 1, 1]]}, parted: []});
     const late = await parseJsonBounded('{"args": [[1,1,1]], "method": "QueryJobs"}', opts);
-    assert.deepEqual(late, {ok: true, value: {args: [[1, 1, 1]], method: 'QueryJobs'}});
+    assert.deepEqual(late, {ok: true, value: {args: [[1, 1, 1]], method: 'QueryJobs'}, parted: []});
     const over = await parseJsonBounded(`{"method": "Other", "args": [[${'7,'.repeat(100_000)}7]]}`, {...opts, budgetBytes: 100_000});
     assert.deepEqual(over, {ok: false, method: 'Other', firstArgLength: 100_001, estimatedBytes: over.ok ? 0 : over.estimatedBytes});
   });
@@ -229,10 +232,12 @@ describe('parseJsonBounded on text read in pieces', () => {
     );
     await fc.assert(
       fc.asyncProperty(texts, fc.array(fc.nat(), {maxLength: 12}), fc.integer({min: 1, max: 9}), async (text, points, pieceBytes) => {
-        const input = utf8Pieces(cut(Buffer.from(text, 'utf8'), points), pieceBytes);
+        const bytes = Buffer.from(text, 'utf8');
+        const input = utf8Pieces(cut(bytes, points), pieceBytes);
         let expected: unknown;
         try {
-          expected = parseJson(text);
+          // (a lone surrogate has no UTF-8: it is sent as U+FFFD)
+          expected = parseJson(bytes.toString('utf8'));
         } catch {
           await assert.rejects(parseJsonBounded(input, unlimited), BoundedParseError, text);
           return;
@@ -254,5 +259,43 @@ describe('parseJsonBounded on text read in pieces', () => {
   it('refuses a number longer than 64 Ki characters', async () => {
     await assert.rejects(parseJsonBounded(`[${'1'.repeat(70_000)}]`, unlimited), /Number longer than 65536 characters/);
     assert.ok((await parseJsonBounded(`[${'1'.repeat(60_000)}]`, unlimited)).ok);
+  });
+});
+
+describe('long strings parsed in pieces', () => {
+  it('are remembered with their parts and written from them as JSON.stringify writes them whole', async () => {
+    // A surrogate pair written as escapes cut between two pieces, and one as a character.
+    const pieceEnd = 1024 * 1024;
+    const head = 'x'.repeat(pieceEnd - 12);
+    const long = `${head}\\ud83d\\ude00${'é'.repeat(3 * 1024 * 1024)}😀\\n${'y'.repeat(2 * 1024 * 1024)}`;
+    const text = `{"method":"SubmitJob","args":[[{"comment":"${long}"}]],"short":"${'z'.repeat(100)}"}`;
+    const before = partedCount();
+    const res = await parseJsonBounded(text, unlimited);
+    assert.ok(res.ok);
+    const value = res.value as {args: [[{comment: string}]]};
+    const comment = value.args[0][0].comment;
+    assert.deepEqual(res.parted, [comment]);
+    const parts = partsOf(comment);
+    assert.ok(parts !== undefined && parts.length > 1, 'the long string is remembered in parts');
+    let pieces = '';
+    for await (const piece of stringifySliced(value, async () => undefined)) pieces += piece;
+    assert.equal(pieces, JSON.stringify(JSON.parse(text)));
+    assert.equal(comment, (JSON.parse(text) as typeof value).args[0][0].comment);
+    forgetParts(res.parted);
+    assert.equal(partedCount(), before);
+    // Refused or over budget: nothing stays remembered.
+    await assert.rejects(parseJsonBounded(`["${long}", ]`, unlimited), BoundedParseError);
+    assert.equal((await parseJsonBounded(`["${long}"]`, {budgetBytes: 1000, pause: () => undefined})).ok, false);
+    assert.equal(partedCount(), before);
+  });
+
+  it('escapes parts as the whole string, surrogate pairs cut between parts included', () => {
+    const unit = fc.constantFrom('a', 'é', '\ud83d', '\ude00', '😀', '"', '\\', '\n', '\u0001', '\u2028');
+    fc.assert(
+      fc.property(fc.array(fc.string({unit, maxLength: 8}), {maxLength: 6}), fc.integer({min: 1, max: 5}), (parts, size) => {
+        assert.equal(`"${[...escapedPartedPieces(parts, size)].join('')}"`, JSON.stringify(parts.join('')));
+      }),
+      {numRuns: 3000},
+    );
   });
 });
