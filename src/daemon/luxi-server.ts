@@ -49,12 +49,12 @@ const BUDGET_PER_BYTE = 6;
 const LARGE_REQUEST_WEIGHT = BUDGET_PER_BYTE + 2;
 /** Memory all large requests in progress may take together; one of 64 MiB fills it. */
 const MAX_LARGE_BYTES = LARGE_REQUEST_WEIGHT * 64 * 1024 * 1024;
-/** Over the cap on held bytes, a connection whose unfinished request is this long is not read on. */
-const PAUSE_UNFINISHED_BYTES = 64 * 1024;
-/** Answer bytes waiting for the client beyond which nothing more is read from it. */
+/** An unfinished request this long is read on its turns (TurnGate), and not at all over the cap on held bytes. */
+const LARGE_UNFINISHED_BYTES = 64 * 1024;
+/** Bytes of a large answer waiting for the client beyond which no more of it is written. */
 const ANSWER_HIGH_WATER = 64 * 1024;
 
-interface Conn {
+interface Conn extends Reader {
   sock: Socket;
   splitter: EtxSplitter;
   /** complete requests not yet handled */
@@ -65,20 +65,53 @@ interface Conn {
   busy: boolean;
   closing: boolean;
   deadline: NodeJS.Timeout | null;
+  /** bytes it may read on before it waits for its next turn (a large unfinished request: TurnGate) */
+  allowance: number;
+}
+
+/** A connection with a large unfinished request, read on its turns (TurnGate). */
+interface Reader {
+  /** Reads on, `bytes` at most. */
+  readOn(bytes: number): void;
+  /** Its turn is over: it stops reading if it has not used up its bytes, and asks for another. */
+  stop(): void;
 }
 
 /** Pipelined requests handled per turn of the event loop, all connections together. */
 const PIPELINED_PER_TURN = 16;
+/** Connections with a large unfinished request read per turn, and the bytes they may read together. */
+const LARGE_READS_PER_TURN = 4;
+const LARGE_READ_BYTES_PER_TURN = 256 * 1024;
+/**
+ * The same in a turn that accepted a connection: more are likely waiting in the listen backlog,
+ * and they are accepted one per turn, behind any that came before (a new client waits for
+ * every hostile connection before it to be accepted).
+ */
+const PIPELINED_PER_ACCEPTING_TURN = 2;
+const LARGE_READS_PER_ACCEPTING_TURN = 1;
+const LARGE_READ_BYTES_PER_ACCEPTING_TURN = 64 * 1024;
 
 /**
- * Turns of the event loop for pipelined requests: each turn lets PIPELINED_PER_TURN waiting
- * connections handle one request, first come first served. libuv accepts one connection per
- * turn of the event loop, so short turns are what lets a new client in past a backlog of
- * hostile ones (1,000 pipelining, one request per connection and turn, drained it at ~250/s).
+ * Turns of the event loop for the work a client can make without end: each turn lets
+ * PIPELINED_PER_TURN waiting connections handle one pipelined request and LARGE_READS_PER_TURN
+ * connections with a large unfinished request read on (LARGE_READ_BYTES_PER_TURN together),
+ * first come first served, fewer in a turn that accepted a connection. libuv (Node 20) accepts
+ * one connection per turn of the event loop, so short turns are what lets a new client in past
+ * a backlog of hostile ones (docs/luxi.md).
  */
 class TurnGate {
   private waiting: Array<() => void> = [];
+  /** in the order they asked; a Set: a connection asks once */
+  private readonly readers = new Set<Reader>();
+  /** the readers of the last turn */
+  private reading: Reader[] = [];
   private scheduled = false;
+  private accepting = false;
+
+  /** A connection was accepted in this turn. */
+  accepted(): void {
+    this.accepting = true;
+  }
 
   wait(): Promise<void> {
     return new Promise((resolve) => {
@@ -87,13 +120,35 @@ class TurnGate {
     });
   }
 
+  /** `reader` reads on a later turn. */
+  read(reader: Reader): void {
+    this.readers.add(reader);
+    this.schedule();
+  }
+
+  cancelRead(reader: Reader): void {
+    this.readers.delete(reader);
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      for (const wake of this.waiting.splice(0, PIPELINED_PER_TURN)) wake();
-      if (this.waiting.length > 0) this.schedule();
+      const accepting = this.accepting;
+      this.accepting = false;
+      for (const wake of this.waiting.splice(0, accepting ? PIPELINED_PER_ACCEPTING_TURN : PIPELINED_PER_TURN)) wake();
+      // What a reader did not read in its turn is not kept for later: the bytes read in one
+      // turn stay within the turn's budget.
+      for (const r of this.reading.splice(0)) r.stop();
+      for (const r of this.readers) {
+        if (this.reading.length === (accepting ? LARGE_READS_PER_ACCEPTING_TURN : LARGE_READS_PER_TURN)) break;
+        this.readers.delete(r);
+        this.reading.push(r);
+      }
+      const share = (accepting ? LARGE_READ_BYTES_PER_ACCEPTING_TURN : LARGE_READ_BYTES_PER_TURN) / Math.max(1, this.reading.length);
+      for (const r of this.reading) r.readOn(share);
+      if (this.waiting.length > 0 || this.readers.size > 0 || this.reading.length > 0) this.schedule();
     });
   }
 }
@@ -171,6 +226,7 @@ export class LuxiServer {
   }
 
   private onConnection(sock: Socket): void {
+    this.turns.accepted();
     const id = this.nextConn++;
     const log = this.log.child({conn: id});
     const conn: Conn = {
@@ -182,6 +238,18 @@ export class LuxiServer {
       busy: false,
       closing: false,
       deadline: null,
+      allowance: 0,
+      readOn: (bytes) => {
+        if (conn.closing || sock.destroyed || conn.busy || this.waitingRoom.has(conn)) return;
+        conn.allowance = bytes;
+        this.resume(conn);
+      },
+      stop: () => {
+        if (conn.allowance <= 0 || conn.closing || sock.destroyed) return;
+        conn.allowance = 0;
+        sock.pause();
+        this.turns.read(conn);
+      },
     };
     this.conns.set(sock, conn);
     sock.setTimeout(this.opts.idleTimeoutMs, () => {
@@ -190,6 +258,7 @@ export class LuxiServer {
     sock.on('close', () => {
       this.conns.delete(sock);
       this.leaveWaitingRoom(conn);
+      this.turns.cancelRead(conn);
       this.clearDeadline(conn);
       const leftUnfinished = conn.splitter.buffered > 0;
       conn.queue = [];
@@ -231,9 +300,10 @@ export class LuxiServer {
         this.recount(conn);
         const answer = await this.handle(msg, log, sock);
         if (answer.close) refuse(answer.body ?? '');
-        else if (answer.body !== null && !sock.destroyed) sock.write(frame(answer.body));
-        // Backpressure: nothing more is read while the client leaves its answers unread.
-        if (sock.writableLength > ANSWER_HIGH_WATER && !sock.destroyed) await writable(sock);
+        // Backpressure: the next request waits until the client has taken this answer (the
+        // socket's buffer in the kernel holds the answers of a client that pipelines); one
+        // that does not read its answers has at most one waiting in the daemon.
+        else if (answer.body !== null && !sock.destroyed) await written(sock, frame(answer.body));
       }
       conn.busy = false;
       if (!conn.closing && !sock.destroyed) this.resume(conn);
@@ -267,15 +337,23 @@ export class LuxiServer {
       // One request at a time per connection: the rest waits in the socket, not in memory.
       if (conn.queue.length > 0) {
         sock.pause();
+        conn.allowance = 0;
         this.leaveWaitingRoom(conn);
         this.clearDeadline(conn);
         void drain();
-      } else if (this.bufferedBytes > this.pauseAtBytes && conn.splitter.buffered >= PAUSE_UNFINISHED_BYTES) {
-        // Over the cap: this connection's large unfinished request waits, unread, for room
-        // (its deadline runs on), instead of being read on at full speed while others are
-        // closed to make room (docs/luxi.md).
+      } else if (
+        conn.splitter.buffered >= LARGE_UNFINISHED_BYTES &&
+        ((conn.allowance -= chunk.length) <= 0 || this.bufferedBytes > this.pauseAtBytes)
+      ) {
+        // A large unfinished request is read on its turn with those of the others (TurnGate),
+        // not as fast as its client sends: 333 clients sending 60 MiB each made each turn read
+        // ~60 MB, and libuv accepts one connection per turn. Over the cap, it waits, unread,
+        // for room (its deadline runs on), instead of being read on while others are closed to
+        // make room (docs/luxi.md).
+        conn.allowance = 0;
         sock.pause();
-        this.enterWaitingRoom(conn);
+        if (this.bufferedBytes > this.pauseAtBytes) this.enterWaitingRoom(conn);
+        else this.turns.read(conn);
       } else {
         this.leaveWaitingRoom(conn);
       }
@@ -313,16 +391,17 @@ export class LuxiServer {
 
   /**
    * Room again (an eighth of the cap below where reading stopped), or a second passed: the
-   * connections waiting for room are read again; each one that is still over waits anew after
-   * one read. A connection that is not read does not see its client go (the end of the stream
-   * comes after the bytes still in the socket), so they are read once a second: a client that
-   * went away is seen within a second or two, and one still writing adds a read a second until
-   * the cap is reached and the connections idle longest are closed (`shed`).
+   * connections waiting for room are read again, each on its turn (TurnGate); each one that is
+   * still over waits anew after one read. A connection that is not read does not see its client
+   * go (the end of the stream comes after the bytes still in the socket), so they are read once
+   * a second: a client that went away is seen within a second or two, and one still writing
+   * adds a read a second until the cap is reached and the connections idle longest are closed
+   * (`shed`).
    */
   private makeRoom(): void {
     for (const c of [...this.waitingRoom]) {
       this.leaveWaitingRoom(c);
-      if (!c.closing && !c.sock.destroyed && !c.busy) c.sock.resume();
+      this.turns.read(c);
     }
   }
 
@@ -445,6 +524,25 @@ export class LuxiServer {
       release?.();
     }
   }
+}
+
+/** Writes `data`; resolves once the kernel has taken all of it (or the socket is gone). */
+function written(sock: Socket, data: Buffer): Promise<void> | void {
+  let taken = false;
+  let done: (() => void) | null = null;
+  sock.write(data, () => {
+    taken = true;
+    done?.();
+  });
+  if (taken || sock.writableLength === 0) return;
+  return new Promise((resolve) => {
+    const finish = (): void => {
+      sock.off('close', finish);
+      resolve();
+    };
+    done = finish;
+    sock.on('close', finish);
+  });
 }
 
 /** Resolves once the socket's write buffer has drained (or the socket is gone). */

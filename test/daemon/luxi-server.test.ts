@@ -105,6 +105,26 @@ describe('LUXI server limits', () => {
     s.destroy();
   });
 
+  it('keeps at most one answer for a client that does not read them, and handles its next request only when it does', async () => {
+    const s = await open(ctx.path);
+    s.pause();
+    const one = request('Echo', ['y'.repeat(1000)]);
+    const answerBytes = `${JSON.stringify({success: true, result: 'y'.repeat(1000)})}\x03`.length;
+    s.write(one.repeat(2000));
+    await waitFor(() => ctx.server.held.answerBytes > 0, 10_000, 'answers to wait for the client');
+    await new Promise((r) => setTimeout(r, 300));
+    const held = ctx.server.held.answerBytes;
+    assert.ok(held <= answerBytes, `${held} answer bytes held, one answer is ${answerBytes}`);
+    // The client reads: the rest are answered.
+    let answers = 0;
+    s.on('data', (d: Buffer) => {
+      for (const b of d) if (b === 3) answers++;
+    });
+    s.resume();
+    await waitFor(() => answers === 2000, 20_000, 'every answer');
+    s.destroy();
+  });
+
   it('stops reading unfinished requests near the cap on held bytes, serves others, and gives every byte back when they go', async () => {
     const cap = 4 * 1024 * 1024;
     const own = await serve({maxBufferedBytes: cap, maxMessageBytes: 2 * 1024 * 1024, waitingRoomCheckMs: 2000});
@@ -178,6 +198,49 @@ describe('LUXI server: fairness between connections', () => {
     assert.ok(pipedBefore < count, 'the newcomer was served while the pipelined requests were still being handled');
     piper.destroy();
     newcomer.destroy();
+  });
+});
+
+describe('LUXI server: work per turn of the event loop', () => {
+  it('reads large unfinished requests a few chunks per turn, however many clients send them', async () => {
+    const own = await serve();
+    const socks: Socket[] = [];
+    try {
+      // 24 clients each sending 2 MiB of an unfinished request (48 MiB, under the cap).
+      const part = Buffer.alloc(2 * 1024 * 1024, 0x20);
+      for (let i = 0; i < 24; i++) {
+        const s = await open(own.path);
+        s.on('error', () => undefined);
+        socks.push(s);
+      }
+      // Each client's first chunk is read when it comes (the server does not know yet that the
+      // request is large); what follows waits its turn.
+      const head = 100 * 1024;
+      for (const s of socks) s.write(part.subarray(0, head));
+      await waitFor(() => own.server.held.requestBytes >= 24 * 64 * 1024, 10_000, 'the first chunks to be read');
+      let turns = 0;
+      let most = 0;
+      let last = own.server.held.requestBytes;
+      let sampling = true;
+      const sample = (): void => {
+        const now = own.server.held.requestBytes;
+        most = Math.max(most, now - last);
+        last = now;
+        turns++;
+        if (sampling) setImmediate(sample);
+      };
+      setImmediate(sample);
+      for (const s of socks) s.write(part.subarray(head));
+      await waitFor(() => own.server.held.requestBytes === 24 * part.length, 60_000, 'every byte to be read');
+      sampling = false;
+      console.log(`# read in ${turns} turns, at most ${most} bytes in one`);
+      assert.ok(most <= 1024 * 1024, `${most} bytes read in one turn of the event loop`);
+      assert.deepEqual(await call(own.path, 'Echo', ['served']), {success: true, result: 'served'});
+    } finally {
+      for (const s of socks) s.destroy();
+      await own.server.close();
+      rmSync(own.dir, {recursive: true, force: true});
+    }
   });
 });
 
