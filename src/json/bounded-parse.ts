@@ -231,7 +231,6 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
     if (strStart === -1) {
       strStart = ++pos;
       strEscaped = false;
-      strParts = [];
     }
     for (;;) {
       STRING_STOP.lastIndex = pos;
@@ -295,18 +294,16 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
   const scalar = (): unknown => {
     const c = text.charCodeAt(pos);
     if (c === 0x22) return stringValue(readString());
-    // A token cut between two pieces is read once it is whole.
-    need(5);
-    if (c !== 0x74 && c !== 0x66 && c !== 0x6e) {
+    // A token cut between two pieces is read once it is whole (a number that ends further from
+    // the piece's end than its longest allowed length cannot be cut).
+    if (n - pos <= MAX_NUMBER_CHARS && !exhausted) {
+      need(5);
       NUMBER_CHARS.lastIndex = pos;
       NUMBER_CHARS.exec(text);
-      while (NUMBER_CHARS.lastIndex === n && !exhausted) {
-        if (n - pos > MAX_NUMBER_CHARS) break;
-        refill(pos);
+      while (NUMBER_CHARS.lastIndex === n && n - pos <= MAX_NUMBER_CHARS && refill(pos)) {
         NUMBER_CHARS.lastIndex = pos;
         NUMBER_CHARS.exec(text);
       }
-      if (NUMBER_CHARS.lastIndex - pos > MAX_NUMBER_CHARS) fail(`Number longer than ${MAX_NUMBER_CHARS} characters`);
     }
     if (c === 0x74 && text.startsWith('true', pos)) {
       pos += 4;
@@ -324,6 +321,7 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
     const m = NUMBER.exec(text);
     if (m === null) return unexpected();
     const token = m[0];
+    if (token.length > MAX_NUMBER_CHARS) fail(`Number longer than ${MAX_NUMBER_CHARS} characters`);
     pos += token.length;
     const value = Number(token);
     if (Number.isInteger(value) && !/[.eE]/.test(token) && !Number.isSafeInteger(value)) {
