@@ -37,6 +37,12 @@ export interface LuxiServerOptions {
   distinctFirstArg?: (method: string) => boolean;
   /** How many items of a method's first argument could ever be accepted (SubmitManyJobs: the queue's size). */
   firstArgLimit?: (method: string) => number | null;
+  /**
+   * Told of memory that just became garbage: the bytes a connection read, when it closes having
+   * read at least REPORTED_READ_BYTES (hostile or bulk clients, not the everyday small ones), and
+   * a large request once handled (MemoryTrim: a collection once they stop).
+   */
+  released?: (bytes: number) => void;
 }
 
 export const DEFAULT_MESSAGE_DEADLINE_MS = 60_000;
@@ -53,6 +59,8 @@ const MAX_LARGE_BYTES = LARGE_REQUEST_WEIGHT * 64 * 1024 * 1024;
 const LARGE_UNFINISHED_BYTES = 64 * 1024;
 /** Bytes of a large answer waiting for the client beyond which no more of it is written. */
 const ANSWER_HIGH_WATER = 64 * 1024;
+/** A connection that read this much is reported to `released` when it closes. */
+const REPORTED_READ_BYTES = 64 * 1024;
 
 interface Conn extends Reader {
   sock: Socket;
@@ -62,6 +70,8 @@ interface Conn extends Reader {
   queuedBytes: number;
   /** bytes counted in LuxiServer.bufferedBytes for this connection */
   counted: number;
+  /** bytes read from the client over the connection's life */
+  readBytes: number;
   busy: boolean;
   closing: boolean;
   deadline: NodeJS.Timeout | null;
@@ -235,6 +245,7 @@ export class LuxiServer {
       queue: [],
       queuedBytes: 0,
       counted: 0,
+      readBytes: 0,
       busy: false,
       closing: false,
       deadline: null,
@@ -267,6 +278,7 @@ export class LuxiServer {
       // A client went away in the middle of a request: others waiting for room may have gone
       // with it (one process's connections), and are only seen to when they are read.
       if (leftUnfinished && this.waitingRoom.size > 0) this.makeRoom();
+      if (conn.readBytes >= REPORTED_READ_BYTES) this.opts.released?.(conn.readBytes);
     });
     sock.on('error', (err) => log.debug({err}, 'connection error'));
 
@@ -309,6 +321,7 @@ export class LuxiServer {
       if (!conn.closing && !sock.destroyed) this.resume(conn);
     };
     sock.on('data', (chunk: Buffer) => {
+      conn.readBytes += chunk.length;
       if (conn.closing) return;
       // Moved to the end: the most recent data.
       this.holders.delete(conn);
@@ -522,6 +535,7 @@ export class LuxiServer {
     } finally {
       forgetParts(parted);
       release?.();
+      if (large) this.opts.released?.(msg.bytes);
     }
   }
 }

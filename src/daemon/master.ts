@@ -76,7 +76,7 @@ export class Master {
   /** Settles with the error once continuing could lose acknowledged data (a failed fsync). */
   readonly fatal: Promise<Error>;
   private readonly reportFatal: (err: Error) => void;
-  /** A full garbage collection once a burst of jobs is over (docs/architecture.md, "Memory"). */
+  /** A full garbage collection once a burst of jobs or connections is over (docs/architecture.md, "Memory"). */
   private readonly memoryTrim = new MemoryTrim();
 
   private constructor(cfg: ConfigData, opts: MasterOptions) {
@@ -174,6 +174,8 @@ export class Master {
       distinctFirstArg: (method) => method === 'QueryJobs',
       // More jobs than the queue holds are refused (JobQueueFull) without being built.
       firstArgLimit: (method) => (method === 'SubmitManyJobs' ? this.queue.opts.sizeLimit : null),
+      // What hostile or bulk connections read is garbage once they go: given back once they stop.
+      released: (bytes) => this.memoryTrim.released(bytes),
     });
   }
 

@@ -127,10 +127,24 @@ describe('LUXI server limits', () => {
 
   it('stops reading unfinished requests near the cap on held bytes, serves others, and gives every byte back when they go', async () => {
     const cap = 4 * 1024 * 1024;
-    const own = await serve({maxBufferedBytes: cap, maxMessageBytes: 2 * 1024 * 1024, waitingRoomCheckMs: 2000});
+    const released: number[] = [];
+    const own = await serve({
+      maxBufferedBytes: cap,
+      maxMessageBytes: 2 * 1024 * 1024,
+      waitingRoomCheckMs: 2000,
+      released: (bytes) => released.push(bytes),
+    });
     const socks: Socket[] = [];
     try {
-      await holdAndGo(own, socks, cap);
+      const held = await holdAndGo(own, socks, cap);
+      // What they read is garbage now and reported as such (MemoryTrim); the small clients are not.
+      await waitFor(() => released.length === 4, 10_000, 'the four connections reported');
+      const total = released.reduce((a, b) => a + b, 0);
+      assert.ok(total >= held, `${total} bytes reported released, ${held} were held`);
+      assert.ok(
+        released.every((b) => b >= 64 * 1024),
+        `${released.join(', ')}`,
+      );
     } finally {
       for (const s of socks) s.destroy();
       await own.server.close();
@@ -140,7 +154,7 @@ describe('LUXI server limits', () => {
 });
 
 /** Four clients send more unfinished bytes than the cap allows, are not read past it, and go. */
-async function holdAndGo(own: {server: LuxiServer; path: string}, socks: Socket[], cap: number): Promise<void> {
+async function holdAndGo(own: {server: LuxiServer; path: string}, socks: Socket[], cap: number): Promise<number> {
   // Four unfinished requests of 1.9 MiB each: 7.6 MiB, nearly twice the cap.
   const part = Buffer.alloc(1900 * 1024, 0x20);
   for (let i = 0; i < 4; i++) {
@@ -161,6 +175,7 @@ async function holdAndGo(own: {server: LuxiServer; path: string}, socks: Socket[
   // They go: the server sees it though it was not reading them, and gives their bytes back.
   for (const s of socks) s.destroy();
   await waitFor(() => own.server.held.requestBytes === 0, 10_000, 'held bytes to be released');
+  return held;
 }
 
 describe('LUXI server: fairness between connections', () => {
@@ -323,6 +338,24 @@ describe('LUXI server: large requests', () => {
   after(async () => {
     await ctx.server.close();
     rmSync(ctx.dir, {recursive: true, force: true});
+  });
+
+  it('reports a large request as released once it is handled', async () => {
+    const released: number[] = [];
+    const d = await serve({released: (bytes) => released.push(bytes)});
+    try {
+      const big = await call(d.path, 'Echo', ['y'.repeat(400_000)]);
+      assert.equal((big.result as string).length, 400_000);
+      assert.deepEqual(await call(d.path, 'Echo', ['small']), {success: true, result: 'small'});
+      await waitFor(() => released.length === 2, 5000, 'the request and its connection reported');
+      assert.ok(
+        released.every((b) => b >= 400_000),
+        `${released.join(', ')}`,
+      );
+    } finally {
+      await d.server.close();
+      rmSync(d.dir, {recursive: true, force: true});
+    }
   });
 
   it('serves small requests while it parses and answers a large one', async () => {

@@ -49,4 +49,19 @@ describe('memory trim', () => {
     trim.stop();
     busy.stop();
   });
+
+  it('collects once enough memory was reported released, counting it apart from the work', async () => {
+    let collections = 0;
+    const trim = new MemoryTrim(20, 10, () => collections++, 10_000, 1000);
+    trim.worked(9);
+    trim.released(999);
+    await sleep(150);
+    assert.equal(collections, 0, 'neither 10 units of work nor 1000 bytes yet');
+    trim.released(1);
+    await waitFor(() => collections === 1, 'the collection after the released memory');
+    trim.released(999);
+    await sleep(150);
+    assert.equal(collections, 1, 'the count starts again after a collection');
+    trim.stop();
+  });
 });
