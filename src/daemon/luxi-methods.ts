@@ -4,7 +4,7 @@
 import type {Logger} from 'pino';
 import {masterNode, nodeByName, type ConfigData} from '../config/config.js';
 import {DistinctScalars} from '../json/distinct.js';
-import {stringifyJson} from '../json/lossless.js';
+import {clip, jsonHead} from '../json/long-strings.js';
 import {DEFAULT_BEPARAMS, DEFAULT_HVPARAMS, DEFAULT_IPOLICY, DEFAULT_NDPARAMS, DEFAULT_NICPARAMS} from '../config/defaults.js';
 import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
@@ -79,7 +79,7 @@ function audited<M extends LuxiMethod>(
         req.log.info({audit: kind, ...describe(args, result)}, `audit: ${kind}`);
         return result;
       } catch (err) {
-        req.log.info({audit: kind, request: show(args), error: (err as Error).message}, `audit: ${kind} refused`);
+        req.log.info({audit: kind, request: show(args), error: clip((err as Error).message, 1000)}, `audit: ${kind} refused`);
         throw err;
       }
     },
@@ -104,7 +104,7 @@ function submittedJob(ops: unknown, result: number | SubmitResult): Record<strin
 function show(v: unknown): string {
   let text: string;
   try {
-    text = typeof v === 'bigint' ? JSON.stringify(v.toString()) : (stringifyJson(v) ?? String(v));
+    text = typeof v === 'bigint' ? JSON.stringify(v.toString()) : v === undefined ? String(v) : jsonHead(v, 201);
   } catch {
     text = Array.isArray(v) ? '[...]' : typeof v === 'object' && v !== null ? '{...}' : typeof v;
   }

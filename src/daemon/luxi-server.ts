@@ -9,7 +9,7 @@ import {encodeError, GanetiError, LuxiParseError} from '../protocol/errors.js';
 import {ETX as ETX_BYTE, EtxSplitter, frame, type Message, MessageTooLargeError, messageBytes} from '../protocol/framing.js';
 import {formatResponse, parseRequest, requestFromValue, type LuxiRequest} from '../protocol/messages.js';
 import {BoundedParseError, parseJsonBounded, utf8Pieces} from '../json/bounded-parse.js';
-import {forgetParts} from '../json/long-strings.js';
+import {clip, forgetParts} from '../json/long-strings.js';
 import {needsSlicing, stringifySliced} from '../json/sliced-stringify.js';
 import {TimeSlicer} from '../time-slice.js';
 
@@ -525,11 +525,13 @@ export class LuxiServer {
       await writeSliced(sock, result);
       return {body: null, close: false};
     } catch (err) {
+      // A message quoting the request (an unknown opcode's 60 MiB name) is answered clipped:
+      // written whole it was one step of over a second (docs/luxi.md).
       if (err instanceof LuxiParseError) {
-        log.debug({method, err: err.message}, 'undecodable request');
-        return {body: err.message, close: true};
+        log.debug({method, err: clip(err.message, 1000)}, 'undecodable request');
+        return {body: clip(err.message, MAX_MESSAGE_CHARS), close: true};
       }
-      if (err instanceof GanetiError) return {body: formatResponse(false, encodeError(err)), close: false};
+      if (err instanceof GanetiError) return {body: formatResponse(false, clipStrings(encodeError(err))), close: false};
       log.error({method, err}, 'internal error while handling a request');
       return {body: formatResponse(false, ['GenericError', [`Internal error: ${(err as Error).message}`]]), close: false};
     } finally {
@@ -557,6 +559,16 @@ function written(sock: Socket, data: Buffer): Promise<void> | void {
     done = finish;
     sock.on('close', finish);
   });
+}
+
+/** Characters of an error message answered (Ganeti's are short; one may quote a request). */
+const MAX_MESSAGE_CHARS = 64 * 1024;
+
+/** An encoded error with its long strings clipped (its arguments: messages, codes, names). */
+function clipStrings(v: unknown, depth = 0): unknown {
+  if (typeof v === 'string') return clip(v, MAX_MESSAGE_CHARS);
+  if (Array.isArray(v) && depth < 4) return v.map((x) => clipStrings(x, depth + 1));
+  return v;
 }
 
 /** Resolves once the socket's write buffer has drained (or the socket is gone). */

@@ -5,6 +5,8 @@
 // them part by part and the copy is never made. A Map finds such a string without reading it:
 // V8 hashes a string this long by its length only and compares the same string by identity.
 
+import {stringifyJson} from './lossless.js';
+
 /** Strings shorter than this are copied quickly enough (a few ms). */
 export const MIN_PARTED_CHARS = 4 * 1024 * 1024;
 
@@ -27,4 +29,60 @@ export function forgetParts(strings: Iterable<string>): void {
 /** How many strings are remembered (tests). */
 export function partedCount(): number {
   return parted.size;
+}
+
+/** The first `n` characters of `s` (a remembered string is read from its parts, not made flat). */
+export function head(s: string, n: number): string {
+  if (s.length <= n) return s;
+  const parts = partsOf(s);
+  if (parts === undefined) return s.slice(0, n);
+  let out = '';
+  for (const part of parts) {
+    if (out.length >= n) break;
+    out += part.slice(0, n - out.length);
+  }
+  return out;
+}
+
+/** `s`, or its first `max` characters and how many more there were (a value quoted in a message). */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${head(s, max)}... (${s.length - max} more characters)`;
+}
+
+/**
+ * A copy of `v` whose JSON text begins with the same `n` characters as v's: every value written
+ * adds at least one character, so the first n values met in writing order, and the first n
+ * characters of each string, are all it needs. Quoting a 64 MiB request in a message costs
+ * no more than quoting a small one.
+ */
+function headValue(v: unknown, n: number): unknown {
+  let budget = n;
+  const cut = (x: unknown): unknown => {
+    budget--;
+    if (typeof x === 'string') return head(x, n);
+    if (x === null || typeof x !== 'object' || typeof (x as {toJSON?: unknown}).toJSON === 'function') return x;
+    if (Array.isArray(x)) {
+      const out: unknown[] = [];
+      for (let i = 0; i < x.length && budget > 0; i++) out.push(cut(x[i]));
+      return out;
+    }
+    const out: Record<string, unknown> = {};
+    for (const k in x) {
+      if (budget <= 0) break;
+      if (!Object.hasOwn(x, k)) continue;
+      Object.defineProperty(out, head(k, n), {
+        value: cut((x as Record<string, unknown>)[k]),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  return cut(v);
+}
+
+/** stringifyJson(v).slice(0, n), without writing more of v than that needs; throws as stringifyJson does. */
+export function jsonHead(v: unknown, n: number): string {
+  return (stringifyJson(headValue(v, n)) ?? '').slice(0, n);
 }

@@ -1,6 +1,6 @@
 // The opcodes ganeti-ts implements, their parameters, and the summary fields of the other
 // Ganeti 3.0 opcodes (to render summaries of jobs written by a real Ganeti cluster).
-import {stringifyJson} from '../json/lossless.js';
+import {jsonHead} from '../json/long-strings.js';
 import {FINALIZED, SUBMIT_PRIORITIES} from '../queue/job.js';
 
 /** A parameter value of the wrong type; the message is the reason, without the parameter name. */
@@ -50,7 +50,7 @@ const fail = (message: string): never => {
 export function showValue(value: unknown): string {
   let text: string;
   try {
-    text = value === undefined ? 'undefined' : stringifyJson(value);
+    text = value === undefined ? 'undefined' : jsonHead(value, 121);
   } catch {
     // Nested too deeply for JSON.stringify (a hostile request): describe it without recursing.
     text = Array.isArray(value) ? '[...]' : '{...}';

@@ -1,5 +1,6 @@
 // Validation of submitted opcodes (docs/opcodes.md). Messages follow Ganeti 3.x's opcode
 // decoding errors; the daemon sends them as "Failed to parse request: <message>".
+import {clip, jsonHead} from '../json/long-strings.js';
 import {GANETI_CATALOGUE, OPCODES, ParamTypeError, showValue, type OpcodeDef, type ParamDef} from './definitions.js';
 
 export class OpcodeValidationError extends Error {
@@ -20,8 +21,12 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
 
 /** Haskell's `show` of a list of strings, as in Ganeti's key errors. */
 function showKeys(keys: readonly string[]): string {
-  return JSON.stringify(keys);
+  const text = jsonHead(keys, MAX_QUOTED + 1);
+  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}...` : text;
 }
+
+/** Characters of a request's values quoted in an error message (a 64 MiB name is not quoted whole). */
+const MAX_QUOTED = 4096;
 
 function definitionOf(raw: Record<string, unknown>): OpcodeDef {
   if (!Object.hasOwn(raw, 'OP_ID')) {
@@ -32,7 +37,7 @@ function definitionOf(raw: Record<string, unknown>): OpcodeDef {
   const def = OPCODES.get(opId);
   if (def !== undefined) return def;
   const known = GANETI_CATALOGUE.has(opId) ? ' (not supported by ganeti-ts)' : '';
-  throw new OpcodeValidationError(`Unknown opcode ${opId}${known}`);
+  throw new OpcodeValidationError(`Unknown opcode ${clip(opId, MAX_QUOTED)}${known}`);
 }
 
 function paramValue(raw: Record<string, unknown>, p: ParamDef, opts: ValidateOptions): unknown {

@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {after, before, describe, it, mock} from 'node:test';
 import {pino} from 'pino';
 import {LuxiServer, type LuxiServerOptions} from '../../src/daemon/luxi-server.js';
-import {GanetiError} from '../../src/protocol/errors.js';
+import {GanetiError, LuxiParseError} from '../../src/protocol/errors.js';
 import {waitFor} from '../helpers/cluster.js';
 
 const log = pino({level: 'silent'});
@@ -29,6 +29,8 @@ function dispatch(method: string, args: unknown[]): unknown {
   }
   if (method === 'Count') return (args[0] as unknown[]).length;
   if (method === 'Many') throw new GanetiError('JobQueueFull', []);
+  if (method === 'Unknown') throw new LuxiParseError(`Unknown thing ${String(args[0])}`);
+  if (method === 'Refused') throw new GanetiError('OpPrereqError', [`No such thing ${String(args[0])}`, 'unknown_entity']);
   throw new Error(`unexpected ${method}`);
 }
 
@@ -431,6 +433,25 @@ describe('LUXI server: large requests', () => {
       concat.mock.restore();
       decode.mock.restore();
     }
+  });
+
+  it('answers an error quoting a long request value clipped', async () => {
+    const long = 'y'.repeat(3 * 1024 * 1024);
+    const refused = await call(ctx.path, 'Refused', [long]);
+    assert.deepEqual(refused, {
+      success: false,
+      result: [
+        'OpPrereqError',
+        [`No such thing ${'y'.repeat(65_536 - 14)}... (${long.length + 14 - 65_536} more characters)`, 'unknown_entity'],
+      ],
+    });
+    const s = await open(ctx.path);
+    let buf = '';
+    s.on('data', (d) => (buf += d.toString('utf8')));
+    s.write(request('Unknown', [long]));
+    await closed(s);
+    assert.equal(buf.length < 70_000, true, `${buf.length} characters answered`);
+    assert.match(buf, /^\{"success":false,"result":"Failed to parse request: Unknown thing y+\.\.\. \(\d+ more characters\)"\}\x03$/);
   });
 
   it('drops the repeats of a large first argument for the methods that allow it', async () => {

@@ -281,6 +281,22 @@ describe('validateOpcode: rejected opcodes', () => {
     rejects({OP_ID: ''}, 'Unknown opcode ');
   });
 
+  test('a request value quoted in a message is clipped: a 64 MiB name is not written whole', () => {
+    const long = 'X'.repeat(100_000);
+    rejects({OP_ID: long}, `Unknown opcode ${'X'.repeat(4096)}... (95904 more characters)`);
+    const keys = Object.fromEntries(Array.from({length: 20_000}, (_, i) => [`k${i}`, 1]));
+    const err = (() => {
+      try {
+        validateOpcode(keys, {allowRelativeDepends: false});
+      } catch (e) {
+        return e as Error;
+      }
+      return null;
+    })();
+    assert.ok(err instanceof OpcodeValidationError);
+    assert.equal(err.message, `key 'OP_ID' not found, object contains only ${JSON.stringify(Object.keys(keys)).slice(0, 4096)}...`);
+  });
+
   test('a Ganeti opcode that ganeti-ts does not implement', () => {
     rejects({OP_ID: 'OP_INSTANCE_REINSTALL', instance_name: 'inst1'}, 'Unknown opcode OP_INSTANCE_REINSTALL (not supported by ganeti-ts)');
     rejects({OP_ID: 'OP_TEST_DUMMY'}, 'Unknown opcode OP_TEST_DUMMY (not supported by ganeti-ts)');

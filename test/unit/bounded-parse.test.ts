@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import {describe, it} from 'node:test';
 import fc from 'fast-check';
 import {BoundedParseError, parseJsonBounded, stringPieces, utf8Pieces} from '../../src/json/bounded-parse.js';
-import {forgetParts, partedCount, partsOf} from '../../src/json/long-strings.js';
-import {MAX_JSON_DEPTH, parseJson} from '../../src/json/lossless.js';
+import {clip, forgetParts, head, jsonHead, partedCount, partsOf} from '../../src/json/long-strings.js';
+import {MAX_JSON_DEPTH, parseJson, stringifyJson} from '../../src/json/lossless.js';
 import {escapedPartedPieces, stringifySliced} from '../../src/json/sliced-stringify.js';
 
 const unlimited = {budgetBytes: Number.MAX_SAFE_INTEGER, pause: () => undefined};
@@ -266,8 +266,8 @@ describe('long strings parsed in pieces', () => {
   it('are remembered with their parts and written from them as JSON.stringify writes them whole', async () => {
     // A surrogate pair written as escapes cut between two pieces, and one as a character.
     const pieceEnd = 1024 * 1024;
-    const head = 'x'.repeat(pieceEnd - 12);
-    const long = `${head}\\ud83d\\ude00${'é'.repeat(3 * 1024 * 1024)}😀\\n${'y'.repeat(2 * 1024 * 1024)}`;
+    const lead = 'x'.repeat(pieceEnd - 12);
+    const long = `${lead}\\ud83d\\ude00${'é'.repeat(3 * 1024 * 1024)}😀\\n${'y'.repeat(2 * 1024 * 1024)}`;
     const text = `{"method":"SubmitJob","args":[[{"comment":"${long}"}]],"short":"${'z'.repeat(100)}"}`;
     const before = partedCount();
     const res = await parseJsonBounded(text, unlimited);
@@ -277,6 +277,8 @@ describe('long strings parsed in pieces', () => {
     assert.deepEqual(res.parted, [comment]);
     const parts = partsOf(comment);
     assert.ok(parts !== undefined && parts.length > 1, 'the long string is remembered in parts');
+    assert.equal(head(comment, 2_000_000), comment.slice(0, 2_000_000));
+    assert.equal(jsonHead(value, 300), stringifyJson(value).slice(0, 300));
     let pieces = '';
     for await (const piece of stringifySliced(value, async () => undefined)) pieces += piece;
     assert.equal(pieces, JSON.stringify(JSON.parse(text)));
@@ -297,5 +299,26 @@ describe('long strings parsed in pieces', () => {
       }),
       {numRuns: 3000},
     );
+  });
+});
+
+describe('quoting request values', () => {
+  it('jsonHead(v, n) is the first n characters of stringifyJson(v)', () => {
+    const values = fc.oneof(
+      fc.jsonValue(),
+      fc.array(fc.string({maxLength: 300}), {maxLength: 300}),
+      fc.bigInt().map((b) => [b, {b}]),
+    );
+    fc.assert(
+      fc.property(values, fc.integer({min: 0, max: 400}), (v, n) => {
+        assert.equal(jsonHead(v, n), stringifyJson(v).slice(0, n));
+      }),
+      {numRuns: 3000},
+    );
+  });
+
+  it('clip keeps a short string and says how much of a long one was left out', () => {
+    assert.equal(clip('abc', 3), 'abc');
+    assert.equal(clip('abcdef', 3), 'abc... (3 more characters)');
   });
 });
