@@ -78,9 +78,10 @@ interface PendingFile {
 }
 
 /**
- * Threads of write-worker.ts and the files waiting for one. Files requested in the same turn
- * of the event loop, or while every thread is busy, go out together: split over the idle
- * threads, so that their fsyncs run in parallel and the disk commits them as a group.
+ * Threads of write-worker.ts and the files waiting for one. Files requested in the same task
+ * (every thread idle) or turn of the event loop (some busy), or while every thread is busy, go
+ * out together: split over the idle threads, so that their fsyncs run in parallel and the disk
+ * commits them as a group.
  */
 class WriterThreads {
   private readonly idle: Worker[] = [];
@@ -109,10 +110,15 @@ class WriterThreads {
     list.push(p);
     if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(() => {
+      const go = (): void => {
         this.scheduled = false;
         this.dispatch();
-      });
+      };
+      // Every thread idle: the files asked for in this task (a whole submission) leave as soon
+      // as it ends; a lone SubmitJob waited a turn of the event loop for nothing. Otherwise
+      // the files of every request handled in this turn go together to the next free thread.
+      if (this.busy.size === 0) queueMicrotask(go);
+      else setImmediate(go);
     }
   }
 
