@@ -1,6 +1,10 @@
 // Query result building shared by every resource: field definitions, statuses, unknown fields.
+import {clip} from '../json/long-strings.js';
 import {opPrereqError} from '../protocol/errors.js';
 import type {FieldDefinition, QueryValue} from '../protocol/luxi-contract.js';
+
+/** Characters of a request's field names quoted in a message. */
+const QUOTED_CHARS = 4096;
 
 export const RS_NORMAL = 0;
 export const RS_UNKNOWN = 1;
@@ -27,7 +31,7 @@ export function definition(f: FieldDefinition): FieldDefinition {
 }
 
 export function unknownDefinition(name: string): FieldDefinition {
-  return {name, title: name, kind: 'unknown', doc: `Unknown field '${name}'`};
+  return {name, title: name, kind: 'unknown', doc: `Unknown field '${clip(name, QUOTED_CHARS)}'`};
 }
 
 const UNKNOWN_VALUE: QueryValue = [RS_UNKNOWN, null];
@@ -66,7 +70,16 @@ export function queryFields<T>(set: FieldSet<T>, names: string[] | null): {field
 /** Old-style queries (QueryJobs, QueryNodes, ...) refuse unknown fields. */
 export function checkOldStyleFields<T>(set: FieldSet<T>, names: string[]): void {
   const unknown = names.filter((n) => !set.has(n));
-  if (unknown.length > 0) throw opPrereqError(`Unknown output fields selected: ${unknown.join(', ')}`, 'wrong_input');
+  if (unknown.length === 0) return;
+  // A request's names quoted clipped (a 60 MiB name was joined into one flat copy, docs/luxi.md).
+  const shown = clip(
+    unknown
+      .slice(0, QUOTED_CHARS)
+      .map((n) => clip(n, QUOTED_CHARS))
+      .join(', '),
+    QUOTED_CHARS,
+  );
+  throw opPrereqError(`Unknown output fields selected: ${shown}`, 'wrong_input');
 }
 
 export function plainValue(v: QueryValue): unknown {
