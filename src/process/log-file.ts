@@ -47,11 +47,12 @@ export class LogFile {
     return this.dropped;
   }
 
-  /** pino's destination interface: one call per log line. */
+  /** pino's destination interface: one call per line, or per few lines (logger.ts, Batched). */
   write(line: string): boolean {
     const data = Buffer.from(line, 'utf8');
     if (this.buffered + data.length > this.maxBuffered) {
-      this.dropped++;
+      // The logger hands over several lines at once (logger.ts, Batched).
+      this.dropped += Math.max(1, countLines(data));
     } else {
       this.chunks.push(data);
       this.buffered += data.length;
