@@ -66,8 +66,7 @@ interface Conn extends Reader {
   sock: Socket;
   splitter: EtxSplitter;
   /** complete requests not yet handled */
-  queue: Message[];
-  queuedBytes: number;
+  pending: Pending;
   /** bytes counted in LuxiServer.bufferedBytes for this connection */
   counted: number;
   /** bytes read from the client over the connection's life */
@@ -77,6 +76,72 @@ interface Conn extends Reader {
   deadline: NodeJS.Timeout | null;
   /** bytes it may read on before it waits for its next turn (a large unfinished request: TurnGate) */
   allowance: number;
+}
+
+/**
+ * The requests of a connection read but not yet handled. What follows the first complete
+ * message of a chunk is split a message at a time as they are handled: a client that
+ * pipelines a thousand requests in one 64 KiB read gets them taken apart as it is answered (it
+ * may stop reading its answers after a few), not a thousand views made at once.
+ */
+class Pending {
+  private ready: Message[] = [];
+  /** read, not yet split */
+  private rest: Buffer[] = [];
+  /** bytes of both */
+  bytes = 0;
+
+  constructor(private readonly splitter: EtxSplitter) {}
+
+  get empty(): boolean {
+    return this.ready.length === 0 && this.rest.length === 0;
+  }
+
+  /** Takes a chunk read; false when it completed no message. Throws MessageTooLargeError. */
+  push(chunk: Buffer): boolean {
+    if (this.rest.length > 0) {
+      this.rest.push(chunk);
+      this.bytes += chunk.length;
+      return true;
+    }
+    return this.split(chunk);
+  }
+
+  /** The next complete message, if any. Throws MessageTooLargeError. */
+  next(): Message | undefined {
+    while (this.ready.length === 0 && this.rest.length > 0) {
+      const chunk = this.rest.shift()!;
+      this.bytes -= chunk.length;
+      this.split(chunk);
+    }
+    const msg = this.ready.shift();
+    if (msg !== undefined) this.bytes -= msg.bytes;
+    return msg;
+  }
+
+  clear(): void {
+    this.ready = [];
+    this.rest = [];
+    this.bytes = 0;
+  }
+
+  /** Hands `chunk` to the splitter up to its first ETX; keeps what follows for later. */
+  private split(chunk: Buffer): boolean {
+    const end = chunk.indexOf(ETX_BYTE);
+    if (end === -1) {
+      this.splitter.pushChunks(chunk);
+      return false;
+    }
+    for (const m of this.splitter.pushChunks(end === chunk.length - 1 ? chunk : chunk.subarray(0, end + 1))) {
+      this.ready.push(m);
+      this.bytes += m.bytes;
+    }
+    if (end < chunk.length - 1) {
+      this.rest.unshift(chunk.subarray(end + 1));
+      this.bytes += chunk.length - end - 1;
+    }
+    return true;
+  }
 }
 
 /** A connection with a large unfinished request, read on its turns (TurnGate). */
@@ -93,21 +158,19 @@ const PIPELINED_PER_TURN = 16;
 const LARGE_READS_PER_TURN = 4;
 const LARGE_READ_BYTES_PER_TURN = 256 * 1024;
 /**
- * The same in a turn that accepted a connection: more are likely waiting in the listen backlog,
- * and they are accepted one per turn, behind any that came before (a new client waits for
- * every hostile connection before it to be accepted).
+ * A turn that accepted a connection does none of that work, but for every 16th such turn in a
+ * row: more connections are likely waiting in the listen backlog, accepted one per turn, and a
+ * new client waits there for every connection made before it (1,000 hostile ones).
  */
-const PIPELINED_PER_ACCEPTING_TURN = 2;
-const LARGE_READS_PER_ACCEPTING_TURN = 1;
-const LARGE_READ_BYTES_PER_ACCEPTING_TURN = 64 * 1024;
+const ACCEPTING_TURNS_IN_A_ROW = 16;
 
 /**
  * Turns of the event loop for the work a client can make without end: each turn lets
  * PIPELINED_PER_TURN waiting connections handle one pipelined request and LARGE_READS_PER_TURN
  * connections with a large unfinished request read on (LARGE_READ_BYTES_PER_TURN together),
- * first come first served, fewer in a turn that accepted a connection. libuv (Node 20) accepts
- * one connection per turn of the event loop, so short turns are what lets a new client in past
- * a backlog of hostile ones (docs/luxi.md).
+ * first come first served; none in a turn that accepted a connection (ACCEPTING_TURNS_IN_A_ROW).
+ * libuv (Node 20) accepts one connection per turn of the event loop, so short turns are what
+ * lets a new client in past a backlog of hostile ones (docs/luxi.md).
  */
 class TurnGate {
   private waiting: Array<() => void> = [];
@@ -117,6 +180,7 @@ class TurnGate {
   private reading: Reader[] = [];
   private scheduled = false;
   private accepting = false;
+  private acceptingTurns = 0;
 
   /** A connection was accepted in this turn. */
   accepted(): void {
@@ -145,18 +209,22 @@ class TurnGate {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      const accepting = this.accepting;
-      this.accepting = false;
-      for (const wake of this.waiting.splice(0, accepting ? PIPELINED_PER_ACCEPTING_TURN : PIPELINED_PER_TURN)) wake();
       // What a reader did not read in its turn is not kept for later: the bytes read in one
       // turn stay within the turn's budget.
       for (const r of this.reading.splice(0)) r.stop();
+      this.acceptingTurns = this.accepting ? this.acceptingTurns + 1 : 0;
+      this.accepting = false;
+      if (this.acceptingTurns % ACCEPTING_TURNS_IN_A_ROW !== 0) {
+        this.schedule();
+        return;
+      }
+      for (const wake of this.waiting.splice(0, PIPELINED_PER_TURN)) wake();
       for (const r of this.readers) {
-        if (this.reading.length === (accepting ? LARGE_READS_PER_ACCEPTING_TURN : LARGE_READS_PER_TURN)) break;
+        if (this.reading.length === LARGE_READS_PER_TURN) break;
         this.readers.delete(r);
         this.reading.push(r);
       }
-      const share = (accepting ? LARGE_READ_BYTES_PER_ACCEPTING_TURN : LARGE_READ_BYTES_PER_TURN) / Math.max(1, this.reading.length);
+      const share = LARGE_READ_BYTES_PER_TURN / Math.max(1, this.reading.length);
       for (const r of this.reading) r.readOn(share);
       if (this.waiting.length > 0 || this.readers.size > 0 || this.reading.length > 0) this.schedule();
     });
@@ -239,11 +307,11 @@ export class LuxiServer {
     this.turns.accepted();
     const id = this.nextConn++;
     const log = this.log.child({conn: id});
+    const splitter = new EtxSplitter(this.opts.maxMessageBytes);
     const conn: Conn = {
       sock,
-      splitter: new EtxSplitter(this.opts.maxMessageBytes),
-      queue: [],
-      queuedBytes: 0,
+      splitter,
+      pending: new Pending(splitter),
       counted: 0,
       readBytes: 0,
       busy: false,
@@ -264,7 +332,7 @@ export class LuxiServer {
     };
     this.conns.set(sock, conn);
     sock.setTimeout(this.opts.idleTimeoutMs, () => {
-      if (!conn.busy && conn.splitter.buffered === 0 && conn.queue.length === 0) sock.destroy();
+      if (!conn.busy && conn.splitter.buffered === 0 && conn.pending.empty) sock.destroy();
     });
     sock.on('close', () => {
       this.conns.delete(sock);
@@ -272,8 +340,7 @@ export class LuxiServer {
       this.turns.cancelRead(conn);
       this.clearDeadline(conn);
       const leftUnfinished = conn.splitter.buffered > 0;
-      conn.queue = [];
-      conn.queuedBytes = 0;
+      conn.pending.clear();
       this.recount(conn);
       // A client went away in the middle of a request: others waiting for room may have gone
       // with it (one process's connections), and are only seen to when they are read.
@@ -284,8 +351,7 @@ export class LuxiServer {
 
     const refuse = (detail: string): void => {
       conn.closing = true;
-      conn.queue = [];
-      conn.queuedBytes = 0;
+      conn.pending.clear();
       this.recount(conn);
       this.clearDeadline(conn);
       if (!sock.destroyed) sock.write(frame(formatResponse(false, `Failed to parse request: ${detail}`)));
@@ -298,18 +364,26 @@ export class LuxiServer {
       if (conn.busy) return;
       conn.busy = true;
       let first = true;
-      while (conn.queue.length > 0 && !conn.closing && !sock.destroyed) {
+      while (!conn.pending.empty && !conn.closing && !sock.destroyed) {
         // A client that pipelines requests waits its turn for each after the first (TurnGate):
         // requests handled without an I/O wait run back to back as microtasks, and 333 such
         // clients kept the daemon from accepting or reading anyone else for seconds.
         if (!first) {
           await this.turns.wait();
-          if (conn.closing || sock.destroyed || conn.queue.length === 0) break;
+          if (conn.closing || sock.destroyed || conn.pending.empty) break;
         }
         first = false;
-        const msg = conn.queue.shift()!;
-        conn.queuedBytes -= msg.bytes;
+        let msg: Message | undefined;
+        try {
+          msg = conn.pending.next();
+        } catch (err) {
+          if (!(err instanceof MessageTooLargeError)) throw err;
+          log.warn({bytes: conn.splitter.buffered}, 'request too large');
+          refuse(`Request too large (${err.message})`);
+          break;
+        }
         this.recount(conn);
+        if (msg === undefined) break;
         const answer = await this.handle(msg, log, sock);
         if (answer.close) refuse(answer.body ?? '');
         // Backpressure: the next request waits until the client has taken this answer (the
@@ -325,9 +399,9 @@ export class LuxiServer {
       if (conn.closing) return;
       // Moved to the end: the most recent data.
       this.holders.delete(conn);
-      let complete: Message[];
+      let complete: boolean;
       try {
-        complete = conn.splitter.pushChunks(chunk);
+        complete = conn.pending.push(chunk);
       } catch (err) {
         if (err instanceof MessageTooLargeError) {
           log.warn({bytes: conn.splitter.buffered}, 'request too large');
@@ -336,19 +410,15 @@ export class LuxiServer {
         }
         throw err;
       }
-      for (const m of complete) {
-        conn.queue.push(m);
-        conn.queuedBytes += m.bytes;
-      }
       this.recount(conn);
-      if (conn.splitter.buffered > 0 && complete.length === 0) {
+      if (conn.splitter.buffered > 0 && !complete) {
         if (conn.deadline === null) this.startDeadline(conn, log);
       } else {
         this.clearDeadline(conn);
         if (conn.splitter.buffered > 0) this.startDeadline(conn, log);
       }
       // One request at a time per connection: the rest waits in the socket, not in memory.
-      if (conn.queue.length > 0) {
+      if (!conn.pending.empty) {
         sock.pause();
         conn.allowance = 0;
         this.leaveWaitingRoom(conn);
@@ -393,7 +463,7 @@ export class LuxiServer {
   }
 
   private recount(conn: Conn): void {
-    const now = conn.sock.destroyed ? 0 : conn.splitter.buffered + conn.queuedBytes;
+    const now = conn.sock.destroyed ? 0 : conn.splitter.buffered + conn.pending.bytes;
     const freed = now < conn.counted;
     this.bufferedBytes += now - conn.counted;
     conn.counted = now;
@@ -458,8 +528,7 @@ export class LuxiServer {
         'too many request bytes held; closing the longest idle connection',
       );
       c.closing = true;
-      c.queue = [];
-      c.queuedBytes = 0;
+      c.pending.clear();
       c.sock.destroy();
       this.recount(c);
     }

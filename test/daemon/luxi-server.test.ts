@@ -190,6 +190,23 @@ describe('LUXI server: fairness between connections', () => {
     rmSync(ctx.dir, {recursive: true, force: true});
   });
 
+  it('answers pipelined requests of all sizes in order, whatever chunks they were read in', async () => {
+    const s = await open(ctx.path);
+    const sizes = Array.from({length: 300}, (_, i) => (i % 50 === 7 ? 100_000 + i : i % 13));
+    let buf = '';
+    s.on('data', (d: Buffer) => (buf += d.toString('utf8')));
+    s.write(sizes.map((n, i) => request('Echo', [`${i}:${'z'.repeat(n)}`])).join(''));
+    await waitFor(() => buf.split('\x03').length === sizes.length + 1, 20_000, 'every answer');
+    assert.deepEqual(
+      buf
+        .split('\x03')
+        .slice(0, -1)
+        .map((a) => (JSON.parse(a) as {result: string}).result),
+      sizes.map((n, i) => `${i}:${'z'.repeat(n)}`),
+    );
+    s.destroy();
+  });
+
   it('answers a new client while another pipelines a thousand requests on its connection', async () => {
     const newcomer = await open(ctx.path);
     const piper = await open(ctx.path);
@@ -215,6 +232,33 @@ describe('LUXI server: fairness between connections', () => {
     assert.ok(pipedBefore < count, 'the newcomer was served while the pipelined requests were still being handled');
     piper.destroy();
     newcomer.destroy();
+  });
+
+  it('accepts a burst of new connections before it goes on with the pipelined requests of another', async () => {
+    const piper = await open(ctx.path);
+    let answers = 0;
+    piper.on('data', (d: Buffer) => {
+      for (const b of d) if (b === 3) answers++;
+    });
+    trace.events = [];
+    const count = 2000;
+    const newcomers: Array<Promise<unknown>> = [];
+    // 100 clients connect at once while the pipelined requests are handled: they wait in the
+    // listen backlog, and the server accepts one per turn of the event loop. The pipelining
+    // connection has one request handled per turn (before: ~100 of them in the meantime).
+    trace.onPiped = () => {
+      trace.onPiped = null;
+      for (let i = 0; i < 100; i++) newcomers.push(call(ctx.path, 'Echo', [`n${i}`]));
+    };
+    piper.write(request('Piped', [1]).repeat(count));
+    await waitFor(() => newcomers.length === 100, 10_000, 'the newcomers to connect');
+    await Promise.all(newcomers);
+    await waitFor(() => answers === count, 20_000, 'every pipelined answer');
+    const last = trace.events.findLastIndex((e) => e.startsWith('echo "n'));
+    const pipedBefore = trace.events.slice(0, last).filter((e) => e === 'piped').length;
+    console.log(`# the last of 100 new clients was answered after ${pipedBefore} of the ${count} pipelined requests`);
+    assert.ok(pipedBefore < 50, `${pipedBefore} pipelined requests were handled before the last new client was answered`);
+    piper.destroy();
   });
 });
 
