@@ -201,6 +201,15 @@ export function hostileCases(quick: boolean): Array<[string, string]> {
       `SubmitJob, one ${Math.round(60 * scale)} MiB string`,
       `{"method":"SubmitJob","args":[[{"OP_ID":"OP_TEST_DELAY","duration":0,"comment":"${'x'.repeat(60 * MiB * scale)}"}]]}`,
     ],
+    // Refused requests whose error quotes the long value.
+    [
+      `SubmitJob, an unknown opcode named with ${Math.round(60 * scale)} MiB`,
+      `{"method":"SubmitJob","args":[[{"OP_ID":"${'x'.repeat(60 * MiB * scale)}"}]]}`,
+    ],
+    [
+      `QueryJobs, a field named with ${Math.round(60 * scale)} MiB`,
+      `{"method":"QueryJobs","args":[[1],["${'x'.repeat(60 * MiB * scale)}"]]}`,
+    ],
   ];
 }
 
