@@ -4,7 +4,7 @@
 // call. Past the budget the parser stops building values and only reads on, to report what the
 // request was (its method and how many items its first argument has), so that the caller can
 // answer with the limit the request hit.
-// The text comes in pieces (a request's socket reads, decoded about 1 MiB at a time): no step
+// The text comes in pieces (a request's socket reads, decoded about 256 KiB at a time): no step
 // is given a whole 64 MiB message to copy or decode (docs/luxi.md).
 
 import {StringDecoder} from 'node:string_decoder';
@@ -68,7 +68,7 @@ interface Frame {
 }
 
 /** Bytes decoded (and characters cut from a string input) per piece of text. */
-const PIECE = 1024 * 1024;
+const PIECE = 256 * 1024;
 /** A number longer than this is refused (JSON has no limit; a longer one is an attack, not data). */
 const MAX_NUMBER_CHARS = 64 * 1024;
 /** The longest escape (\uXXXX): one is never cut between two pieces. */

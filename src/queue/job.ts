@@ -92,7 +92,7 @@ export class QueuedOpcode {
 }
 
 /** Bytes copied between two pauses (a copy of 60 MiB in one go took 50-100 ms under load). */
-const COPY_STEP = 4 * 1024 * 1024;
+const COPY_STEP = 1024 * 1024;
 
 /** Buffer.concat in steps of COPY_STEP bytes with `pause` between them; `shared`: in a SharedArrayBuffer. */
 async function concatSliced(parts: Buffer[], pause: () => Promise<void>, shared: boolean): Promise<Buffer> {
