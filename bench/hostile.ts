@@ -236,6 +236,8 @@ export interface HostileFigures {
   newP50Ms: number;
   newP99Ms: number;
   newMaxMs: number;
+  /** the first new connection (made just after the hostile ones: it waits for them to be accepted) */
+  newFirstMs: number;
   openAtEnd: number;
 }
 
@@ -315,6 +317,7 @@ export async function hostileConnections(
   prober.take();
   const newLat: number[] = [];
   let newConns = 0;
+  let newFirstMs = NaN;
   const req = JSON.stringify({method: 'QueryJobs', args: [[id], ['id', 'status']]});
   const end = Date.now() + seconds * 1000;
   let duringRssMb = 0;
@@ -323,6 +326,7 @@ export async function hostileConnections(
     const t0 = performance.now();
     const ans = await rawCall(path, req, Math.max(1000, end - Date.now() + 5000)).catch((err: Error) => `error ${err.message}`);
     if (ans.includes('"success":true')) newLat.push(performance.now() - t0);
+    if (newConns === 1) newFirstMs = newLat.length === 1 ? Math.round(newLat[0]! * 10) / 10 : NaN;
     duringRssMb = Math.max(duringRssMb, rssMb(d.pid(), 'VmRSS'));
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -355,6 +359,7 @@ export async function hostileConnections(
     newP50Ms: pct(newLat, 50),
     newP99Ms: pct(newLat, 99),
     newMaxMs: pct(newLat, 100),
+    newFirstMs,
     openAtEnd: openLine === undefined ? -1 : Number(openLine.slice(5)),
   };
 }
@@ -363,7 +368,7 @@ export function hostileLine(c: HostileFigures): string {
   return (
     `hostile connections (${c.count}, ${c.opened} opened: never reading, 1 byte/s, 60 MiB partial): RSS ${c.baselineRssMb} MB before, ` +
     `${c.duringRssMb} MB at most during (peak ${c.peakRssMb}), ${c.afterRssMb} MB 5 s after they went (malloc heap ${c.afterHeapMb} MB), open sockets ${c.baselineSockets} before / ${c.afterSockets} after; ` +
-    `new connections: ${c.newAnswered} of ${c.newConns} answered, connect to first answer p50 / p99 / max ${c.newP50Ms} / ${c.newP99Ms} / ${c.newMaxMs} ms; ` +
+    `new connections: ${c.newAnswered} of ${c.newConns} answered, connect to first answer p50 / p99 / max ${c.newP50Ms} / ${c.newP99Ms} / ${c.newMaxMs} ms (the first ${c.newFirstMs} ms); ` +
     `QueryJobs of one id on an existing connection: ${c.probes} answers, p50 / p99 / max ${c.p50Ms} / ${c.p99Ms} / ${c.maxMs} ms; ` +
     `hostile connections still open at the end: ${c.openAtEnd}`
   );
