@@ -8,6 +8,7 @@ import {join} from 'node:path';
 import {after, before, describe, it, mock} from 'node:test';
 import {pino} from 'pino';
 import {LuxiServer, type LuxiServerOptions} from '../../src/daemon/luxi-server.js';
+import {collectGarbage} from '../../src/process/memory-trim.js';
 import {GanetiError, LuxiParseError} from '../../src/protocol/errors.js';
 import {waitFor} from '../helpers/cluster.js';
 
@@ -149,6 +150,35 @@ describe('LUXI server limits', () => {
       );
     } finally {
       for (const s of socks) s.destroy();
+      await own.server.close();
+      rmSync(own.dir, {recursive: true, force: true});
+    }
+  });
+});
+
+describe('LUXI server: memory of connections that went', () => {
+  it('keeps nothing of the unfinished requests of clients that went', async () => {
+    const own = await serve({maxMessageBytes: 8 * 1024 * 1024});
+    try {
+      collectGarbage();
+      const baseline = process.memoryUsage().arrayBuffers;
+      const socks: Socket[] = [];
+      for (let i = 0; i < 8; i++) {
+        const s = await open(own.path);
+        s.on('error', () => undefined);
+        s.write(Buffer.alloc(2 * 1024 * 1024, 0x20));
+        socks.push(s);
+      }
+      await waitFor(() => own.server.held.requestBytes === 16 * 1024 * 1024, 10_000, 'the server to read 16 MiB');
+      for (const s of socks) s.destroy();
+      await waitFor(() => own.server.connectionCount === 0 && own.server.held.requestBytes === 0, 10_000, 'the connections to go');
+      socks.length = 0;
+      collectGarbage();
+      // V8 frees the dead buffers' memory just after the collection.
+      await new Promise((r) => setTimeout(r, 300));
+      const left = process.memoryUsage().arrayBuffers - baseline;
+      assert.ok(left < 2 * 1024 * 1024, `${left} bytes of buffers still referenced after 16 MiB were read and their clients went`);
+    } finally {
       await own.server.close();
       rmSync(own.dir, {recursive: true, force: true});
     }
