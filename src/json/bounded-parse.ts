@@ -223,7 +223,7 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
   };
   /**
    * Reads the string at pos (its opening quote), or goes on with the one begun: returns it, or
-   * null at the end of the piece without its end (one 60 MiB string is 60 pieces, with pauses
+   * null at the end of the piece without its end (one 60 MiB string is 240 pieces, with pauses
    * between them). A string longer than a piece is a rope of its pieces' parts: its one copy
    * into a flat string is made by whatever reads it first.
    */
@@ -394,7 +394,10 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
           if (stack.length === 0) break;
           continue;
         }
-        if (!isArray) readKey(frame);
+        if (!isArray) {
+          const wait = readKey(frame);
+          if (wait !== undefined) await wait;
+        }
         continue;
       }
       let value: unknown;
@@ -425,7 +428,8 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
       pos++;
       if (!top!.isArray) {
         skipSpace();
-        readKey(top!);
+        const wait = readKey(top!);
+        if (wait !== undefined) await wait;
       } else {
         wantValue = true;
       }
@@ -444,9 +448,27 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
   if (building) return {ok: true, value: root, parted};
   return {ok: false, method, firstArgLength, estimatedBytes: cost};
 
-  function readKey(frame: Frame): void {
+  /** Reads a key and its colon; a key longer than a piece is read with pauses (then a promise). */
+  function readKey(frame: Frame): Promise<void> | undefined {
     if (text.charCodeAt(pos) !== 0x22) unexpected();
-    frame.key = readString();
+    const key = readStringStep();
+    if (key === null) return readLongKey(frame);
+    keyRead(frame, key);
+    return undefined;
+  }
+
+  async function readLongKey(frame: Frame): Promise<void> {
+    let key: string | null = null;
+    while (key === null) {
+      const wait = opts.pause();
+      if (wait !== undefined) await wait;
+      key = readStringStep();
+    }
+    keyRead(frame, key);
+  }
+
+  function keyRead(frame: Frame, key: string): void {
+    frame.key = key;
     skipSpace();
     if (text.charCodeAt(pos) !== 0x3a) unexpected();
     pos++;

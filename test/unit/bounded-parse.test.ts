@@ -145,7 +145,7 @@ describe('parseJsonBounded', () => {
 
   it('pauses inside one long string, and reads it whole', async () => {
     const long = `${'x'.repeat(8 * 1024 * 1024)}\\n${'y'.repeat(3 * 1024 * 1024)}`;
-    for (const text of [`{"method":"SubmitJob","args":["${long}"]}`, `"${'z'.repeat(6 * 1024 * 1024)}"`]) {
+    for (const text of [`{"method":"SubmitJob","args":["${long}"]}`, `"${'z'.repeat(6 * 1024 * 1024)}"`, `{"a":1,"${long}":[2]}`]) {
       let pauses = 0;
       const res = await parseJsonBounded(text, {
         budgetBytes: Number.MAX_SAFE_INTEGER,
