@@ -70,7 +70,9 @@ function headValue(v: unknown, n: number): unknown {
     for (const k in x) {
       if (budget <= 0) break;
       if (!Object.hasOwn(x, k)) continue;
-      Object.defineProperty(out, head(k, n), {
+      // (cut to 11 characters at least: a shorter cut could make an array index, which the copy
+      // would put first)
+      Object.defineProperty(out, head(k, Math.max(n, 11)), {
         value: cut((x as Record<string, unknown>)[k]),
         enumerable: true,
         writable: true,

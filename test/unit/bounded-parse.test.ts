@@ -145,7 +145,9 @@ describe('parseJsonBounded', () => {
 
   it('pauses inside one long string, and reads it whole', async () => {
     const long = `${'x'.repeat(8 * 1024 * 1024)}\\n${'y'.repeat(3 * 1024 * 1024)}`;
-    for (const text of [`{"method":"SubmitJob","args":["${long}"]}`, `"${'z'.repeat(6 * 1024 * 1024)}"`]) {
+    // A string of escapes only: one ends near every piece's end.
+    const escapes = `"${'\\u00e9\\n'.repeat(1024 * 1024)}"`;
+    for (const text of [`{"method":"SubmitJob","args":["${long}"]}`, `"${'z'.repeat(6 * 1024 * 1024)}"`, escapes]) {
       let pauses = 0;
       const res = await parseJsonBounded(text, {
         budgetBytes: Number.MAX_SAFE_INTEGER,
@@ -330,6 +332,8 @@ describe('quoting request values', () => {
       }),
       {numRuns: 3000},
     );
+    // A key cut short must not become an array index (an object puts those first).
+    assert.equal(jsonHead({'': null, '100 ': null}, 3), '{""');
   });
 
   it('clip keeps a short string and says how much of a long one was left out', () => {
