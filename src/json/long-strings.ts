@@ -50,12 +50,13 @@ export function clip(s: string, max: number): string {
 }
 
 /**
- * A copy of `v` whose JSON text begins with the same `n` characters as v's: every value written
+ * A copy of `v` whose JSON text (or any text that writes at least one character per value, in
+ * order) begins with the same `n` characters as v's: every value written
  * adds at least one character, so the first n values met in writing order, and the first n
  * characters of each string, are all it needs. Quoting a 64 MiB request in a message costs
  * no more than quoting a small one.
  */
-function headValue(v: unknown, n: number): unknown {
+export function jsonHeadValue(v: unknown, n: number): unknown {
   let budget = n;
   const cut = (x: unknown): unknown => {
     budget--;
@@ -86,5 +87,5 @@ function headValue(v: unknown, n: number): unknown {
 
 /** stringifyJson(v).slice(0, n), without writing more of v than that needs; throws as stringifyJson does. */
 export function jsonHead(v: unknown, n: number): string {
-  return (stringifyJson(headValue(v, n)) ?? '').slice(0, n);
+  return (stringifyJson(jsonHeadValue(v, n)) ?? '').slice(0, n);
 }

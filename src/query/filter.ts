@@ -3,6 +3,7 @@
 // fields are resolved and the tree is turned into closures that are cheap to run per item.
 import {RE2JS, RE2JSSyntaxException} from 're2js';
 import {DistinctScalars} from '../json/distinct.js';
+import {clip, head, jsonHeadValue} from '../json/long-strings.js';
 import {GanetiError, LuxiParseError, parameterError} from '../protocol/errors.js';
 
 export type QueryValue = [status: number, value: unknown];
@@ -45,12 +46,20 @@ const COMPARISONS = new Map<unknown, Comparison>([
 ]);
 
 /** A JSON rendering in the style of Ganeti's error messages (", " and ": " separators). */
+/** Characters of a request's value quoted in a message (a 60 MiB filter is not written whole). */
+const QUOTED_CHARS = 4096;
+
 function ppJson(v: unknown): string {
+  const text = ppJsonWhole(jsonHeadValue(v, QUOTED_CHARS + 1));
+  return text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}...` : text;
+}
+
+function ppJsonWhole(v: unknown): string {
   if (typeof v === 'bigint') return v.toString();
-  if (Array.isArray(v)) return `[${v.map(ppJson).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map(ppJsonWhole).join(', ')}]`;
   if (v !== null && typeof v === 'object') {
     return `{${Object.entries(v)
-      .map(([k, x]) => `${JSON.stringify(k)}: ${ppJson(x)}`)
+      .map(([k, x]) => `${JSON.stringify(k)}: ${ppJsonWhole(x)}`)
       .join(', ')}}`;
   }
   return JSON.stringify(v) ?? 'null';
@@ -85,7 +94,7 @@ export function compileRegex(pattern: string): FilterRegex {
 
 /** A pattern in an error message: long ones are cut. */
 function showPattern(pattern: string): string {
-  return pattern.length > 200 ? `${pattern.slice(0, 200)}...` : pattern;
+  return pattern.length > 200 ? `${head(pattern, 200)}...` : pattern;
 }
 
 function fieldName(v: unknown): string {
@@ -178,7 +187,7 @@ function* parseNode(f: unknown, depth: number): Walk<Node> {
     try {
       return {op, field, regex: compileRegex(args[1])};
     } catch (err) {
-      throw new LuxiParseError(`Invalid regular expression '${showPattern(args[1])}': ${(err as Error).message}`);
+      throw new LuxiParseError(`Invalid regular expression '${showPattern(args[1])}': ${clip((err as Error).message, QUOTED_CHARS)}`);
     }
   }
   if (op === '=[]') return {op, field, value: filterValue(args[1])};
@@ -241,12 +250,16 @@ function parseFilter(filter: unknown): Node {
 }
 
 /** Code point order (plain `<` on strings compares UTF-16 code units). */
-function compareStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
+function compareStrings(x: string, y: string): number {
+  if (x === y) return 0;
+  const n = Math.min(x.length, y.length);
+  // Only the first n characters count: a 60 MiB value is not read whole (made flat) to be
+  // compared with a job's status.
+  const a = x.length > n ? head(x, n) : x;
+  const b = y.length > n ? head(y, n) : y;
   let i = 0;
   while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-  if (i === n) return a.length - b.length;
+  if (i === n) return x.length - y.length;
   return codePointOrderUnit(a.charCodeAt(i)) - codePointOrderUnit(b.charCodeAt(i));
 }
 
@@ -273,7 +286,7 @@ const ORDER: Record<Comparison, (c: number) => boolean> = {
 };
 
 function typeMismatch(actual: unknown, value: Value): GanetiError {
-  return parameterError(`Invalid types in comparison, trying to compare ${ppJson(actual)} with '${String(value)}'`);
+  return parameterError(`Invalid types in comparison, trying to compare ${ppJson(actual)} with '${clip(String(value), QUOTED_CHARS)}'`);
 }
 
 function timestamp(v: unknown): [Numeric, Numeric] {

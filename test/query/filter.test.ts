@@ -577,3 +577,16 @@ describe('compileFilterSliced: large filters read in slices', () => {
     );
   });
 });
+
+describe('compileFilter: a long request value in an error', () => {
+  it('is quoted clipped, not written whole', () => {
+    assert.throws(
+      () => compileFilter(['==', 'id', ['x'.repeat(100_000)]], lookup),
+      (err: unknown) =>
+        err instanceof LuxiParseError &&
+        err.message.startsWith(`Cannot deserialise filter value, expecting string or integer, got ["${'x'.repeat(1000)}`) &&
+        err.message.endsWith('...') &&
+        err.message.length < 4200,
+    );
+  });
+});
