@@ -201,6 +201,14 @@ export function hostileCases(quick: boolean): Array<[string, string]> {
       `SubmitJob, one ${Math.round(60 * scale)} MiB string`,
       `{"method":"SubmitJob","args":[[{"OP_ID":"OP_TEST_DELAY","duration":0,"comment":"${'x'.repeat(60 * MiB * scale)}"}]]}`,
     ],
+    [
+      `SubmitJob, a ${Math.round(60 * scale)} MiB string of escapes`,
+      `{"method":"SubmitJob","args":[[{"OP_ID":"OP_TEST_DELAY","duration":0,"comment":"${'\\u00e9\\n'.repeat((60 * MiB * scale) / 8)}"}]]}`,
+    ],
+    [
+      `SubmitManyJobs, 12 jobs with a ${Math.round(5 * scale)} MiB string each`,
+      `{"method":"SubmitManyJobs","args":[[${Array.from({length: 12}, () => `[{"OP_ID":"OP_TEST_DELAY","duration":0,"comment":"${'x'.repeat(5 * MiB * scale)}"}]`).join(',')}]]}`,
+    ],
     // Refused requests whose error quotes the long value.
     [
       `SubmitJob, an unknown opcode named with ${Math.round(60 * scale)} MiB`,
