@@ -292,6 +292,11 @@ export class LuxiServer {
     await Promise.all(this.paths.map((p) => fsp.rm(p, {force: true})));
   }
 
+  /** Whether a large request is being parsed or handled. */
+  get largeInProgress(): boolean {
+    return this.largeBytes > 0;
+  }
+
   get connectionCount(): number {
     return this.conns.size;
   }

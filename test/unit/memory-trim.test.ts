@@ -22,6 +22,19 @@ describe('memory trim', () => {
     assert.equal(ref.deref(), undefined, 'the old object was collected');
   });
 
+  it('puts a collection off while it is told the daemon is busy', async () => {
+    let collections = 0;
+    let busy = true;
+    const trim = new MemoryTrim(20, 10, () => collections++, 1000);
+    trim.busy = () => busy;
+    trim.worked(10);
+    await sleep(150);
+    assert.equal(collections, 0, 'no collection while busy');
+    busy = false;
+    await waitFor(() => collections === 1, 'the collection once no longer busy');
+    trim.stop();
+  });
+
   it('collects once enough work was reported and stopped, then once more unless work came meanwhile', async () => {
     let collections = 0;
     const trim = new MemoryTrim(20, 10, () => collections++, 100);
