@@ -3,6 +3,7 @@
 // every 10 ms and notes when each was sent (monotonic clock, the profile's); for every answer
 // slower than --min ms, the daemon's samples inside that wait are summed by function.
 //   node --import tsx bench/hostile-stalls.ts [--only SUBSTRING] [--min 30] [--quick]
+// (--only '' runs every case in hostile.ts's order, as the bench does)
 // On a loaded machine a slow answer may have no daemon samples at all (this process was not
 // running), or one sample stretched over tens of ms (the daemon was not): read them with the load.
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
@@ -35,7 +36,9 @@ const node = await makeNode();
 node.env.MALLOC_MMAP_THRESHOLD_ ??= '32768';
 const dir = mkdtempSync(join(tmpdir(), 'ganeti-ts-stalls-'));
 const d = await startMasterd(node, {nodeArgs: ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '250']});
-const slow: Array<{sentUs: number; ms: number}> = [];
+const slow: Array<{sentUs: number; ms: number; during: string}> = [];
+/** The case being run ('' before the first: the daemon's start-up is not listed). */
+let during = '';
 try {
   const c = d.client();
   const id = await c.submitJob([delayOp(0)]);
@@ -56,18 +59,17 @@ try {
       });
       const ms = performance.now() - t0;
       lat.push(ms);
-      if (ms > minMs) slow.push({sentUs, ms});
+      if (ms > minMs && during !== '') slow.push({sentUs, ms, during});
       await new Promise((r) => setTimeout(r, 10));
     }
   })();
   console.log(`load average at start: ${load()}`);
-  // (--only should name one case: the slow answers listed are those of the last one run)
   for (const [name, body] of hostileCases(values.quick)) {
     if (!name.includes(values.only)) continue;
     const bytes = Buffer.from(body, 'utf8');
     await new Promise((r) => setTimeout(r, 500));
     lat = [];
-    slow.length = 0;
+    during = name;
     const t0 = performance.now();
     const answer = await rawCall(node.paths.querySocket, bytes);
     const sorted = lat.sort((a, b) => a - b);
@@ -128,7 +130,7 @@ for (const w of slow) {
     }
   }
   console.log(
-    `answer after ${w.ms.toFixed(1)} ms (sent +${((w.sentUs - prof.startTime) / 1e6).toFixed(3)} s): daemon busy ${(busy / 1000).toFixed(1)} ms`,
+    `${w.during}: answer after ${w.ms.toFixed(1)} ms (sent +${((w.sentUs - prof.startTime) / 1e6).toFixed(3)} s): daemon busy ${(busy / 1000).toFixed(1)} ms, longest gap between samples ${(longest / 1000).toFixed(1)} ms (0.25 ms while it runs: a long gap is time it did not)`,
   );
   console.log(`  self: ${top(self)}`);
   console.log(`  ours: ${top(ours)}`);
