@@ -617,6 +617,17 @@ async function main(): Promise<void> {
     note,
   ];
   const lines: string[] = [];
+  /** A hostile.ts run's printed lines (its --json line left out), and its stderr if it failed. */
+  const pushHostileOutput = (r: Run): void => {
+    lines.push(
+      r.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('{'))
+        .join('\n'),
+    );
+    if (r.code !== 0) lines.push('', '```', r.stderr.slice(-2000), '```');
+  };
   lines.push('# Performance report');
   lines.push('');
   lines.push(
@@ -751,27 +762,13 @@ async function main(): Promise<void> {
     `\`${cmd('hostile.ts', hostileArgs)}\` (${(hostile.ms / 1000).toFixed(0)} s, exit ${hostile.code}): each request alone on a new connection while a prober sends QueryJobs of one id every 10 ms on its own.`,
   );
   lines.push('');
-  lines.push(
-    hostile.stdout
-      .trim()
-      .split('\n')
-      .filter((l) => !l.startsWith('{'))
-      .join('\n'),
-  );
-  if (hostile.code !== 0) lines.push('', '```', hostile.stderr.slice(-2000), '```');
+  pushHostileOutput(hostile);
   lines.push('');
   lines.push(
     `\`${cmd('hostile.ts', connsArgs)}\` (${(hostileConns.ms / 1000).toFixed(0)} s, exit ${hostileConns.code}), on a daemon of its own: the hostile connections, opened by a child process, while new connections are opened one after another and the prober goes on.`,
   );
   lines.push('');
-  lines.push(
-    hostileConns.stdout
-      .trim()
-      .split('\n')
-      .filter((l) => !l.startsWith('{'))
-      .join('\n'),
-  );
-  if (hostileConns.code !== 0) lines.push('', '```', hostileConns.stderr.slice(-2000), '```');
+  pushHostileOutput(hostileConns);
   lines.push('');
   if (profs.length > 0) {
     lines.push('## CPU profiles of masterd (node --cpu-prof), details');
