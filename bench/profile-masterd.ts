@@ -3,7 +3,8 @@
 // --sequential while one client submits N jobs one after the other, or with --held while
 // SubmitManyJobs submits them in batches of 1000 (both held by a dependency, so that only the
 // submission path is profiled until the end).
-//   node --import tsx bench/profile-masterd.ts [--jobs 4000] [--sequential | --held] [--repo DIR]
+//   node --import tsx bench/profile-masterd.ts [--jobs 4000] [--sequential | --held [--submit-only]] [--repo DIR]
+// --submit-only (with --held): the held jobs never run, so that only submissions are profiled.
 // --repo profiles the daemon of another checkout (e.g. an older commit, for a before/after).
 import {spawn} from 'node:child_process';
 import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
@@ -18,6 +19,7 @@ const {values} = parseArgs({
     jobs: {type: 'string', default: '4000'},
     sequential: {type: 'boolean', default: false},
     held: {type: 'boolean', default: false},
+    'submit-only': {type: 'boolean', default: false},
     repo: {type: 'string', default: REPO},
   },
 });
@@ -55,7 +57,7 @@ try {
       await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0, {depends: [[blocker, []]]})]));
     }
     console.log(`held SubmitManyJobs: ${(N / ((performance.now() - t0) / 1000)).toFixed(0)} jobs/s`);
-    await c.cancelJob(blocker, true);
+    if (!values['submit-only']) await c.cancelJob(blocker, true);
   } else {
     for (let done = 0; done < N; done += 1000) await c.submitManyJobs(Array.from({length: 1000}, () => [delayOp(0)]));
   }
@@ -64,7 +66,7 @@ try {
     lat.sort((a, b) => a - b);
     console.log(`sequential SubmitJob: p50 ${lat[lat.length >> 1]!.toFixed(2)} ms, mean ${(tSubmit / N).toFixed(2)} ms`);
   }
-  for (;;) {
+  for (; !values['submit-only']; ) {
     const r = await c.query('job', ['id'], ['|', ['==', 'status', 'queued'], ['==', 'status', 'waiting'], ['==', 'status', 'running']]);
     if (r.data.length === 0) break;
     await new Promise((r) => setTimeout(r, 50));
@@ -72,7 +74,10 @@ try {
   const tAll = performance.now() - t0;
   c.close();
   proc.kill('SIGTERM');
+  // --submit-only: the blocker still runs; a second signal stops it at once.
+  const second = values['submit-only'] ? setTimeout(() => proc.kill('SIGTERM'), 300) : undefined;
   await new Promise((r) => proc.on('exit', r));
+  clearTimeout(second);
   const p = JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))!), 'utf8')) as {
     nodes: Node[];
     samples: number[];

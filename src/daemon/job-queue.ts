@@ -13,7 +13,7 @@ import {
   FinishedJob,
   nowTimestamp,
   QueuedJob,
-  QueuedOpcode,
+  submittedOpcode,
   SUBMIT_PRIORITIES,
   timestampSeconds,
   type JobRecord,
@@ -384,6 +384,7 @@ export class JobQueue {
     const ids = this.store.reserveIds(jobs.length);
     const received = nowTimestamp();
     const receivedNs = BigInt(received[0]) * 1_000_000_000n + BigInt(received[1]) * 1000n;
+    const receivedNsText = receivedNs.toString();
     const results: SubmitResult[] = [];
     const created: QueuedJob[] = [];
     jobs.forEach((ops, idx) => {
@@ -395,12 +396,9 @@ export class JobQueue {
       }
       const job = new QueuedJob(
         id,
-        ops.map((input, i) => {
-          const reason = (input.reason as unknown[] | undefined) ?? [];
-          const opId = String(input.OP_ID);
-          input.reason = [...reason, [reasonSource(opId), `job=${id};index=${i}`, receivedNs]];
-          return new QueuedOpcode(input);
-        }),
+        ops.map((input, i) =>
+          submittedOpcode(input, reasonSource(String(input.OP_ID)), `job=${id};index=${i}`, receivedNs, receivedNsText),
+        ),
       );
       job.receivedTimestamp = received;
       created.push(job);

@@ -29,8 +29,15 @@ export function needsSlicing(v: unknown, depth = 0): boolean {
   if (v instanceof StreamedList) return true;
   if (typeof v === 'string') return v.length >= LONG_STRING;
   if (depth > 4) return false;
-  if (Array.isArray(v)) return v.length >= LONG_LIST || v.some((x) => needsSlicing(x, depth + 1));
-  if (isPlainObject(v)) return Object.values(v).some((x) => needsSlicing(x, depth + 1));
+  // Loops, not some()/Object.values(): this runs for every submitted opcode.
+  if (Array.isArray(v)) {
+    if (v.length >= LONG_LIST) return true;
+    for (let i = 0; i < v.length; i++) if (needsSlicing(v[i], depth + 1)) return true;
+    return false;
+  }
+  if (isPlainObject(v)) {
+    for (const k in v) if (Object.hasOwn(v, k) && needsSlicing(v[k], depth + 1)) return true;
+  }
   return false;
 }
 
