@@ -87,6 +87,7 @@ try {
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const k of n.children ?? []) parent.set(k, n.id);
   const self = new Map<string, number>();
+  const selfFn = new Map<string, number>();
   const incl = new Map<string, number>();
   let busy = 0;
   p.samples.forEach((id, i) => {
@@ -96,6 +97,8 @@ try {
     busy += us;
     const where = n.callFrame.url.replace(/^.*\/(dist|node_modules)\//, '$1/') || n.callFrame.functionName;
     self.set(where, (self.get(where) ?? 0) + us);
+    const fn = `${n.callFrame.functionName || '(anonymous)'} ${where}:${(n.callFrame as {lineNumber?: number}).lineNumber ?? 0}`;
+    selfFn.set(fn, (selfFn.get(fn) ?? 0) + us);
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
       const f = byId.get(cur)!.callFrame;
@@ -119,6 +122,8 @@ try {
   console.log(top(self, 10).join('\n'));
   console.log('inclusive time, functions of dist/:');
   console.log(top(incl, 14).join('\n'));
+  console.log('self time by function:');
+  console.log(top(selfFn, 20).join('\n'));
 } finally {
   rmSync(dir, {recursive: true, force: true});
   node.cleanup();

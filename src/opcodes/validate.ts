@@ -63,6 +63,18 @@ function paramValue(raw: Record<string, unknown>, p: ParamDef, opts: ValidateOpt
  * order of the definition. `depends` may use negative (relative) job IDs only with
  * `allowRelativeDepends`; job IDs sent as strings are stored as integers.
  */
+const NAMES = new WeakMap<OpcodeDef, ReadonlySet<string>>();
+
+/** The parameter names of an opcode, as a set (every submitted opcode is checked against it). */
+function paramNames(def: OpcodeDef): ReadonlySet<string> {
+  let names = NAMES.get(def);
+  if (names === undefined) {
+    names = new Set(def.params.map((p) => p.name));
+    NAMES.set(def, names);
+  }
+  return names;
+}
+
 export function validateOpcode(raw: unknown, opts: ValidateOptions): Record<string, unknown> {
   if (!isJsonObject(raw)) {
     throw new OpcodeValidationError(`Unable to read opcode: expected a JSON object, got ${showValue(raw)}`);
@@ -70,7 +82,8 @@ export function validateOpcode(raw: unknown, opts: ValidateOptions): Record<stri
   const def = definitionOf(raw);
   const out: Record<string, unknown> = {OP_ID: def.id};
   for (const p of def.params) out[p.name] = paramValue(raw, p, opts);
-  const superfluous = Object.keys(raw).filter((k) => k !== 'OP_ID' && !def.params.some((p) => p.name === k));
+  const names = paramNames(def);
+  const superfluous = Object.keys(raw).filter((k) => k !== 'OP_ID' && !names.has(k));
   if (superfluous.length > 0) {
     const allowed = ['OP_ID', ...def.params.map((p) => p.name)].sort();
     throw new OpcodeValidationError(`Superfluous dictionary keys: ${showKeys(superfluous.sort())}, but only ${showKeys(allowed)} allowed.`);

@@ -87,6 +87,10 @@ export class QueuedOpcode {
 
   /** What follows the input in toJson's text. */
   private tailJson(): string {
+    // A submitted opcode's tail: its text is known but for the priority.
+    if (this.status === 'queued' && this.result === null && this.log.length === 0 && this.startTimestamp === null) {
+      if (this.execTimestamp === null && this.endTimestamp === null) return `${QUEUED_TAIL[0]}${this.priority}${QUEUED_TAIL[1]}`;
+    }
     return (
       `,"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
       `"log":${stringifyJson(this.log)},"priority":${this.priority},` +
@@ -95,6 +99,11 @@ export class QueuedOpcode {
     );
   }
 }
+
+const QUEUED_TAIL = [
+  ',"status":"queued","result":null,"log":[],"priority":',
+  ',"start_timestamp":null,"exec_timestamp":null,"end_timestamp":null}',
+];
 
 /** Stands for the submission's timestamp in an input's text while JSON.stringify writes it. */
 const NS_SLOT = `~ns${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
