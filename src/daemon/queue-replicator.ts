@@ -214,7 +214,7 @@ export class QueueReplicator implements QueueObserver {
   // --- streams ---------------------------------------------------------------------------
 
   private enqueue(prepare: () => (link: Link) => void): void {
-    if (!this.started) return;
+    if (!this.started || this.links.size === 0) return;
     const targets = [...this.links.values()].filter((l) => l.state !== 'down');
     if (targets.length === 0) return;
     try {
