@@ -104,7 +104,8 @@ async function checkDependencies(job: QueuedJob, op: QueuedOpcode, queue: JobQue
     if (depId === job.id) return {kind: 'error', message: "Job can't depend on itself"};
     // Written by an older version that accepted any integer: no job can have such an id.
     if (!Number.isSafeInteger(depId)) return {kind: 'error', message: `Dependency error: Job ${String(depId)} not found`};
-    const dep = await queue.find(depId);
+    // A live dependency without a trip through the microtask queue (held submissions: every job).
+    const dep = queue.jobs.get(depId) ?? (await queue.find(depId));
     if (dep === null) return {kind: 'error', message: `Dependency error: Job ${depId} not found`};
     const status = dep.status;
     if (!FINALIZED.has(status)) return {kind: 'wait', on: depId};
