@@ -134,7 +134,7 @@ describe('LUXI server limits', () => {
     const own = await serve({
       maxBufferedBytes: cap,
       maxMessageBytes: 2 * 1024 * 1024,
-      waitingRoomCheckMs: 2000,
+      waitingRoomCheckMs: 200,
       released: (bytes) => released.push(bytes),
     });
     const socks: Socket[] = [];
