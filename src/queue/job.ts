@@ -88,9 +88,9 @@ export class QueuedOpcode {
   /** What follows the input in toJson's text. */
   private tailJson(): string {
     // A submitted opcode's tail: its text is known but for the priority.
-    if (this.status === 'queued' && this.result === null && this.log.length === 0 && this.startTimestamp === null) {
-      if (this.execTimestamp === null && this.endTimestamp === null) return `${QUEUED_TAIL[0]}${this.priority}${QUEUED_TAIL[1]}`;
-    }
+    const untouched = this.result === null && this.log.length === 0;
+    const unstarted = this.startTimestamp === null && this.execTimestamp === null && this.endTimestamp === null;
+    if (this.status === 'queued' && untouched && unstarted) return `${QUEUED_TAIL[0]}${this.priority}${QUEUED_TAIL[1]}`;
     return (
       `,"status":${JSON.stringify(this.status)},"result":${stringifyJson(this.result)},` +
       `"log":${stringifyJson(this.log)},"priority":${this.priority},` +

@@ -1,7 +1,7 @@
 // The on-disk job queue: queue/job-N files, serial, version, drain flag, archive buckets.
 import {promises as fsp, constants as fsc, opendirSync, readFileSync, rmSync, type Dirent} from 'node:fs';
 import {join} from 'node:path';
-import {DurableWriter, isTempFileName, type WriteFault} from '../durable/durable-writer.js';
+import {DurableWriter, dirPrefix, isTempFileName, type WriteFault} from '../durable/durable-writer.js';
 import {removeFilesDurable, writeFileDurable} from '../durable/files.js';
 import {TimeSlicer} from '../time-slice.js';
 import {archiveBucket, CorruptJobError, JOB_FILE_RE, jobFileName, parseJobFile, type QueuedJob} from './job.js';
@@ -32,7 +32,7 @@ export class QueueStore {
   private durableSerial = 0;
   private serialWrite: Promise<void> | null = null;
   private drained = false;
-  /** join(queueDir, name) for a job file name is queueBase + name (join per file was a cost of its own). */
+  /** join(queueDir, name) for a job file name is queueBase + name (dirPrefix). */
   private readonly queueBase: string;
 
   constructor(
@@ -42,7 +42,7 @@ export class QueueStore {
     private readonly observer: QueueObserver | null = null,
   ) {
     this.archiveDir = join(queueDir, 'archive');
-    this.queueBase = join(queueDir, 'x').slice(0, -1);
+    this.queueBase = dirPrefix(queueDir);
     this.writer = new DurableWriter({mode: 0o640, fault});
   }
 
