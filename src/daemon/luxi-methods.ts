@@ -4,7 +4,7 @@
 import type {Logger} from 'pino';
 import {masterNode, nodeByName, type ConfigData} from '../config/config.js';
 import {DistinctScalars} from '../json/distinct.js';
-import {clip, jsonHead} from '../json/long-strings.js';
+import {clip, ellipsis, jsonHead} from '../json/long-strings.js';
 import {DEFAULT_BEPARAMS, DEFAULT_HVPARAMS, DEFAULT_IPOLICY, DEFAULT_NDPARAMS, DEFAULT_NICPARAMS} from '../config/defaults.js';
 import {RELEASE_VERSION} from '../config/ssconf.js';
 import {genericError, LuxiParseError, opPrereqError} from '../protocol/errors.js';
@@ -111,7 +111,7 @@ function show(v: unknown): string {
   } catch {
     text = Array.isArray(v) ? '[...]' : typeof v === 'object' && v !== null ? '{...}' : typeof v;
   }
-  return text.length > 200 ? `${text.slice(0, 200)}...` : text;
+  return ellipsis(text, 200);
 }
 
 function jobId(v: unknown): number {

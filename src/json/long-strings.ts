@@ -44,6 +44,14 @@ export function head(s: string, n: number): string {
   return out;
 }
 
+/** Characters of a request's value quoted in an error message (a 60 MiB name or filter is not written whole). */
+export const QUOTED_CHARS = 4096;
+
+/** `text` cut to `max` characters and "..." (a quote that jsonHead made `max + 1` long). */
+export function ellipsis(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
 /** `s`, or its first `max` characters and how many more there were (a value quoted in a message). */
 export function clip(s: string, max: number): string {
   return s.length <= max ? s : `${head(s, max)}... (${s.length - max} more characters)`;

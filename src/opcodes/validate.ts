@@ -1,6 +1,6 @@
 // Validation of submitted opcodes (docs/opcodes.md). Messages follow Ganeti 3.x's opcode
 // decoding errors; the daemon sends them as "Failed to parse request: <message>".
-import {clip, jsonHead} from '../json/long-strings.js';
+import {clip, ellipsis, jsonHead, QUOTED_CHARS} from '../json/long-strings.js';
 import {GANETI_CATALOGUE, OPCODES, ParamTypeError, showValue, type OpcodeDef, type ParamDef} from './definitions.js';
 
 export class OpcodeValidationError extends Error {
@@ -21,12 +21,8 @@ export function isJsonObject(value: unknown): value is Record<string, unknown> {
 
 /** Haskell's `show` of a list of strings, as in Ganeti's key errors. */
 function showKeys(keys: readonly string[]): string {
-  const text = jsonHead(keys, MAX_QUOTED + 1);
-  return text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED)}...` : text;
+  return ellipsis(jsonHead(keys, QUOTED_CHARS + 1), QUOTED_CHARS);
 }
-
-/** Characters of a request's values quoted in an error message (a 64 MiB name is not quoted whole). */
-const MAX_QUOTED = 4096;
 
 function definitionOf(raw: Record<string, unknown>): OpcodeDef {
   if (!Object.hasOwn(raw, 'OP_ID')) {
@@ -37,7 +33,7 @@ function definitionOf(raw: Record<string, unknown>): OpcodeDef {
   const def = OPCODES.get(opId);
   if (def !== undefined) return def;
   const known = GANETI_CATALOGUE.has(opId) ? ' (not supported by ganeti-ts)' : '';
-  throw new OpcodeValidationError(`Unknown opcode ${clip(opId, MAX_QUOTED)}${known}`);
+  throw new OpcodeValidationError(`Unknown opcode ${clip(opId, QUOTED_CHARS)}${known}`);
 }
 
 function paramValue(raw: Record<string, unknown>, p: ParamDef, opts: ValidateOptions): unknown {
@@ -57,12 +53,6 @@ function paramValue(raw: Record<string, unknown>, p: ParamDef, opts: ValidateOpt
   }
 }
 
-/**
- * Validates a submitted opcode and fills the defaults of missing optional parameters.
- * Returns a new object holding OP_ID and every parameter of the opcode (nulls included), in the
- * order of the definition. `depends` may use negative (relative) job IDs only with
- * `allowRelativeDepends`; job IDs sent as strings are stored as integers.
- */
 const NAMES = new WeakMap<OpcodeDef, ReadonlySet<string>>();
 
 /** The parameter names of an opcode, as a set (every submitted opcode is checked against it). */
@@ -75,6 +65,12 @@ function paramNames(def: OpcodeDef): ReadonlySet<string> {
   return names;
 }
 
+/**
+ * Validates a submitted opcode and fills the defaults of missing optional parameters.
+ * Returns a new object holding OP_ID and every parameter of the opcode (nulls included), in the
+ * order of the definition. `depends` may use negative (relative) job IDs only with
+ * `allowRelativeDepends`; job IDs sent as strings are stored as integers.
+ */
 export function validateOpcode(raw: unknown, opts: ValidateOptions): Record<string, unknown> {
   if (!isJsonObject(raw)) {
     throw new OpcodeValidationError(`Unable to read opcode: expected a JSON object, got ${showValue(raw)}`);

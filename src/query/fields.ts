@@ -1,10 +1,7 @@
 // Query result building shared by every resource: field definitions, statuses, unknown fields.
-import {clip} from '../json/long-strings.js';
+import {clip, QUOTED_CHARS} from '../json/long-strings.js';
 import {opPrereqError} from '../protocol/errors.js';
 import type {FieldDefinition, QueryValue} from '../protocol/luxi-contract.js';
-
-/** Characters of a request's field names quoted in a message. */
-const QUOTED_CHARS = 4096;
 
 export const RS_NORMAL = 0;
 export const RS_UNKNOWN = 1;

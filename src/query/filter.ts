@@ -3,7 +3,7 @@
 // fields are resolved and the tree is turned into closures that are cheap to run per item.
 import {RE2JS, RE2JSSyntaxException} from 're2js';
 import {DistinctScalars} from '../json/distinct.js';
-import {clip, head, jsonHeadValue} from '../json/long-strings.js';
+import {clip, ellipsis, head, jsonHeadValue, QUOTED_CHARS} from '../json/long-strings.js';
 import {GanetiError, LuxiParseError, parameterError} from '../protocol/errors.js';
 
 export type QueryValue = [status: number, value: unknown];
@@ -45,13 +45,9 @@ const COMPARISONS = new Map<unknown, Comparison>([
   ['>=', '>='],
 ]);
 
-/** A JSON rendering in the style of Ganeti's error messages (", " and ": " separators). */
-/** Characters of a request's value quoted in a message (a 60 MiB filter is not written whole). */
-const QUOTED_CHARS = 4096;
-
+/** A JSON rendering in the style of Ganeti's error messages (", " and ": " separators), cut at QUOTED_CHARS. */
 function ppJson(v: unknown): string {
-  const text = ppJsonWhole(jsonHeadValue(v, QUOTED_CHARS + 1));
-  return text.length > QUOTED_CHARS ? `${text.slice(0, QUOTED_CHARS)}...` : text;
+  return ellipsis(ppJsonWhole(jsonHeadValue(v, QUOTED_CHARS + 1)), QUOTED_CHARS);
 }
 
 function ppJsonWhole(v: unknown): string {
