@@ -259,7 +259,6 @@ async function parse(input: string | TextPieces, opts: BoundedParseOptions, part
         // An escape is never cut between two pieces: the part before it is kept.
         strParts.push(strSegment(pos));
         strEscaped = false;
-        strStart = pos;
         need(LONGEST_ESCAPE);
         strStart = pos;
         // A new piece: a pause first (a string of escapes only ran on through every piece in
