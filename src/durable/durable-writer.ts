@@ -6,7 +6,7 @@
 import {promises as fsp, constants as fsc, statSync} from 'node:fs';
 import {join} from 'node:path';
 import {Worker} from 'node:worker_threads';
-import type {Batch, BatchAnswer, BatchFile, FileOutcome} from './write-worker.js';
+import type {Batch, BatchAnswer, BatchFile, FileOutcome, WriterShared} from './write-worker.js';
 
 /** fsync failed: the data may be lost and retrying cannot tell (Linux drops the dirty pages). */
 export class FsyncError extends Error {}
@@ -89,6 +89,9 @@ class WriterThreads {
   private readonly waiting = new Map<string, PendingFile[]>();
   private scheduled = false;
   private seq = 0;
+  /** The threads' turn at creating and renaming files (write-worker.ts, lockDir). */
+  private readonly shared: WriterShared = {dirLock: new SharedArrayBuffer(4)};
+  private readonly threadIds = new Map<Worker, number>();
 
   constructor(
     private readonly size: number,
@@ -123,7 +126,8 @@ class WriterThreads {
   }
 
   private spawn(): Worker {
-    const w = startWorker();
+    const w = startWorker(this.shared);
+    this.threadIds.set(w, w.threadId);
     w.on('message', (answer: BatchAnswer) => this.answered(w, answer.outcomes));
     w.on('error', (err) => this.lost(w, err));
     w.on('exit', (code) => this.lost(w, new Error(`writer thread exited with code ${code}`)));
@@ -174,6 +178,11 @@ class WriterThreads {
     const i = this.idle.indexOf(w);
     if (i !== -1) this.idle.splice(i, 1);
     if (part === undefined && i === -1) return;
+    // A thread that died holding the turn would keep the others waiting.
+    const lock = new Int32Array(this.shared.dirLock);
+    const id = this.threadIds.get(w) ?? -1;
+    if (Atomics.compareExchange(lock, 0, id, 0) === id) Atomics.notify(lock, 0);
+    this.threadIds.delete(w);
     void w.terminate();
     for (const p of part ?? []) p.reject(new FsyncError(`the writer thread failed: ${err.message}`));
     this.idle.push(this.spawn());
@@ -190,19 +199,20 @@ const WORKER_URL = new URL(import.meta.url.endsWith('.ts') ? './write-worker.ts'
  */
 const WORKER_LIMITS = {resourceLimits: {maxYoungGenerationSizeMb: 4}};
 
-function startWorker(): Worker {
-  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, WORKER_LIMITS);
+function startWorker(shared: WriterShared): Worker {
+  const options = {...WORKER_LIMITS, workerData: shared};
+  if (!WORKER_URL.pathname.endsWith('.ts')) return new Worker(WORKER_URL, options);
   // Tests and benches run the TypeScript source under tsx, whose loader does not reach threads;
   // starting tsx in a thread costs a quarter of a second of CPU, four threads per queue. The
   // compiled worker (it imports only Node's modules) serves when it is not older than its source.
   const built = new URL('../../dist/durable/write-worker.js', import.meta.url);
   try {
-    if (statSync(built).mtimeMs >= statSync(WORKER_URL).mtimeMs) return new Worker(built, WORKER_LIMITS);
+    if (statSync(built).mtimeMs >= statSync(WORKER_URL).mtimeMs) return new Worker(built, options);
   } catch {
     // Not built: the source, through tsx.
   }
   const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}); })`;
-  return new Worker(boot, {eval: true, ...WORKER_LIMITS});
+  return new Worker(boot, {eval: true, ...options});
 }
 const PID = process.pid;
 

@@ -88,6 +88,29 @@ describe('durable writer', () => {
     }
   });
 
+  it('writes batches of several threads at once into one directory, each file whole and under its name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ganeti-ts-writer-'));
+    try {
+      const w = new DurableWriter();
+      // Waves of 400 files (split over the threads, which take turns at creating and renaming),
+      // lone writes in between, and a rewrite of every file: nothing waits for ever, nothing is lost.
+      for (const round of ['a', 'b']) {
+        const writes: Array<Promise<void>> = [];
+        for (let wave = 0; wave < 3; wave++) {
+          for (let i = 0; i < 400; i++) writes.push(w.write(dir, `job-${wave * 400 + i}`, `${round}${wave * 400 + i}\n`));
+          await new Promise((r) => setImmediate(r));
+          writes.push(w.write(dir, `lone-${wave}`, `${round}\n`));
+        }
+        await Promise.all(writes);
+      }
+      const names = readdirSync(dir);
+      assert.equal(names.length, 1203, 'no temp file is left behind');
+      for (let i = 0; i < 1200; i++) assert.equal(readFileSync(join(dir, `job-${i}`), 'utf8'), `b${i}\n`);
+    } finally {
+      rmSync(dir, {recursive: true, force: true});
+    }
+  });
+
   it('allocates ids monotonically and persists the serial', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ganeti-ts-store-'));
     try {
