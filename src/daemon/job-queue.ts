@@ -431,10 +431,13 @@ export class JobQueue {
         `job files not replicated to every master candidate within ${REPLICATION_WAIT_MS} ms`,
       );
     }
-    for (const job of created) {
-      this.jobs.set(job.id, job);
-      this.events.onRunnable(job);
-    }
+    for (const job of created) this.jobs.set(job.id, job);
+    // Scheduled once the answer is written, in the same task: a tick runs after the promise
+    // continuations that write it, before any other request is read (docs/architecture.md,
+    // "A job from socket to disk to waiter", step 4).
+    process.nextTick(() => {
+      for (const job of created) this.events.onRunnable(job);
+    });
     this.events.onSubmitted(this.jobs.size, this.opts.sizeLimit);
     return results;
   }

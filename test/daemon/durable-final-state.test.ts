@@ -10,15 +10,18 @@ import {openMaster} from '../helpers/in-process.js';
 describe('WaitForJobChange and durability', () => {
   it('with prev_job_info = null, a final state whose write failed is not reported', async () => {
     const node = await makeNode();
-    let failWrites = false;
+    // The submission's write of a job file lands; every later write of it fails until the disk is back.
+    let failWrites = true;
+    const submitted = new Set<string>();
     const m = await openMaster(node, {
       writeFault: (path) => {
-        if (failWrites && /\/job-\d+$/.test(path)) throw Object.assign(new Error('EROFS: read-only file system'), {code: 'EROFS'});
+        if (!/\/job-\d+$/.test(path)) return;
+        if (!submitted.has(path)) submitted.add(path);
+        else if (failWrites) throw Object.assign(new Error('EROFS: read-only file system'), {code: 'EROFS'});
       },
     });
     try {
       const id = (await m.call('SubmitJob', [[delayOp(0)]])) as number;
-      failWrites = true;
       await waitFor(() => m.master.queue.jobs.get(id)?.finalized === true, 10_000, 'the job to end in memory');
       const fileStatus = (): string =>
         (JSON.parse(readFileSync(join(node.paths.queueDir, `job-${id}`), 'utf8')) as {ops: Array<{status: string}>}).ops[0]!.status;

@@ -35,7 +35,13 @@ export async function openMaster(node: TestNode, opts: Partial<MasterOptions> & 
   master.startScheduling();
   return {
     master,
-    call: async (method, args) => dispatch(master.services, method, args, {log: master.log}),
+    // Resolves a turn later, as an answer read from the socket does: what the daemon does in the
+    // task that writes an answer (a new job is scheduled there) is done before the caller goes on.
+    call: async (method, args) => {
+      const answer = await dispatch(master.services, method, args, {log: master.log});
+      await new Promise((resolve) => setImmediate(resolve));
+      return answer;
+    },
     async close() {
       await master.drain();
       await master.close();
