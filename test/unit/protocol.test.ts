@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync} from 'node:fs';
+import {createServer} from 'node:net';
+import {tmpdir} from 'node:os';
+import {join} from 'node:path';
 import {describe, it} from 'node:test';
+import {LuxiClient} from '../../src/protocol/client.js';
 import {parseJson, stringifyJson} from '../../src/json/lossless.js';
-import {decodeError, encodeError, GanetiError, LuxiParseError, opPrereqError} from '../../src/protocol/errors.js';
+import {decodeError, encodeError, GanetiError, LuxiClientError, LuxiParseError, opPrereqError} from '../../src/protocol/errors.js';
 import {formatError} from '../../src/cli/error-text.js';
 import {EtxSplitter, frame, MessageTooLargeError} from '../../src/protocol/framing.js';
 import {formatRequest, formatResponse, parseRequest, parseResponse} from '../../src/protocol/messages.js';
@@ -81,5 +86,38 @@ describe('LUXI envelopes', () => {
       'Failure: prerequisites not met for this operation:\nDuration must be greater than zero',
     );
     assert.equal(formatError('GenericError', ['Queue drained']), 'Unhandled Ganeti error: Queue drained');
+  });
+});
+
+describe('LuxiClient answer timeout', () => {
+  it('fails a call whose answer does not come in time, each call timed from its own start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ganeti-ts-client-'));
+    const path = join(dir, 'sock');
+    // Answers the first request at once, the second 350 ms late, the third never.
+    let n = 0;
+    const server = createServer((sock) => {
+      sock.on('data', () => {
+        const k = ++n;
+        const answer = (): void => void sock.write(frame(formatResponse(true, k)));
+        if (k === 2) setTimeout(answer, 350);
+        else if (k !== 3) answer();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    const c = new LuxiClient({socketPath: path, timeoutMs: 600});
+    try {
+      assert.equal(await c.request('QueryTags', []), 1);
+      await new Promise((r) => setTimeout(r, 350));
+      // Answered 700 ms after the first call began, 350 ms after its own (one timer serves
+      // every call: it must not fail this one at the first call's deadline).
+      assert.equal(await c.request('QueryTags', []), 2);
+      await assert.rejects(c.request('QueryTags', []), (err: unknown) => err instanceof LuxiClientError && err.kind === 'timeout');
+      // The connection was dropped: the next call gets a new one.
+      assert.equal(await c.request('QueryTags', []), 4);
+    } finally {
+      c.close();
+      server.close();
+      rmSync(dir, {recursive: true, force: true});
+    }
   });
 });
