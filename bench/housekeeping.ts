@@ -7,7 +7,7 @@ import {readdirSync} from 'node:fs';
 import {loadavg} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
-import {delayOp, makeNode, REPO, untilAnswering, waitFor} from '../test/helpers/cluster.js';
+import {BIN_NODE_ARGS, delayOp, makeNode, REPO, untilAnswering, waitFor} from '../test/helpers/cluster.js';
 import {LuxiClient} from '../src/protocol/client.js';
 
 const {values} = parseArgs({
@@ -47,7 +47,17 @@ const node = await makeNode();
 const prof = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values.prof];
 const proc = spawn(
   process.execPath,
-  [...prof, join(REPO, 'bin', 'ganeti.js'), 'masterd', '-f', '--auto-archive-age', values.age, '--archive-retention', values.retention],
+  [
+    ...BIN_NODE_ARGS,
+    ...prof,
+    join(REPO, 'bin', 'ganeti.js'),
+    'masterd',
+    '-f',
+    '--auto-archive-age',
+    values.age,
+    '--archive-retention',
+    values.retention,
+  ],
   {
     env: node.env,
     stdio: 'ignore',

@@ -11,7 +11,7 @@ import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
-import {delayOp, makeNode, REPO, untilAnswering} from '../test/helpers/cluster.js';
+import {delayOp, makeNode, REPO, shebangNodeArgs, untilAnswering} from '../test/helpers/cluster.js';
 import {LuxiClient} from '../src/protocol/client.js';
 
 const {values} = parseArgs({
@@ -36,7 +36,17 @@ const dir = mkdtempSync(join(tmpdir(), 'ganeti-ts-prof-'));
 try {
   const proc = spawn(
     process.execPath,
-    ['--cpu-prof', '--cpu-prof-dir', dir, join(values.repo, 'bin', 'ganeti.js'), 'masterd', '-f', '--job-queue-size-limit', String(N * 2)],
+    [
+      ...shebangNodeArgs(join(values.repo, 'bin', 'ganeti.js')),
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      dir,
+      join(values.repo, 'bin', 'ganeti.js'),
+      'masterd',
+      '-f',
+      '--job-queue-size-limit',
+      String(N * 2),
+    ],
     {env: node.env, stdio: 'ignore'},
   );
   const c = new LuxiClient({paths: node.paths});

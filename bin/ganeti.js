@@ -1,7 +1,9 @@
-#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node
+#!/usr/bin/env -S -u NODE_EXTRA_CA_CERTS node --max-semi-space-size=8
 // CommonJS on purpose (bin/package.json): Node loads an ES module entry through its thread
 // pool, which fixes the pool's size before the first line runs; a CommonJS entry is read
 // synchronously, so the size useThreadPool sets still applies. Every alias starts through here.
+// The #! line's option is the daemons' (src/process/detach.ts, DAEMON_NODE_ARGS; the daemon
+// aliases carry it too); the other commands of `ganeti` run with it as well, and gnt-* without.
 const fs = require('node:fs');
 const Module = require('node:module');
 const {dirname, join} = require('node:path');

@@ -6,6 +6,7 @@ import {existsSync, mkdirSync} from 'node:fs';
 import {hostname} from 'node:os';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {DAEMON_NODE_ARGS} from '../dist/process/detach.js';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const host = (process.env.GANETI_HOSTNAME || hostname().split('.')[0] || 'node1').toLowerCase();
@@ -27,7 +28,8 @@ process.stdout.write(
     `  (or: bin/gnt-job list --socket ${socket})\n` +
     '  stop it:     Ctrl-C (twice to exit at once)\n\n',
 );
-const child = spawn(process.execPath, [bin, 'masterd', '-f', ...process.argv.slice(2)], {env, stdio: 'inherit'});
+// The daemons' Node options, as bin/ganeti's #! line gives them (src/process/detach.ts).
+const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, bin, 'masterd', '-f', ...process.argv.slice(2)], {env, stdio: 'inherit'});
 // Ctrl-C reaches the daemon directly (same process group); forwarding it as well would
 // count as the second, "exit now" signal. SIGTERM sent to this wrapper alone is passed on.
 process.on('SIGINT', () => undefined);

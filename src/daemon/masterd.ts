@@ -3,7 +3,7 @@ import {ConfigError, masterNode, readConfig, type ConfigData} from '../config/co
 import {resolvePaths, VirtualClusterError, type GanetiPaths} from '../paths.js';
 import {NodeRpcClient} from '../rpc/client.js';
 import {confirmNoVoting} from './confirm.js';
-import {detachDaemon, reportReady} from '../process/detach.js';
+import {detachDaemon, missingDaemonArgs, reportReady} from '../process/detach.js';
 import {resolveHousekeeping, storeHousekeeping} from './housekeeping.js';
 import {InstanceLock, InstanceLockError} from '../process/instance-lock.js';
 import {createDaemonLogger} from '../process/logger.js';
@@ -127,6 +127,13 @@ export async function runMasterd(opts: MasterdOptions): Promise<number> {
   process.on('SIGINT', deliver);
   process.on('SIGTERM', deliver);
   process.on('SIGHUP', () => reopen());
+  const missing = missingDaemonArgs();
+  if (missing.length > 0) {
+    log.warn(
+      {missing},
+      "node runs without the daemons' options of bin/ganeti-masterd's #! line: more memory in use for seconds after loading a big queue",
+    );
+  }
   let lock: InstanceLock;
   let master: Master | undefined;
   let nodeClient: NodeRpcClient | undefined;

@@ -6,11 +6,26 @@ import {closeSync, openSync, writeSync} from 'node:fs';
 import {fileURLToPath} from 'node:url';
 import {EXIT_FAILURE, EXIT_SUCCESS} from './exit-codes.js';
 
+/**
+ * Node options the daemons start with, which V8 reads at process start only: a young generation
+ * of at most 2 x 8 MB instead of 2 x 16 MB, which loading a big queue fills and V8 gives back only
+ * after five quiet seconds (docs/architecture.md, "Memory"). The #! lines of bin/ganeti.js and
+ * the daemon aliases carry the same; whatever starts a daemon with `node bin/ganeti.js` passes these.
+ */
+export const DAEMON_NODE_ARGS: readonly string[] = ['--max-semi-space-size=8'];
+
+/** DAEMON_NODE_ARGS that this process was started without (neither on its command line nor in NODE_OPTIONS, with any value). */
+export function missingDaemonArgs(): string[] {
+  const name = (a: string): string => a.split('=')[0]!;
+  const given = new Set([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].map(name));
+  return DAEMON_NODE_ARGS.filter((a) => !given.has(name(a)));
+}
+
 /** Starts `ganeti <command> <argv> --detached-child`; resolves with the exit code for the parent. */
 export function detachDaemon(command: string, argv: string[], logFile: string): Promise<number> {
   const bin = fileURLToPath(new URL('../../bin/ganeti.js', import.meta.url));
   const logFd = openSync(logFile, 'a', 0o640);
-  const child = spawn(process.execPath, [bin, command, ...argv, '--detached-child'], {
+  const child = spawn(process.execPath, [...DAEMON_NODE_ARGS, bin, command, ...argv, '--detached-child'], {
     detached: true,
     stdio: ['ignore', logFd, logFd, 'pipe'],
     // Allocations of 32 KiB and more (socket read buffers) mapped on their own and returned to

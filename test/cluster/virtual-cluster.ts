@@ -11,6 +11,7 @@ import {ssconfValues, writeSsconf} from '../../src/config/ssconf.js';
 import {InstanceLock} from '../../src/process/instance-lock.js';
 import {resolvePaths, type GanetiPaths} from '../../src/paths.js';
 import {LuxiClient} from '../../src/protocol/client.js';
+import {shebangNodeArgs} from '../helpers/cluster.js';
 
 export const REPO = join(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'ganeti.js');
@@ -117,7 +118,7 @@ export class VirtualCluster {
   }
 
   spawn(node: VNode, args: string[]): Proc {
-    const proc = spawn(process.execPath, [BIN, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
+    const proc = spawn(process.execPath, [...shebangNodeArgs(BIN), BIN, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
     let out = '';
     proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -177,7 +178,7 @@ export class VirtualCluster {
   /** Runs a CLI command to completion. */
   run(node: VNode, args: string[], bin = BIN): Promise<RunResult> {
     return new Promise((resolve) => {
-      const proc = spawn(process.execPath, [bin, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
+      const proc = spawn(process.execPath, [...shebangNodeArgs(bin), bin, ...args], {env: node.env, stdio: ['ignore', 'pipe', 'pipe']});
       live.add(proc);
       let stdout = '';
       let stderr = '';

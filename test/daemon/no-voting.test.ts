@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {describe, it} from 'node:test';
-import {BIN, makeNode, runCli, waitFor, type TestNode} from '../helpers/cluster.js';
+import {BIN, BIN_NODE_ARGS, makeNode, runCli, waitFor, type TestNode} from '../helpers/cluster.js';
 
 /** Runs masterd --no-voting under a pseudo-terminal (script(1)) and answers its prompt. */
 function underPty(node: TestNode, answer: string): {done: Promise<number | null>; output(): string; kill(): void} {
-  const cmd = `${process.execPath} ${BIN} masterd -f --no-voting --shutdown-linger 0`;
+  const cmd = `${process.execPath} ${BIN_NODE_ARGS.join(' ')} ${BIN} masterd -f --no-voting --shutdown-linger 0`;
   const proc = spawn('script', ['-qec', cmd, '/dev/null'], {env: {...node.env, CI: 'false'}, stdio: ['pipe', 'pipe', 'pipe']});
   let out = '';
   let answered = false;

@@ -4,13 +4,13 @@ import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
 import {describe, it} from 'node:test';
 import {LuxiClient} from '../../src/protocol/client.js';
-import {BIN, delayOp, makeNode, untilAnswering, waitFor} from '../helpers/cluster.js';
+import {BIN, BIN_NODE_ARGS, delayOp, makeNode, untilAnswering, waitFor} from '../helpers/cluster.js';
 
 describe('masterd -f with an unread stderr', () => {
   it('keeps serving after far more log than a pipe holds', async () => {
     const node = await makeNode();
     // stdout ignored, stderr a pipe this test never reads from
-    const proc = spawn(process.execPath, [BIN, 'masterd', '-f', '--shutdown-linger', '0'], {
+    const proc = spawn(process.execPath, [...BIN_NODE_ARGS, BIN, 'masterd', '-f', '--shutdown-linger', '0'], {
       env: node.env,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -12,6 +12,15 @@ import {LuxiClient} from '../../src/protocol/client.js';
 export const REPO = join(import.meta.dirname, '..', '..');
 export const BIN = join(REPO, 'bin', 'ganeti.js');
 
+/** The Node options on a bin/ file's #! line, which `node <file>` would go without. */
+export function shebangNodeArgs(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0]!;
+  const words = first.split(/\s+/);
+  return first.startsWith('#!') && words.includes('node') ? words.slice(words.indexOf('node') + 1) : [];
+}
+/** bin/ganeti.js's: the daemons' Node options (src/process/detach.ts). */
+export const BIN_NODE_ARGS = shebangNodeArgs(BIN);
+
 export interface TestNode {
   base: string;
   root: string;
@@ -91,7 +100,7 @@ export interface LaunchOptions {
 
 /** Starts `ganeti masterd -f` without waiting for it. */
 export function launchMasterd(node: TestNode, opts: LaunchOptions = {}): Masterd {
-  const argv = [...(opts.nodeArgs ?? []), BIN, 'masterd', '-f', '--shutdown-linger', '0', ...(opts.args ?? [])];
+  const argv = [...BIN_NODE_ARGS, ...(opts.nodeArgs ?? []), BIN, 'masterd', '-f', '--shutdown-linger', '0', ...(opts.args ?? [])];
   const wrapper = opts.wrapper ?? [];
   const cmd = wrapper.length > 0 ? wrapper[0]! : process.execPath;
   const cmdArgs = wrapper.length > 0 ? [...wrapper.slice(1), process.execPath, ...argv] : argv;
@@ -184,7 +193,11 @@ export function runCli(
   opts: {input?: string; bin?: string; env?: NodeJS.ProcessEnv} = {},
 ): Promise<{code: number | null; stdout: string; stderr: string}> {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [opts.bin ?? BIN, ...args], {env: {...node.env, ...opts.env}, stdio: ['pipe', 'pipe', 'pipe']});
+    const bin = opts.bin ?? BIN;
+    const proc = spawn(process.execPath, [...shebangNodeArgs(bin), bin, ...args], {
+      env: {...node.env, ...opts.env},
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
