@@ -3,7 +3,6 @@
 // written in full to its temp name first, then all are fsynced together, renamed, and the
 // directory fsynced once; the answer for a file is sent only after all of that.
 import {closeSync, constants as fsc, fsync, fsyncSync, openSync, renameSync, unlinkSync, writeSync} from 'node:fs';
-import {createRequire} from 'node:module';
 import {promisify} from 'node:util';
 import {parentPort, threadId, workerData} from 'node:worker_threads';
 
@@ -37,38 +36,6 @@ function unlockDir(): void {
   if (lock === null) return;
   Atomics.store(lock, 0, 0);
   Atomics.notify(lock, 0, 1);
-}
-
-type SyncFileRange = (fd: number, offset: number, nbytes: number, flags: number) => number;
-const SYNC_FILE_RANGE_WRITE = 2;
-
-let syncFileRange: SyncFileRange | null | undefined;
-
-/**
- * sync_file_range(2), which Node does not offer, through koffi (as process/malloc-trim.ts calls
- * malloc_trim); null where it is missing. Loaded at a thread's first batch of several files: a
- * thread that only ever writes lone files does not carry it.
- */
-function loadSyncFileRange(): SyncFileRange | null {
-  if (process.platform !== 'linux') return null;
-  try {
-    const koffi = createRequire(import.meta.url)('koffi') as {load(path: string): {func(definition: string): SyncFileRange}};
-    return koffi.load('libc.so.6').func('int sync_file_range(int fd, int64_t offset, int64_t nbytes, unsigned int flags)');
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Starts the writeback of every file before the first fsync, so that the kernel writes them
- * together: data blocks merged, an inode table block written once for the inodes it holds
- * instead of once per fsync (docs/on-disk-layout.md, "Durability"). Only a hint: a writeback
- * error still reaches the fsync that follows (the kernel keeps it for the open file).
- */
-function startWriteback(fds: ReadonlyArray<number | null>): void {
-  syncFileRange ??= loadSyncFileRange();
-  if (syncFileRange === null) return;
-  for (const fd of fds) if (fd !== null) syncFileRange(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 }
 
 function fsyncHere(fd: number): Error | null {
@@ -149,7 +116,6 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
   } finally {
     if (turns) unlockDir();
   }
-  if (fds.length > 1) startWriteback(fds);
   // The fsyncs run at once on libuv's threads: the disk commits concurrent fsyncs as a group.
   // A lone file is fsynced here: a trip through the pool would only add latency.
   const synced = await Promise.all(
