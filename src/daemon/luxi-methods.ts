@@ -125,6 +125,11 @@ function stringList(v: unknown, what: string): string[] {
   return v as string[];
 }
 
+function str(v: unknown, what: string): string {
+  if (typeof v !== 'string') throw new LuxiParseError(`Invalid ${what}: expected a string, got ${show(v)}`);
+  return v;
+}
+
 function optStringList(v: unknown, what: string): string[] | null {
   return v === null ? null : stringList(v, what);
 }
@@ -146,7 +151,6 @@ function int(v: unknown, what: string): number {
   return n;
 }
 
-/** The distinct ids of a job id list, in first-asked order; read in slices (it may be millions long). */
 /** The distinct ids of a QueryJobs, in the order first named; made in place (the list may be millions long). */
 async function distinctJobIds(v: unknown): Promise<number[] | null> {
   if (v === null) return null;
@@ -354,22 +358,25 @@ export const METHODS: MethodTable = {
         case 'cluster':
           return sorted(cfg.cluster.tags);
         case 'node': {
-          const node = nodeByName(cfg, String(name));
-          if (node === undefined) throw opPrereqError(`Node ${String(name)} not found`, 'unknown_entity');
+          const n = str(name, 'node name');
+          const node = nodeByName(cfg, n);
+          if (node === undefined) throw opPrereqError(`Node ${n} not found`, 'unknown_entity');
           return sorted(node.tags);
         }
         case 'nodegroup': {
-          const group = Object.values(cfg.nodegroups).find((g) => g.name === name || g.uuid === name);
-          if (group === undefined) throw opPrereqError(`Node group ${String(name)} not found`, 'unknown_entity');
+          const n = str(name, 'node group name');
+          const group = Object.values(cfg.nodegroups).find((g) => g.name === n || g.uuid === n);
+          if (group === undefined) throw opPrereqError(`Node group ${n} not found`, 'unknown_entity');
           return sorted(group.tags);
         }
         case 'instance': {
-          const inst = instanceByName(cfg, String(name));
-          if (inst === undefined) throw opPrereqError(`Instance ${String(name)} not found`, 'unknown_entity');
+          const n = str(name, 'instance name');
+          const inst = instanceByName(cfg, n);
+          if (inst === undefined) throw opPrereqError(`Instance ${n} not found`, 'unknown_entity');
           return sorted(inst.tags);
         }
         case 'network':
-          throw opPrereqError(`Network ${String(name)} not found`, 'unknown_entity');
+          throw opPrereqError(`Network ${str(name, 'network name')} not found`, 'unknown_entity');
         default:
           throw new LuxiParseError(`Invalid tag kind ${show(kind)}`);
       }

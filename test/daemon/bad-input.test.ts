@@ -129,6 +129,12 @@ describe('bad input', () => {
       c.queryTags('node', 'nosuch'),
       (e: unknown) => e instanceof GanetiError && e.cls === 'OpPrereqError' && e.args[1] === 'unknown_entity',
     );
+    // An object whose toString is no function cannot be made a string: refused as undecodable, not an internal error.
+    for (const kind of ['node', 'nodegroup', 'instance', 'network'])
+      await assert.rejects(
+        c.request('QueryTags', [kind, {toString: 1}]),
+        /^LuxiClientError: Failed to parse request: Invalid [a-z ]*name: expected a string, got \{"toString":1\}$/,
+      );
     await assert.rejects(c.call('PickupJob', 1), /for internal use only/);
     assert.deepEqual(await c.archiveJob(123456789), false);
     const id = await c.submitJob([delayOp(0)]);
