@@ -107,7 +107,12 @@ async function rate(seconds: number, workers: number, one: (i: number) => Promis
   return n / ((performance.now() - t0) / 1000);
 }
 
-export async function measureFsync(opts: {dir?: string; seconds?: number} = {}): Promise<FsyncFigures> {
+/**
+ * keep leaves the files in place (the caller removes `dir`): on an ext4 without a journal, a file
+ * created in the minutes after many were deleted nearby pays for a scan past their inodes in the
+ * kernel (docs/on-disk-layout.md, "Durability"), so a deletion here would slow whatever is measured next.
+ */
+export async function measureFsync(opts: {dir?: string; seconds?: number; keep?: boolean} = {}): Promise<FsyncFigures> {
   const seconds = opts.seconds ?? 2;
   const base = mkdtempSync(join(opts.dir ?? tmpdir(), 'ganeti-ts-fsync-'));
   try {
@@ -174,15 +179,24 @@ export async function measureFsync(opts: {dir?: string; seconds?: number} = {}):
       noFsync16,
     };
   } finally {
-    rmSync(base, {recursive: true, force: true});
+    if (opts.keep !== true) rmSync(base, {recursive: true, force: true});
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const {values} = parseArgs({
-    options: {dir: {type: 'string'}, seconds: {type: 'string', default: '2'}, json: {type: 'boolean', default: false}},
+    options: {
+      dir: {type: 'string'},
+      seconds: {type: 'string', default: '2'},
+      json: {type: 'boolean', default: false},
+      keep: {type: 'boolean', default: false},
+    },
   });
-  const f = await measureFsync({...(values.dir !== undefined ? {dir: values.dir} : {}), seconds: Number(values.seconds)});
+  const f = await measureFsync({
+    ...(values.dir !== undefined ? {dir: values.dir} : {}),
+    seconds: Number(values.seconds),
+    keep: values.keep,
+  });
   if (values.json) {
     process.stdout.write(`${JSON.stringify(f)}\n`);
   } else {
