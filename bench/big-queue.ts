@@ -82,9 +82,12 @@ try {
     const monitors = Array.from({length: viewers}, () => new JobMonitor({intervalMs: 50, client: {paths: node.paths}}));
     for (const m of monitors) m.start();
     // Idle means after each monitor's first full read of the table (seconds of daemon CPU for
-    // three at 100,000 jobs) and after its polls have slowed down for want of changes.
+    // three at 100,000 jobs), after its polls have slowed down for want of changes, and after
+    // V8's memory reducer has collected that read's garbage (a full collection ~8 s after the
+    // last one: 100-150 ms of CPU over a 100,000-job heap, which fell into the window after a
+    // 3 s wait, and counted as 1.5% for one idle monitor).
     while (!monitors.every((m) => m.getSnapshot().loaded)) await sleep(50);
-    await sleep(3000);
+    await sleep(10_000);
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     await sleep(IDLE_S * 1000);

@@ -379,7 +379,7 @@ async function main(): Promise<void> {
   const topArgs = QUICK ? ['--runs', '3'] : ['--runs', '5'];
   const top = await tsx('top-start.ts', topArgs);
   console.log('== bench/big-queue.ts');
-  const bigArgs = QUICK ? ['--jobs', '10000', '--idle-seconds', '3'] : ['--jobs', '100000', '--idle-seconds', '10'];
+  const bigArgs = QUICK ? ['--jobs', '10000', '--idle-seconds', '3'] : ['--jobs', '100000', '--idle-seconds', '20'];
   const big = await tsx('big-queue.ts', bigArgs);
   console.log('== bench/voting.ts');
   const votingArgs = QUICK ? ['--sizes', '10', '--jobs', '300', '--rounds', '1'] : ['--sizes', '10,50', '--jobs', '1000', '--rounds', '1'];
