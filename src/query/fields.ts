@@ -13,6 +13,8 @@ export type {FieldDefinition, FieldKind, QueryValue} from '../protocol/luxi-cont
 
 export interface Field<T> extends FieldDefinition {
   get(item: T): QueryValue;
+  /** get()'s value for filters, without the pair (query/filter.ts FilterField.value). */
+  value?: (item: T) => unknown;
   /** Filters compare the seconds element of [s, us] timestamps. */
   timestampPair?: boolean;
 }

@@ -2,6 +2,7 @@
 import {opcodeSummary} from '../opcodes/summary.js';
 import {QueuedJob, type JobRecord, type QueuedOpcode, type Timestamp} from '../queue/job.js';
 import {fieldSet, RS_NORMAL, RS_UNAVAIL, type Field, type FieldKind, type QueryValue} from './fields.js';
+import {NO_DATA} from './filter.js';
 
 /**
  * A job row: the job, or only the id when a requested job does not exist. A finished job's
@@ -31,7 +32,14 @@ export function jobSummaries(job: JobRecord): readonly string[] {
 
 /** A field every job answers from memory. */
 function jobField(name: string, title: string, kind: FieldKind, doc: string, get: (job: JobRecord) => unknown): Field<JobItem> {
-  return {name, title, kind, doc, get: (item) => (item.job === null ? UNAVAIL : [RS_NORMAL, get(item.job)])};
+  return {
+    name,
+    title,
+    kind,
+    doc,
+    get: (item) => (item.job === null ? UNAVAIL : [RS_NORMAL, get(item.job)]),
+    value: (item) => (item.job === null ? NO_DATA : get(item.job)),
+  };
 }
 
 /** A field of the opcodes' details: a finished job's record lacks them (its file was not readable). */
@@ -51,11 +59,16 @@ function tsField(name: string, title: string, doc: string, get: (job: JobRecord)
       const ts = get(item.job);
       return ts === null ? UNAVAIL : [RS_NORMAL, ts];
     },
+    value: (item) => {
+      if (item.job === null) return NO_DATA;
+      const ts = get(item.job);
+      return ts === null ? NO_DATA : ts;
+    },
   };
 }
 
 export const JOB_FIELDS = fieldSet<JobItem>([
-  {name: 'id', title: 'ID', kind: 'number', doc: 'Job ID', get: (item) => [RS_NORMAL, item.id]},
+  {name: 'id', title: 'ID', kind: 'number', doc: 'Job ID', get: (item) => [RS_NORMAL, item.id], value: (item) => item.id},
   jobField('status', 'Status', 'text', 'Job status', (j) => j.status),
   jobField('priority', 'Priority', 'number', 'Current job priority (19 to -20)', (j) => j.priority),
   jobField('archived', 'Archived', 'bool', 'Whether job is archived', (j) => j.archived),
