@@ -21,7 +21,7 @@ import {interruptedMoves, reconcileInstances} from './move-recovery.js';
 import type {ClusterServices, NodeRpc} from './logical-units/logical-unit.js';
 import {QueueReplicator, type QueueSnapshot} from './queue-replicator.js';
 import {Scheduler} from './scheduler.js';
-import {MemoryTrim} from '../process/memory-trim.js';
+import {MemoryTrim, releaseMemory} from '../process/memory-trim.js';
 
 /** How long a clean shutdown waits for the master candidates to receive the last queue writes. */
 const REPLICATION_FLUSH_MS = 2000;
@@ -77,7 +77,11 @@ export class Master {
   readonly fatal: Promise<Error>;
   private readonly reportFatal: (err: Error) => void;
   /** A full garbage collection once a burst of jobs or connections is over (docs/architecture.md, "Memory"). */
-  private readonly memoryTrim = new MemoryTrim();
+  private readonly memoryTrim = new MemoryTrim({
+    collect: () => this.releaseMemory(),
+    // A forced full collection in the middle of a large request stopped the daemon 41-183 ms.
+    busy: () => this.server.largeInProgress,
+  });
 
   private constructor(cfg: ConfigData, opts: MasterOptions) {
     let reportFatal: (err: Error) => void = () => undefined;
@@ -177,8 +181,24 @@ export class Master {
       // What hostile or bulk connections read is garbage once they go: given back once they stop.
       released: (bytes) => this.memoryTrim.released(bytes),
     });
-    // A forced full collection in the middle of a large request stopped the daemon 41-183 ms.
-    this.memoryTrim.busy = () => this.server.largeInProgress;
+  }
+
+  /** releaseMemory, with what it freed in the debug log (malloc_trim follows it a little later). */
+  private releaseMemory(): void {
+    const mb = (n: number): number => Math.round(n / 2 ** 20);
+    const before = process.memoryUsage();
+    const t0 = performance.now();
+    releaseMemory();
+    const after = process.memoryUsage();
+    this.log.debug(
+      {
+        heapUsedMb: [mb(before.heapUsed), mb(after.heapUsed)],
+        heapTotalMb: [mb(before.heapTotal), mb(after.heapTotal)],
+        rssMb: mb(before.rss),
+        ms: Math.round(performance.now() - t0),
+      },
+      'full garbage collection after a burst',
+    );
   }
 
   static async create(opts: MasterOptions, cfg?: ConfigData): Promise<Master> {

@@ -44,24 +44,39 @@ export function releaseMemory(): void {
  * (32 MB after a burst) only in a collection that follows five quiet seconds. Never while the
  * daemon keeps busy, where V8's own collections suffice.
  */
-export class MemoryTrim {
-  private work = 0;
-  private bytes = 0;
+export interface MemoryTrimOptions {
+  quietMs?: number;
+  minWork?: number;
+  collect?: () => unknown;
+  shrinkMs?: number;
+  minBytes?: number;
   /**
    * True while a collection now would stop work in progress: a forced full collection is one
    * step (a 500 MB heap of a large request: 180 ms, everyone waits); it is put off until false.
    */
-  busy: () => boolean = () => false;
+  busy?: () => boolean;
+}
+
+export class MemoryTrim {
+  private work = 0;
+  private bytes = 0;
   private timer: NodeJS.Timeout | null = null;
   private shrinkTimer: NodeJS.Timeout | null = null;
+  private readonly quietMs: number;
+  private readonly minWork: number;
+  private readonly collect: () => unknown;
+  private readonly shrinkMs: number;
+  private readonly minBytes: number;
+  private readonly busy: () => boolean;
 
-  constructor(
-    private readonly quietMs = 1000,
-    private readonly minWork = 1000,
-    private readonly collect: () => unknown = releaseMemory,
-    private readonly shrinkMs = 6000,
-    private readonly minBytes = 8 * 1024 * 1024,
-  ) {}
+  constructor(opts: MemoryTrimOptions = {}) {
+    this.quietMs = opts.quietMs ?? 1000;
+    this.minWork = opts.minWork ?? 1000;
+    this.collect = opts.collect ?? releaseMemory;
+    this.shrinkMs = opts.shrinkMs ?? 6000;
+    this.minBytes = opts.minBytes ?? 8 * 1024 * 1024;
+    this.busy = opts.busy ?? (() => false);
+  }
 
   worked(units = 1): void {
     this.work += units;

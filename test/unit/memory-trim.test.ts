@@ -25,8 +25,7 @@ describe('memory trim', () => {
   it('puts a collection off while it is told the daemon is busy', async () => {
     let collections = 0;
     let busy = true;
-    const trim = new MemoryTrim(20, 10, () => collections++, 1000);
-    trim.busy = () => busy;
+    const trim = new MemoryTrim({quietMs: 20, minWork: 10, collect: () => collections++, shrinkMs: 1000, busy: () => busy});
     trim.worked(10);
     await sleep(150);
     assert.equal(collections, 0, 'no collection while busy');
@@ -37,24 +36,24 @@ describe('memory trim', () => {
 
   it('collects once enough work was reported and stopped, then once more unless work came meanwhile', async () => {
     let collections = 0;
-    const trim = new MemoryTrim(20, 10, () => collections++, 100);
+    const trim = new MemoryTrim({quietMs: 20, minWork: 10, collect: () => collections++, shrinkMs: 100});
     trim.worked(9);
     await sleep(150);
     assert.equal(collections, 0, 'not before 10 units of work');
     trim.worked(1);
     await waitFor(() => collections === 2, 'the collection after the work and the one after the quiet period');
     let reported = false;
-    const busy = new MemoryTrim(
-      20,
-      10,
-      () => {
+    const busy: MemoryTrim = new MemoryTrim({
+      quietMs: 20,
+      minWork: 10,
+      collect: () => {
         collections++;
         // Work reported between the two: the second collection is left out.
         if (!reported) busy.worked(1);
         reported = true;
       },
-      50,
-    );
+      shrinkMs: 50,
+    });
     busy.worked(10);
     await waitFor(() => collections === 3, 'the collection after the work');
     await sleep(150);
@@ -65,7 +64,7 @@ describe('memory trim', () => {
 
   it('collects once enough memory was reported released, counting it apart from the work', async () => {
     let collections = 0;
-    const trim = new MemoryTrim(20, 10, () => collections++, 10_000, 1000);
+    const trim = new MemoryTrim({quietMs: 20, minWork: 10, collect: () => collections++, shrinkMs: 10_000, minBytes: 1000});
     trim.worked(9);
     trim.released(999);
     await sleep(150);
