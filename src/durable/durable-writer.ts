@@ -249,8 +249,10 @@ export class DurableWriter {
    * fsynced, renamed over the target) and the directory are on disk.
    */
   write(dir: string, name: string, content: string | Buffer): Promise<void> {
-    const base = this.base(dir);
-    const target = name.includes('/') ? join(dir, name) : base + name;
+    // A plain name is joined by concatenation (dirPrefix).
+    const plain = !name.includes('/');
+    const base = plain ? this.base(dir) : '';
+    const target = plain ? base + name : join(dir, name);
     // Short text crosses to the thread as a string (a Buffer would carry its whole 8 KiB pool
     // along); long text and bytes as a buffer of their own, which the thread takes over.
     const data = typeof content === 'string' && content.length < OWN_BUFFER_MIN ? content : ownBytes(content);
@@ -259,9 +261,8 @@ export class DurableWriter {
     } catch (err) {
       return Promise.reject(err as Error);
     }
-    const tmp = name.includes('/')
-      ? join(dir, `.${name}.${PID}-${++this.tmpCounter}.tmp`)
-      : `${base}.${name}.${PID}-${++this.tmpCounter}.tmp`;
+    const tmpName = `.${name}.${PID}-${++this.tmpCounter}.tmp`;
+    const tmp = plain ? base + tmpName : join(dir, tmpName);
     const threads = this.startThreads();
     return new Promise((resolve, reject) => threads.add({dir, file: {tmp, target, data}, resolve, reject}));
   }

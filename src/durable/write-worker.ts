@@ -38,6 +38,16 @@ function unlockDir(): void {
   Atomics.notify(lock, 0, 1);
 }
 
+/** Runs `steps` in this thread's turn when `take`, else at once. */
+function inTurn(take: boolean, steps: () => void): void {
+  if (take) lockDir();
+  try {
+    steps();
+  } finally {
+    if (take) unlockDir();
+  }
+}
+
 function fsyncHere(fd: number): Error | null {
   try {
     fsyncSync(fd);
@@ -96,8 +106,7 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
   };
   // A lone file (a SubmitJob) does not wait for another thread's whole batch.
   const turns = batch.files.length > 1;
-  if (turns) lockDir();
-  try {
+  inTurn(turns, () =>
     batch.files.forEach((f, i) => {
       try {
         const fd = openSync(f.tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, batch.mode);
@@ -112,10 +121,8 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
       } catch (err) {
         drop(i, failure(err, false));
       }
-    });
-  } finally {
-    if (turns) unlockDir();
-  }
+    }),
+  );
   // The fsyncs run at once on libuv's threads: the disk commits concurrent fsyncs as a group.
   // A lone file is fsynced here: a trip through the pool would only add latency.
   const synced = await Promise.all(
@@ -130,8 +137,7 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
             ),
     ),
   );
-  if (turns) lockDir();
-  try {
+  inTurn(turns, () =>
     batch.files.forEach((f, i) => {
       const fd = fds[i];
       if (fd === null || fd === undefined) return;
@@ -147,10 +153,8 @@ export async function writeBatch(batch: Batch): Promise<FileOutcome[]> {
       } catch (err) {
         drop(i, failure(err, false));
       }
-    });
-  } finally {
-    if (turns) unlockDir();
-  }
+    }),
+  );
   if (outcomes.some((o) => o === null)) {
     try {
       const fd = openSync(batch.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);

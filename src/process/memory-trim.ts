@@ -37,13 +37,6 @@ export function releaseMemory(): void {
   });
 }
 
-/**
- * Runs a collection after at least `minWork` units of work (finished jobs) or `minBytes` of
- * released memory (connections that read much and went) were reported and none came for
- * `quietMs`, and one more `shrinkMs` later if still none came: V8 shrinks its young generation
- * (32 MB after a burst) only in a collection that follows five quiet seconds. Never while the
- * daemon keeps busy, where V8's own collections suffice.
- */
 export interface MemoryTrimOptions {
   quietMs?: number;
   minWork?: number;
@@ -57,6 +50,13 @@ export interface MemoryTrimOptions {
   busy?: () => boolean;
 }
 
+/**
+ * Runs a collection after at least `minWork` units of work (finished jobs) or `minBytes` of
+ * released memory (connections that read much and went) were reported and none came for
+ * `quietMs`, and one more `shrinkMs` later if still none came: V8 shrinks its young generation
+ * (32 MB after a burst) only in a collection that follows five quiet seconds. Never while the
+ * daemon keeps busy, where V8's own collections suffice.
+ */
 export class MemoryTrim {
   private work = 0;
   private bytes = 0;

@@ -30,16 +30,20 @@ export function jobSummaries(job: JobRecord): readonly string[] {
   return job instanceof QueuedJob ? job.ops.map(cachedSummary) : job.summaries;
 }
 
+/** get() and the filters' value() of a field, both from value() (NO_DATA: unavailable). */
+function fromValue(value: (item: JobItem) => unknown): Pick<Field<JobItem>, 'get' | 'value'> {
+  return {
+    get: (item) => {
+      const v = value(item);
+      return v === NO_DATA ? UNAVAIL : [RS_NORMAL, v];
+    },
+    value,
+  };
+}
+
 /** A field every job answers from memory. */
 function jobField(name: string, title: string, kind: FieldKind, doc: string, get: (job: JobRecord) => unknown): Field<JobItem> {
-  return {
-    name,
-    title,
-    kind,
-    doc,
-    get: (item) => (item.job === null ? UNAVAIL : [RS_NORMAL, get(item.job)]),
-    value: (item) => (item.job === null ? NO_DATA : get(item.job)),
-  };
+  return {name, title, kind, doc, ...fromValue((item) => (item.job === null ? NO_DATA : get(item.job)))};
 }
 
 /** A field of the opcodes' details: a finished job's record lacks them (its file was not readable). */
@@ -54,21 +58,15 @@ function tsField(name: string, title: string, doc: string, get: (job: JobRecord)
     kind: 'other',
     doc,
     timestampPair: true,
-    get: (item) => {
-      if (item.job === null) return UNAVAIL;
-      const ts = get(item.job);
-      return ts === null ? UNAVAIL : [RS_NORMAL, ts];
-    },
-    value: (item) => {
-      if (item.job === null) return NO_DATA;
-      const ts = get(item.job);
+    ...fromValue((item) => {
+      const ts = item.job === null ? null : get(item.job);
       return ts === null ? NO_DATA : ts;
-    },
+    }),
   };
 }
 
 export const JOB_FIELDS = fieldSet<JobItem>([
-  {name: 'id', title: 'ID', kind: 'number', doc: 'Job ID', get: (item) => [RS_NORMAL, item.id], value: (item) => item.id},
+  {name: 'id', title: 'ID', kind: 'number', doc: 'Job ID', ...fromValue((item) => item.id)},
   jobField('status', 'Status', 'text', 'Job status', (j) => j.status),
   jobField('priority', 'Priority', 'number', 'Current job priority (19 to -20)', (j) => j.priority),
   jobField('archived', 'Archived', 'bool', 'Whether job is archived', (j) => j.archived),
