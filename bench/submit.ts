@@ -98,13 +98,6 @@ async function completeHeld(c: LuxiClient, h: Held): Promise<number> {
 }
 
 /**
- * R rounds of held submissions and of sequential SubmitJob, then R rounds of completions: a
- * completion replaces (frees) the file of each job, and on an ext4 without a journal the file
- * creations of the minutes after that pay for it (docs/on-disk-layout.md, "Durability"), which
- * the disk's samples do not; submissions after completions would measure that. The best round of
- * each phase is the figure.
- */
-/**
  * One client, one request after the other: what a single `gnt-job submit` waits for. The jobs are
  * held by a dependency, so that no completion write competes with the submission's; their
  * blockers are returned, still running.
@@ -131,6 +124,13 @@ async function sequentialRounds(c: LuxiClient, say: (line: string) => void): Pro
   return blockers;
 }
 
+/**
+ * R rounds of held submissions and of sequential SubmitJob, then R rounds of completions: a
+ * completion replaces (frees) the file of each job, and on an ext4 without a journal the file
+ * creations of the minutes after that pay for it (docs/on-disk-layout.md, "Durability"), which
+ * the disk's samples do not; submissions after completions would measure that. The best round of
+ * each phase is the figure.
+ */
 async function phaseRounds(daemon: Daemon, c: LuxiClient, say: (line: string) => void): Promise<void> {
   const rounds: Held[] = [];
   for (let r = 0; r < R; r++) rounds.push(await submitHeld(daemon, c));
