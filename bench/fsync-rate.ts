@@ -4,11 +4,12 @@
 //   node --import tsx bench/fsync-rate.ts [--dir D] [--seconds S] [--json]
 // Run it with UV_THREADPOOL_SIZE=32 (as bin/ganeti.js sets it for the daemon), or the
 // concurrent figures measure libuv's 4 default threads instead of the disk.
-import {closeSync, fsyncSync, mkdtempSync, openSync, promises as fsp, constants as fsc, renameSync, rmSync, writeSync} from 'node:fs';
+import {mkdtempSync, promises as fsp, constants as fsc, rmSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {parseArgs} from 'node:util';
 import {DurableWriter} from '../src/durable/durable-writer.js';
+import {durableWriteSync, PAYLOAD_TEXT} from './durable-write.js';
 
 export interface FsyncFigures {
   dir: string;
@@ -32,18 +33,7 @@ export interface FsyncFigures {
   noFsync16: number;
 }
 
-const PAYLOAD = Buffer.from(
-  `{"id":1,"ops":[{"input":{"OP_ID":"OP_TEST_DELAY","duration":0},"status":"success","result":null,"log":[],"priority":0}],"received_timestamp":[1700000000,0],"end_timestamp":[1700000000,1]}\n`,
-);
-
-function dirFsyncSync(dir: string): void {
-  const fd = openSync(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+const PAYLOAD = Buffer.from(PAYLOAD_TEXT);
 
 async function dirFsync(dir: string): Promise<void> {
   const fh = await fsp.open(dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
@@ -116,27 +106,16 @@ export async function measureFsync(opts: {dir?: string; seconds?: number; keep?:
   const seconds = opts.seconds ?? 2;
   const base = mkdtempSync(join(opts.dir ?? tmpdir(), 'ganeti-ts-fsync-'));
   try {
-    // Serial, synchronous calls: the least overhead per file the runtime allows.
+    // Serial, synchronous calls, as write-worker.ts writes a batch of one (bench/durable-write.ts).
     const serialDir = join(base, 'serial');
     await fsp.mkdir(serialDir);
     let n = 0;
     const times: number[] = [];
     const t0 = performance.now();
     const end = t0 + seconds * 1000;
-    // As write-worker.ts does it for a batch of one: the data is a string made into bytes, the
-    // temp file is new (O_EXCL), and the job file gets a new name.
-    const text = PAYLOAD.toString('utf8');
     while (performance.now() < end) {
       const s = performance.now();
-      const tmp = join(serialDir, `.job-${n}.${process.pid}-${n}.tmp`);
-      const fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o640);
-      const data = Buffer.from(text, 'utf8');
-      let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off);
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(tmp, join(serialDir, `job-${n}`));
-      dirFsyncSync(serialDir);
+      durableWriteSync(serialDir, `job-${n}`);
       times.push(performance.now() - s);
       n++;
     }

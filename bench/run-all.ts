@@ -3,9 +3,10 @@
 //   node --import tsx bench/run-all.ts [--quick] [--no-profile] [--out bench/REPORT.md]
 // 1. the machine; 2. the disk's durable-write limit (bench/fsync-rate.ts, measured three times
 // between the other benchmarks, on the same file system as their queues); 3. submission phases,
-// completion, sequential and concurrent SubmitJob, wake-up (bench/submit.ts); command start-up
-// paired with the stock gnt-job (bench/cli-start.ts); gnt-job top's first frame
-// (bench/top-start.ts); one big queue for queries, memory, idle monitors and a restart
+// completion, sequential and concurrent SubmitJob, wake-up (bench/submit.ts), with the floor under
+// sequential SubmitJob before it (bench/seq-floor.ts: a minimal Node server and one durable write,
+// in alternating rounds); command start-up paired with the stock gnt-job (bench/cli-start.ts);
+// gnt-job top's first frame (bench/top-start.ts); one big queue for queries, memory, idle monitors and a restart
 // (bench/big-queue.ts); node RPC at cluster scale (bench/voting.ts); 4. CPU profiles of masterd
 // (node --cpu-prof) on the submit and complete paths, summarised as "where the time goes";
 // 5. the targets with their figures, and the rows for the README's performance table.
@@ -21,6 +22,7 @@ import {parseArgs} from 'node:util';
 import type {LuxiClient} from '../src/protocol/client.js';
 import {delayOp, makeNode, startMasterd} from '../test/helpers/cluster.js';
 import type {FsyncFigures} from './fsync-rate.js';
+import type {FloorFigures} from './seq-floor.js';
 import type {CaseFigures, HostileFigures} from './hostile.js';
 
 const {values} = parseArgs({
@@ -61,10 +63,10 @@ function run(args: string[], env: NodeJS.ProcessEnv = {}, timeoutS = 900): Promi
 }
 
 /**
- * The disk samples' files stay until the end of the run: their removal would make the creations
- * of the benchmark right after them (bench/submit.ts after the first) pay the kernel's walk past
- * recently freed inodes on an ext4 without a journal (docs/on-disk-layout.md, "Durability"),
- * which the sample itself did not pay.
+ * The disk samples' files (and bench/seq-floor.ts's) stay until the end of the run: their removal
+ * would make the creations of the benchmark right after them (bench/submit.ts after the first) pay
+ * the kernel's walk past recently freed inodes on an ext4 without a journal
+ * (docs/on-disk-layout.md, "Durability"), which the sample itself did not pay.
  */
 const fsyncDirs: string[] = [];
 process.on('exit', () => {
@@ -320,6 +322,14 @@ interface Target {
   met: (text: string) => boolean | null;
   /** The target is stated for the full run's sizes (100,000 jobs): a --quick run cannot meet it. */
   fullSize?: boolean;
+  /** A measuring reference beside a target's figure, with no target of its own. */
+  reference?: boolean;
+}
+
+function verdictOf(t: Target, met: boolean | null): string {
+  if (t.reference === true) return 'n/a (reference)';
+  if (QUICK && t.fullSize === true) return 'n/a (--quick sizes)';
+  return met === null ? '?' : met ? 'yes' : '**no**';
 }
 
 const lineOf = (r: Run | null, re: RegExp): string | null =>
@@ -364,6 +374,19 @@ async function main(): Promise<void> {
     run(['--import', 'tsx', join(BENCH, script), ...args], {}, timeoutS);
   console.log('== disk: durable write limit (1/3)');
   samples.push(await fsyncRate());
+
+  // Before bench/submit.ts, as its sequential rounds run before any job file is replaced or removed.
+  console.log('== bench/seq-floor.ts');
+  const floorArgs = [...(QUICK ? ['--rounds', '3', '--requests', '200'] : ['--rounds', '7', '--requests', '400']), '--keep', '--json'];
+  const floor = await tsx('seq-floor.ts', floorArgs, 120);
+  const floorJson = ((): FloorFigures | null => {
+    try {
+      return JSON.parse(floor.stdout.trim().split('\n').pop() ?? '') as FloorFigures;
+    } catch {
+      return null;
+    }
+  })();
+  if (floorJson !== null) fsyncDirs.push(floorJson.dir);
 
   console.log('== bench/submit.ts');
   // Three rounds of the phases compared with the disk, best taken, as for the disk's samples.
@@ -492,6 +515,25 @@ async function main(): Promise<void> {
         const v = num(t, /= ([\d.]+) ×/);
         return v === null ? null : v <= 1.5;
       },
+    },
+    {
+      figure: 'sequential SubmitJob floor: a minimal Node server (bench/seq-floor.ts), p50',
+      readme:
+        "sequential SubmitJob floor: a minimal Node server's p50 (parse, the same durable write in a worker thread, answer), in rounds alternating with the write",
+      target: 'reference (no target)',
+      reference: true,
+      from: () => {
+        const f = floorJson;
+        if (f === null) return null;
+        const l = lineOf(submit, /^sequential SubmitJob/);
+        const ours = l === null ? null : num(l, /p50\s+([\d.]+)/);
+        return (
+          `${f.ratio.thread.toFixed(2)} × one durable write (${f.best.thread.toFixed(2)} vs ${f.best.write.toFixed(2)} ms; write inline: ${f.ratio.inline.toFixed(2)} ×; ` +
+          `echo round trip ${f.best.echo.toFixed(3)} ms; best of ${f.rounds} rounds, load ${f.load[0].toFixed(2)})` +
+          (ours === null ? '' : `; our daemon's p50 = ${(ours / f.best.thread).toFixed(2)} × it`)
+        );
+      },
+      met: () => null,
     },
     {
       figure: '`gnt-job list`, empty queue',
@@ -666,8 +708,7 @@ async function main(): Promise<void> {
       targets.map((t) => {
         const v = t.from();
         const m = v === null ? null : t.met(v);
-        const verdict = QUICK && t.fullSize === true ? 'n/a (--quick sizes)' : m === null ? '?' : m ? 'yes' : '**no**';
-        return [t.figure, v ?? '(not measured)', t.target, verdict];
+        return [t.figure, v ?? '(not measured)', t.target, verdictOf(t, m)];
       }),
     ),
   );
@@ -747,6 +788,23 @@ async function main(): Promise<void> {
   };
   const cmd = (script: string, args: string[]): string => `node --import tsx bench/${script} ${args.join(' ')}`.trim();
   section('bench/submit.ts (masterd: submission, completion, wake-up)', submit, cmd('submit.ts', submitArgs));
+  lines.push('## bench/seq-floor.ts (the floor under sequential SubmitJob)');
+  lines.push('');
+  lines.push(
+    `\`${cmd('seq-floor.ts', floorArgs)}\` (${(floor.ms / 1000).toFixed(0)} s, exit ${floor.code}): one durable write, and a minimal Node server (parse the request, the same write, answer; a measuring reference, not a stand-in for masterd) asked by the same LuxiClient with the same SubmitJob, in alternating rounds on the queues' file system.`,
+  );
+  lines.push('');
+  lines.push(
+    '```',
+    floor.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('{'))
+      .join('\n'),
+    '```',
+  );
+  if (floor.code !== 0) lines.push('', '```', floor.stderr.slice(-2000), '```');
+  lines.push('');
   section('bench/cli-start.ts (command start-up, paired with the stock gnt-job)', cli, cmd('cli-start.ts', cliArgs));
   section('bench/top-start.ts (gnt-job top on a terminal)', top, cmd('top-start.ts', topArgs));
   section('bench/big-queue.ts (queries, memory, idle monitors, restart with a big queue)', big, cmd('big-queue.ts', bigArgs));
