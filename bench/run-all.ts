@@ -377,7 +377,7 @@ async function main(): Promise<void> {
 
   // Before bench/submit.ts, as its sequential rounds run before any job file is replaced or removed.
   console.log('== bench/seq-floor.ts');
-  const floorArgs = [...(QUICK ? ['--rounds', '3', '--requests', '200'] : ['--rounds', '7', '--requests', '400']), '--keep', '--json'];
+  const floorArgs = [...(QUICK ? ['--rounds', '5', '--requests', '100'] : ['--rounds', '15', '--requests', '150']), '--keep', '--json'];
   const floor = await tsx('seq-floor.ts', floorArgs, 120);
   const floorJson = ((): FloorFigures | null => {
     try {
@@ -528,8 +528,8 @@ async function main(): Promise<void> {
         const l = lineOf(submit, /^sequential SubmitJob/);
         const ours = l === null ? null : num(l, /p50\s+([\d.]+)/);
         return (
-          `${f.ratio.thread.toFixed(2)} × one durable write (${f.best.thread.toFixed(2)} vs ${f.best.write.toFixed(2)} ms; write inline: ${f.ratio.inline.toFixed(2)} ×; ` +
-          `echo round trip ${f.best.echo.toFixed(3)} ms; best of ${f.rounds} rounds, load ${f.load[0].toFixed(2)})` +
+          `${f.ratio.thread.toFixed(2)} × one durable write (median of ${f.rounds} rounds' ratios; best rounds ${f.best.thread.toFixed(2)} vs ${f.best.write.toFixed(2)} ms; ` +
+          `write inline: ${f.ratio.inline.toFixed(2)} ×; echo round trip ${f.best.echo.toFixed(3)} ms; load ${f.load[0].toFixed(2)})` +
           (ours === null ? '' : `; our daemon's p50 = ${(ours / f.best.thread).toFixed(2)} × it`)
         );
       },
