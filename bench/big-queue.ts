@@ -83,11 +83,11 @@ try {
     for (const m of monitors) m.start();
     // Idle means after each monitor's first full read of the table (seconds of daemon CPU for
     // three at 100,000 jobs), after its polls have slowed down for want of changes, and after
-    // V8's memory reducer has collected that read's garbage (a full collection ~8 s after the
-    // last one: 100-150 ms of CPU over a 100,000-job heap, which fell into the window after a
-    // 3 s wait, and counted as 1.5% for one idle monitor).
+    // that read's garbage is gone: masterd collects 1 s and 7 s after the read's large answer,
+    // and V8's memory reducer follows with up to three full collections of its own 10-18 s
+    // after the read (250 ms of CPU over a 100,000-job heap, 1.3% of a 20 s window).
     while (!monitors.every((m) => m.getSnapshot().loaded)) await sleep(50);
-    await sleep(10_000);
+    await sleep(25_000);
     const cpu0 = cpuSeconds(pid);
     const t0 = performance.now();
     await sleep(IDLE_S * 1000);

@@ -39,8 +39,9 @@ export interface LuxiServerOptions {
   firstArgLimit?: (method: string) => number | null;
   /**
    * Told of memory that just became garbage: the bytes a connection read, when it closes having
-   * read at least REPORTED_READ_BYTES (hostile or bulk clients, not the everyday small ones), and
-   * a large request once handled (MemoryTrim: a collection once they stop).
+   * read at least REPORTED_READ_BYTES (hostile or bulk clients, not the everyday small ones), a
+   * large request once handled, and an answer of at least REPORTED_ANSWER_BYTES once written (a
+   * Query of every job): MemoryTrim collects once they stop.
    */
   released?: (bytes: number) => void;
 }
@@ -61,6 +62,12 @@ const LARGE_UNFINISHED_BYTES = 64 * 1024;
 const ANSWER_HIGH_WATER = 64 * 1024;
 /** A connection that read this much is reported to `released` when it closes. */
 const REPORTED_READ_BYTES = 64 * 1024;
+/**
+ * An answer this long is reported to `released` once written. Without it, the garbage of a
+ * 100,000-job Query waited for V8's own full collection, which a monitor's polls put off into
+ * the minutes that followed (200-300 ms of CPU then).
+ */
+const REPORTED_ANSWER_BYTES = 1024 * 1024;
 
 interface Conn extends Reader {
   sock: Socket;
@@ -596,7 +603,8 @@ export class LuxiServer {
       log.debug({method}, 'request');
       const result = await this.dispatch(req.method, req.args, log);
       if (!needsSlicing(result)) return {body: formatResponse(true, result), close: false};
-      await writeSliced(sock, result);
+      const bytes = await writeSliced(sock, result);
+      if (bytes >= REPORTED_ANSWER_BYTES) this.opts.released?.(bytes);
       return {body: null, close: false};
     } catch (err) {
       // A message quoting the request (an unknown opcode's 60 MiB name) is answered clipped:
@@ -658,14 +666,20 @@ function writable(sock: Socket): Promise<void> {
   });
 }
 
-/** Writes `{"success":true,"result":...}` and ETX in pieces, waiting while the client reads. */
-async function writeSliced(sock: Socket, result: unknown): Promise<void> {
+/**
+ * Writes `{"success":true,"result":...}` and ETX in pieces, waiting while the client reads;
+ * returns the characters of the result written.
+ */
+async function writeSliced(sock: Socket, result: unknown): Promise<number> {
   const slicer = new TimeSlicer();
   const pieces = stringifySliced(result, () => slicer.check());
+  let chars = 0;
   sock.write('{"success":true,"result":');
   for await (const piece of pieces) {
-    if (sock.destroyed) return;
+    if (sock.destroyed) return chars;
+    chars += piece.length;
     if (!sock.write(piece) && sock.writableLength > ANSWER_HIGH_WATER) await writable(sock);
   }
   if (!sock.destroyed) sock.write(Buffer.from([0x7d, ETX_BYTE]));
+  return chars;
 }

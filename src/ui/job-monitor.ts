@@ -6,8 +6,11 @@
 // one seen, and jobs whose end_ts is not older than the previous poll. An unfinished job has no
 // end_ts, and the daemon accepts a condition on a field without data, so every unfinished job is
 // in that answer too (the daemon answers both from indexes). An id-only query of one range of
-// IDs every second notices archived jobs.
+// IDs every second notices archived jobs, unless the queue directory shows that nothing was
+// archived (docs/architecture.md, "gnt-job top's polls").
+import {stat} from 'node:fs/promises';
 import type {QueryResult} from '../protocol/luxi-contract.js';
+import {resolvePaths} from '../paths.js';
 import {LuxiClient, type LuxiClientOptions} from '../protocol/client.js';
 import {stringifyJson} from '../json/lossless.js';
 import {GanetiError} from '../protocol/errors.js';
@@ -48,6 +51,11 @@ const IDLE_POLL_MS = 250;
 const CLUSTER_MS = 1000;
 /** IDs checked per sweep: at 100,000 jobs an archived job leaves the table within 20 s. */
 const SWEEP_IDS = 5000;
+/**
+ * A queue directory's mtime is trusted to show every change only once it is this old: on a file
+ * system with one-second timestamps, a change in the same second as a look leaves it unchanged.
+ */
+const STAMP_SETTLED_MS = 2000;
 const POLL_TIMEOUT_MS = 10_000;
 const WFJC_TIMEOUT_S = 30;
 /** CancelJob waits up to 44 s for a waiting job to give up. */
@@ -57,6 +65,18 @@ export interface JobMonitorOptions {
   /** Time between the starts of two polls of the job list. */
   intervalMs: number;
   client?: Omit<LuxiClientOptions, 'timeoutMs'>;
+  /**
+   * The daemon's queue directory, whose mtime changes with every job file created, rewritten or
+   * archived. Default: the one of `client.paths` unless a socket is given by hand (maybe another
+   * daemon's); null: archived jobs are looked for by time alone.
+   */
+  queueDir?: string | null;
+}
+
+function queueDirOf(opts: JobMonitorOptions): string | null {
+  if (opts.queueDir !== undefined) return opts.queueDir;
+  if (opts.client?.socketPath !== undefined) return null;
+  return (opts.client?.paths ?? resolvePaths()).queueDir;
 }
 
 type Filter = readonly unknown[];
@@ -100,6 +120,11 @@ export class JobMonitor implements MonitorSource {
   private lastPollStart = 0;
   private lastSweep = 0;
   private sweepFrom = 0;
+  private readonly queueDir: string | null;
+  /** The queue directory's mtime before the current sweep pass's first query. */
+  private passStamp: bigint | null = null;
+  /** A queue directory mtime that the table is complete for: while it holds, nothing was archived. */
+  private cleanStamp: bigint | null = null;
   private needFull = true;
   private filter: Filter | null = null;
   private locksWanted = false;
@@ -114,6 +139,7 @@ export class JobMonitor implements MonitorSource {
 
   constructor(private readonly opts: JobMonitorOptions) {
     this.pollClient = this.newClient(POLL_TIMEOUT_MS);
+    this.queueDir = queueDirOf(opts);
   }
 
   getSnapshot = (): MonitorSnapshot => this.snapshot;
@@ -299,12 +325,15 @@ export class JobMonitor implements MonitorSource {
     const matching = filter === null ? null : ['&', filter];
     let jobsChanged: boolean;
     if (this.needFull) {
+      const stamp = await this.queueStamp();
       const res = await this.pollClient.query('job', ROW_FIELDS, matching);
       if (filter !== this.filter) return;
       this.replaceAll(res);
       jobsChanged = true;
       this.needFull = false;
       this.lastSweep = start;
+      this.sweepFrom = 0;
+      this.cleanStamp = stamp;
     } else {
       const cutoff = Math.floor(this.lastPollStart / 1000) - 1;
       const changed: Filter = ['|', ['>', 'id', this.maxId], ['>=', 'end_ts', cutoff]];
@@ -312,14 +341,20 @@ export class JobMonitor implements MonitorSource {
       if (filter !== this.filter) return;
       jobsChanged = this.merge(res, cutoff);
       if (start - this.lastSweep >= slow * SWEEP_MS) {
-        const lo = this.sweepFrom;
-        const hi = lo + SWEEP_IDS;
-        const range: Filter = ['&', ['>=', 'id', lo], ['<', 'id', hi]];
-        const res = await this.pollClient.query('job', ['id'], filter === null ? range : ['&', filter, range]);
-        if (filter !== this.filter) return;
-        jobsChanged = this.sweep(res, lo, hi) || jobsChanged;
-        this.sweepFrom = hi > this.maxId ? 0 : hi;
         this.lastSweep = start;
+        const stamp = await this.queueStamp();
+        if (stamp === null || stamp !== this.cleanStamp) {
+          if (this.sweepFrom === 0) this.passStamp = stamp;
+          const lo = this.sweepFrom;
+          const hi = lo + SWEEP_IDS;
+          const range: Filter = ['&', ['>=', 'id', lo], ['<', 'id', hi]];
+          const res = await this.pollClient.query('job', ['id'], filter === null ? range : ['&', filter, range]);
+          if (filter !== this.filter) return;
+          jobsChanged = this.sweep(res, lo, hi) || jobsChanged;
+          this.sweepFrom = hi > this.maxId ? 0 : hi;
+          // A whole pass during which the directory did not change saw every archived job.
+          if (this.sweepFrom === 0 && stamp !== null && stamp === this.passStamp) this.cleanStamp = stamp;
+        }
       }
     }
     this.lastPollStart = start;
@@ -351,6 +386,17 @@ export class JobMonitor implements MonitorSource {
     };
     if (Object.keys(change).length > 0) this.lastChange = start;
     if (Object.keys(change).length > 0 || this.detailUnpublished) this.publish(change);
+  }
+
+  /** The queue directory's mtime, or null when it cannot be read or may not show a change yet. */
+  private async queueStamp(): Promise<bigint | null> {
+    if (this.queueDir === null) return null;
+    try {
+      const st = await stat(this.queueDir, {bigint: true});
+      return BigInt(Date.now()) * 1_000_000n - st.mtimeNs >= BigInt(STAMP_SETTLED_MS) * 1_000_000n ? st.mtimeNs : null;
+    } catch {
+      return null;
+    }
   }
 
   /** Returns the pause before the next try. */

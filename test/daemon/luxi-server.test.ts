@@ -29,6 +29,7 @@ function dispatch(method: string, args: unknown[]): unknown {
     return args[0];
   }
   if (method === 'Count') return (args[0] as unknown[]).length;
+  if (method === 'Rows') return Array.from({length: args[0] as number}, (_, i) => [0, `row ${i} `.padEnd(60, 'x')]);
   if (method === 'Many') throw new GanetiError('JobQueueFull', []);
   if (method === 'Unknown') throw new LuxiParseError(`Unknown thing ${String(args[0])}`);
   if (method === 'Refused') throw new GanetiError('OpPrereqError', [`No such thing ${String(args[0])}`, 'unknown_entity']);
@@ -428,6 +429,26 @@ describe('LUXI server: large requests', () => {
         released.every((b) => b >= 400_000),
         `${released.join(', ')}`,
       );
+    } finally {
+      await d.server.close();
+      rmSync(d.dir, {recursive: true, force: true});
+    }
+  });
+
+  it('reports an answer of a megabyte or more as released once written, not a small one', async () => {
+    const released: number[] = [];
+    const d = await serve({released: (bytes) => released.push(bytes)});
+    try {
+      // Both answers are lists long enough to be written in pieces (small requests, so nothing
+      // else is reported); only the second is a megabyte.
+      const small = await call(d.path, 'Rows', [1000]);
+      assert.equal((small.result as unknown[]).length, 1000);
+      const big = await call(d.path, 'Rows', [20_000]);
+      assert.deepEqual((big.result as unknown[][])[19_999], [0, 'row 19999 '.padEnd(60, 'x')]);
+      await waitFor(() => released.length === 1, 5000, 'the large answer reported');
+      assert.ok(released[0]! >= 20_000 * 60, `${released.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(released.length, 1, `${released.join(', ')}`);
     } finally {
       await d.server.close();
       rmSync(d.dir, {recursive: true, force: true});

@@ -1,5 +1,7 @@
 // JobMonitor against the real daemon: the incremental polling must end up where a full query is.
 import assert from 'node:assert/strict';
+import {connect, createServer} from 'node:net';
+import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {JobMonitor} from '../../src/ui/job-monitor.js';
 import type {MonitorSnapshot} from '../../src/ui/model.js';
@@ -235,6 +237,53 @@ describe('JobMonitor and the locks', () => {
       await c.cancelJob(holder, true);
     } finally {
       monitor.stop();
+      await daemon.stop();
+      node.cleanup();
+    }
+  });
+});
+
+describe('JobMonitor on an idle queue', () => {
+  it('stops looking for archived jobs while the queue directory is unchanged, and still drops one archived later', async () => {
+    const node = await makeNode();
+    const daemon = await startDaemon(node);
+    // A proxy in front of the daemon counts the monitor's id-only queries (its sweeps for archived jobs).
+    const proxyPath = join(node.base, 'proxy.sock');
+    let sweeps = 0;
+    const proxy = createServer((inner) => {
+      const outer = connect(node.paths.masterSocket);
+      inner.on('data', (d: Buffer) => {
+        sweeps += d.toString('utf8').split('"args":["job",["id"],').length - 1;
+      });
+      inner.pipe(outer).pipe(inner);
+      inner.on('error', () => outer.destroy());
+      outer.on('error', () => inner.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(proxyPath, resolve));
+    const monitor = new JobMonitor({
+      intervalMs: INTERVAL_MS,
+      client: {paths: node.paths, socketPath: proxyPath},
+      queueDir: node.paths.queueDir,
+    });
+    try {
+      const c = daemon.client();
+      const ids = [await c.submitJob([delayOp(0)]), await c.submitJob([delayOp(0)])];
+      for (const id of ids) await waitJob(c, id);
+      monitor.start();
+      const has = (id: number): boolean => monitor.getSnapshot().jobs.some((j) => j.id === id);
+      await waitFor(() => ids.every(has), 5000, 'both jobs shown');
+      // The directory's mtime is trusted once 2 s old; a sweep every 2 s while idle.
+      await new Promise((r) => setTimeout(r, 3000));
+      const before = sweeps;
+      await new Promise((r) => setTimeout(r, 4500));
+      assert.equal(sweeps, before, 'no sweep while nothing changed');
+      assert.equal(await c.archiveJob(ids[0]!), true);
+      await waitFor(() => !has(ids[0]!), 10_000, 'the archived job gone from the table');
+      assert.ok(sweeps > before, 'found by a sweep');
+      assert.ok(has(ids[1]!));
+    } finally {
+      monitor.stop();
+      proxy.close();
       await daemon.stop();
       node.cleanup();
     }
