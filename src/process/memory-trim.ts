@@ -4,6 +4,7 @@
 // objects, most of them garbage, and kept them while idle; after 1,000 hostile connections went,
 // 140 MB of their read buffers waited 5-15 s for a collection. One full collection once the work
 // has stopped for a moment returns them to the system, and malloc_trim what malloc kept of them.
+import {performance, type EventLoopUtilization} from 'node:perf_hooks';
 import {setFlagsFromString} from 'node:v8';
 import {runInNewContext} from 'node:vm';
 import {mallocTrim, mallocTrimReady} from './malloc-trim.js';
@@ -48,6 +49,11 @@ export interface MemoryTrimOptions {
    * step (a 500 MB heap of a large request: 180 ms, everyone waits); it is put off until false.
    */
   busy?: () => boolean;
+  /**
+   * The collection is put off too while the event loop was busier than this during the quiet
+   * period: a `gnt-job list` of 100,000 jobs that came meanwhile is still being answered.
+   */
+  maxUtilization?: number;
 }
 
 /**
@@ -68,6 +74,9 @@ export class MemoryTrim {
   private readonly shrinkMs: number;
   private readonly minBytes: number;
   private readonly busy: () => boolean;
+  private readonly maxUtilization: number;
+  /** The event loop's utilization when the quiet period began. */
+  private quietFrom: EventLoopUtilization | null = null;
 
   constructor(opts: MemoryTrimOptions = {}) {
     this.quietMs = opts.quietMs ?? 1000;
@@ -76,6 +85,7 @@ export class MemoryTrim {
     this.shrinkMs = opts.shrinkMs ?? 6000;
     this.minBytes = opts.minBytes ?? 8 * 1024 * 1024;
     this.busy = opts.busy ?? (() => false);
+    this.maxUtilization = opts.maxUtilization ?? 0.25;
   }
 
   worked(units = 1): void {
@@ -91,13 +101,14 @@ export class MemoryTrim {
 
   private arm(): void {
     if (this.work < this.minWork && this.bytes < this.minBytes) return;
+    this.quietFrom = performance.eventLoopUtilization();
     if (this.timer !== null) {
       this.timer.refresh();
       return;
     }
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.busy()) {
+      if (this.busy() || this.loopWasBusy()) {
         this.arm();
         return;
       }
@@ -111,6 +122,10 @@ export class MemoryTrim {
       this.shrinkTimer.unref();
     }, this.quietMs);
     this.timer.unref();
+  }
+
+  private loopWasBusy(): boolean {
+    return this.quietFrom !== null && performance.eventLoopUtilization(this.quietFrom).utilization > this.maxUtilization;
   }
 
   stop(): void {

@@ -34,6 +34,24 @@ describe('memory trim', () => {
     trim.stop();
   });
 
+  it('puts a collection off while the event loop keeps working, though nothing is reported', async () => {
+    let collections = 0;
+    const trim = new MemoryTrim({quietMs: 20, minWork: 10, collect: () => collections++, shrinkMs: 1000});
+    trim.worked(10);
+    // Work that reports nothing (a large answer being written): the loop busy for 200 ms.
+    const until = performance.now() + 200;
+    while (performance.now() < until) {
+      const slice = performance.now() + 5;
+      while (performance.now() < slice) {
+        // The loop's own work.
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.equal(collections, 0, 'no collection while the loop was busy');
+    await waitFor(() => collections === 1, 'the collection once the loop is quiet');
+    trim.stop();
+  });
+
   it('collects once enough work was reported and stopped, then once more unless work came meanwhile', async () => {
     let collections = 0;
     const trim = new MemoryTrim({quietMs: 20, minWork: 10, collect: () => collections++, shrinkMs: 100});
