@@ -8,6 +8,9 @@
 import {parseArgs} from 'node:util';
 import type {LuxiClient} from '../src/protocol/client.js';
 import {delayOp, makeNode, startDaemon, type Daemon, type TestNode} from '../test/helpers/cluster.js';
+import {mkdirSync} from 'node:fs';
+import {join} from 'node:path';
+import {durableWriteSync} from './durable-write.js';
 
 const {values} = parseArgs({
   options: {
@@ -97,14 +100,28 @@ async function completeHeld(c: LuxiClient, h: Held): Promise<number> {
   return performance.now() - t0;
 }
 
+/** 200 durable writes of a small file in `dir`, one after the other; their p50 in ms. */
+function writeRound(dir: string, round: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const s = performance.now();
+    durableWriteSync(dir, `w${round}-${i}`);
+    times.push(performance.now() - s);
+  }
+  return pct(times, 50);
+}
+
 /**
  * One client, one request after the other: what a single `gnt-job submit` waits for. The jobs are
  * held by a dependency, so that no completion write competes with the submission's; their
- * blockers are returned, still running.
+ * blockers are returned, still running. After each round the bench makes 200 durable writes of
+ * its own on the queue's file system: this disk's write time moved 0.24-0.83 ms between runs
+ * minutes apart, so the ratio is taken round by round, the median of the rounds' ratios.
  */
-async function sequentialRounds(c: LuxiClient, say: (line: string) => void): Promise<number[]> {
+async function sequentialRounds(c: LuxiClient, writeDir: string, say: (line: string) => void): Promise<number[]> {
   const blockers: number[] = [];
   const rounds: number[][] = [];
+  const writes: number[] = [];
   for (let r = 0; r < R; r++) {
     const blocker = await c.submitJob([delayOp(3600)]);
     blockers.push(blocker);
@@ -115,11 +132,13 @@ async function sequentialRounds(c: LuxiClient, say: (line: string) => void): Pro
       seq.push(performance.now() - s);
     }
     rounds.push(seq);
+    writes.push(writeRound(writeDir, r));
   }
   const best = rounds.reduce((a, b) => (pct(b, 50) < pct(a, 50) ? b : a));
   const each = R === 1 ? '' : ` (best of ${R} rounds, p50s ${rounds.map((x) => fmt(pct(x, 50), 2)).join(', ')} ms)`;
+  const ratios = rounds.map((x, r) => pct(x, 50) / writes[r]!);
   say(
-    `sequential SubmitJob on one connection (200 jobs held by a dependency): p50 ${fmt(pct(best, 50), 2)} ms p99 ${fmt(pct(best, 99), 2)} ms${each}`,
+    `sequential SubmitJob on one connection (200 jobs held by a dependency): p50 ${fmt(pct(best, 50), 2)} ms p99 ${fmt(pct(best, 99), 2)} ms${each}; paired with 200 durable writes after each round (p50s ${writes.map((w) => fmt(w, 2)).join(', ')} ms): ${fmt(pct(ratios, 50), 2)} × one durable write (median of the rounds' ratios ${ratios.map((x) => fmt(x, 2)).join(', ')})`,
   );
   return blockers;
 }
@@ -131,10 +150,12 @@ async function sequentialRounds(c: LuxiClient, say: (line: string) => void): Pro
  * the disk's samples do not; submissions after completions would measure that. The best round of
  * each phase is the figure.
  */
-async function phaseRounds(daemon: Daemon, c: LuxiClient, say: (line: string) => void): Promise<void> {
+async function phaseRounds(daemon: Daemon, node: TestNode, c: LuxiClient, say: (line: string) => void): Promise<void> {
   const rounds: Held[] = [];
   for (let r = 0; r < R; r++) rounds.push(await submitHeld(daemon, c));
-  const seqBlockers = await sequentialRounds(c, say);
+  const writeDir = join(node.base, 'writes');
+  mkdirSync(writeDir);
+  const seqBlockers = await sequentialRounds(c, writeDir, say);
   await new Promise((r) => setTimeout(r, 500));
   const doneMs: number[] = [];
   for (const h of rounds) doneMs.push(await completeHeld(c, h));
@@ -165,7 +186,7 @@ async function main(): Promise<void> {
   try {
     const c = daemon.client();
     say(`machine: ${(await import('node:os')).cpus().length} cores, node ${process.version}`);
-    await phaseRounds(daemon, c, say);
+    await phaseRounds(daemon, node, c, say);
 
     let t0 = performance.now();
     await submitMany(c, N);
